@@ -1,0 +1,67 @@
+package dev.wrenn.host;
+
+import dev.wrenn.host.guest.GuestChannel;
+import dev.wrenn.host.storage.CapsuleMeta;
+import dev.wrenn.host.storage.FileOps;
+import dev.wrenn.host.vmm.QemuVm;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The host's live view of one capsule: its directory, its record, and while running its VMM and
+ * guest channel. One lifecycle operation at a time holds {@link #lock}.
+ */
+final class Capsule {
+    final String id;
+    final Path dir;
+    final ReentrantLock lock = new ReentrantLock();
+    private volatile CapsuleMeta meta;
+    private volatile QemuVm vm;
+    private volatile GuestChannel guest;
+
+    Capsule(String id, Path dir, CapsuleMeta meta) {
+        this.id = id;
+        this.dir = dir;
+        this.meta = meta;
+    }
+
+    CapsuleMeta meta() {
+        return meta;
+    }
+
+    /** Persists the record first, then shows it: a crash leaves the file as the truth. */
+    void save(CapsuleMeta next) {
+        FileOps.writeJsonAtomically(dir.resolve(CapsuleMeta.FILE), next);
+        this.meta = next;
+    }
+
+    QemuVm vm() {
+        return vm;
+    }
+
+    GuestChannel guest() {
+        return guest;
+    }
+
+    void attach(QemuVm vm, GuestChannel guest) {
+        this.vm = vm;
+        this.guest = guest;
+    }
+
+    /** Drops the VMM and channel handles (the VM has gone or is being let go). */
+    void detach() {
+        GuestChannel g = guest;
+        QemuVm v = vm;
+        guest = null;
+        vm = null;
+        if (g != null) g.close();
+        if (v != null) v.close();
+    }
+
+    CapsuleInfo info() {
+        CapsuleMeta m = meta;
+        QemuVm v = vm;
+        return new CapsuleInfo(id, m.template(), m.phase(), m.vcpus(), m.memoryMb(), v == null ? 0 : v.pid(),
+                m.exitReason());
+    }
+}

@@ -1,0 +1,520 @@
+package dev.wrenn.host;
+
+import dev.wrenn.host.guest.GuestChannel;
+import dev.wrenn.host.guest.GuestIdentity;
+import dev.wrenn.host.guest.GuestProtocolException;
+import dev.wrenn.host.image.GuestImages;
+import dev.wrenn.host.storage.CapsuleMeta;
+import dev.wrenn.host.storage.CapsuleMeta.Phase;
+import dev.wrenn.host.storage.DiskLayers;
+import dev.wrenn.host.storage.FileOps;
+import dev.wrenn.host.storage.Names;
+import dev.wrenn.host.storage.TemplateMeta;
+import dev.wrenn.host.storage.TemplateStore;
+import dev.wrenn.host.vmm.Accelerator;
+import dev.wrenn.host.vmm.MemoryBacking;
+import dev.wrenn.host.vmm.QemuDriver;
+import dev.wrenn.host.vmm.QemuVm;
+import dev.wrenn.host.vmm.VmSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the capsules of one machine as QEMU microVMs: creates them from templates (a restore, not
+ * a boot), pauses them to disk, resumes them exactly, snapshots them into new templates, notices
+ * VMs that die, and finds its VMs again after a restart. VMs outlive the host agent process.
+ */
+public final class HostAgent implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HostAgent.class);
+    private static final Duration STATE_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration FREEZE_TIMEOUT = Duration.ofSeconds(30);
+    private static final String STATE_TMP = "state.tmp";
+
+    private final HostConfig config;
+    private final QemuDriver qemu;
+    private final DiskLayers disks;
+    private final TemplateStore templates;
+    private final TemplateBuilder builder;
+    private final GuestImages images;
+    private final Path capsulesDir;
+    private final Map<String, Capsule> capsules = new ConcurrentHashMap<>();
+    private final Map<String, Object> templateBuildLocks = new ConcurrentHashMap<>();
+    private final List<Consumer<CapsuleInfo>> exitListeners = new CopyOnWriteArrayList<>();
+
+    private HostAgent(HostConfig config) throws IOException {
+        this.config = config;
+        this.qemu = new QemuDriver(config.qemuBinary(), config.accelerator(), Duration.ofSeconds(10));
+        this.disks = new DiskLayers(config.qemuImg());
+        this.templates = new TemplateStore(config.dataDir());
+        this.builder = new TemplateBuilder(templates, qemu, disks, config);
+        this.images = new GuestImages(config.imageCache(), config.repoDir());
+        this.capsulesDir = Files.createDirectories(config.dataDir().resolve("capsules"));
+    }
+
+    /** Opens a data dir and reattaches to every VM that is still running there. */
+    public static HostAgent start(HostConfig config) throws IOException {
+        HostAgent agent = new HostAgent(config);
+        log.atInfo().addKeyValue("accelerator", config.accelerator().label()).addKeyValue("data_dir", config.dataDir())
+                .log("host agent starting");
+        agent.recover();
+        return agent;
+    }
+
+    public Accelerator accelerator() {
+        return config.accelerator();
+    }
+
+    /** Called (on a background thread) when a capsule's VM ends without being asked to. */
+    public void onVmExit(Consumer<CapsuleInfo> listener) {
+        exitListeners.add(listener);
+    }
+
+    // ---- templates ----------------------------------------------------------------------------
+
+    /** Makes sure a built-in template exists and matches its current image; boots and saves it if not. */
+    public TemplateMeta ensureBuiltIn(BuiltInTemplate t) {
+        return ensureBuiltIn(t, BuiltInTemplate.DEFAULT_VCPUS, BuiltInTemplate.DEFAULT_MEMORY_MB);
+    }
+
+    private TemplateMeta ensureBuiltIn(BuiltInTemplate t, int vcpus, int memoryMb) {
+        String name = t.variantName(vcpus, memoryMb);
+        synchronized (templateBuildLocks.computeIfAbsent(name, k -> new Object())) {
+            var image = images.require(t.templateName());
+            Optional<TemplateMeta> existing = templates.get(name);
+            if (existing.isPresent() && image.hash().equals(existing.get().imageHash())) return existing.get();
+            try {
+                return builder.fromImage(image, name, vcpus, memoryMb, t.warmUp());
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not build template " + name, e);
+            }
+        }
+    }
+
+    /** Templates users see: built-in ones at their default size and the snapshots, newest first. */
+    public List<TemplateMeta> templates() {
+        return templates.list().stream().filter(t -> !t.name().contains("@")).toList();
+    }
+
+    public Optional<TemplateMeta> template(String name) {
+        return templates.get(Names.template(name));
+    }
+
+    /** Deletes a snapshot template; capsules made from it keep working. */
+    public void deleteTemplate(String name) {
+        TemplateMeta t = template(name).orElseThrow(() -> new NotFoundException("template " + name + " does not exist"));
+        if (t.builtIn()) throw new TemplateConflictException("forbidden", "template " + name + " is built in and cannot be deleted");
+        try {
+            templates.delete(name);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not delete template " + name, e);
+        }
+        log.atInfo().addKeyValue("template", name).log("template deleted");
+    }
+
+    // ---- capsule lifecycle --------------------------------------------------------------------
+
+    /**
+     * Creates a running capsule from a template by restoring it, with its own identity and its own
+     * copy-on-write disk and memory. {@code vcpus}/{@code memoryMb} may be null for the template's own;
+     * a built-in template boots a variant of another size once, a snapshot template's size is fixed.
+     */
+    public CapsuleInfo create(String id, String templateName, Integer vcpus, Integer memoryMb) {
+        Names.capsuleId(id);
+        TemplateMeta t = resolveTemplate(templateName, vcpus, memoryMb);
+        Path dir = capsulesDir.resolve(id);
+        Capsule c = new Capsule(id, dir, null);
+        if (capsules.putIfAbsent(id, c) != null) throw new CapsuleBusyException("capsule " + id + " already exists");
+        c.lock.lock();
+        long t0 = System.nanoTime();
+        try {
+            Files.createDirectory(dir);
+            Path tdir = templates.dir(t.name());
+            DiskLayers.link(tdir, t.layers(), dir);
+            DiskLayers.link(tdir, List.of(VmSpec.KERNEL, VmSpec.INITRD), dir);
+            FileOps.linkOrCopy(tdir.resolve(TemplateMeta.MEMORY), dir.resolve(CapsuleMeta.TEMPLATE_MEMORY));
+            FileOps.linkOrCopy(tdir.resolve(TemplateMeta.STATE), dir.resolve(CapsuleMeta.TEMPLATE_STATE));
+            String top = DiskLayers.newLayerName();
+            disks.createOverlay(dir, t.topLayer(), top);
+            List<String> layers = new ArrayList<>(t.layers());
+            layers.add(top);
+            CapsuleMeta meta = new CapsuleMeta(id, templateName, t.vcpus(), t.memoryMb(), layers, true, hostnameOf(id),
+                    Instant.now(), Phase.RUNNING, null);
+            QemuVm vm = qemu.launch(spec(id, dir, meta, new MemoryBacking.PrivateFile(CapsuleMeta.TEMPLATE_MEMORY)));
+            try {
+                vm.restore(CapsuleMeta.TEMPLATE_STATE, true, STATE_TIMEOUT);
+                vm.cont();
+                c.attach(vm, wakeGuest(id, vm, meta));
+                c.save(meta);
+            } catch (RuntimeException e) {
+                vm.kill();
+                throw e;
+            }
+            watch(c, vm);
+            log.atInfo().addKeyValue("capsule", id).addKeyValue("template", templateName)
+                    .addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000).log("capsule created");
+            return c.info();
+        } catch (IOException | RuntimeException e) {
+            c.detach();
+            capsules.remove(id);
+            FileOps.deleteTree(dir);
+            log.atWarn().addKeyValue("capsule", id).log("create failed: {}", e.getMessage());
+            if (e instanceof IOException io) throw new UncheckedIOException("could not create capsule " + id, io);
+            throw (RuntimeException) e;
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    /**
+     * Pauses a running capsule: filesystems frozen, vCPUs stopped, the whole VM state written and
+     * fsync'd, the VMM process ended. Afterwards the capsule is files only. On failure it keeps running.
+     */
+    public CapsuleInfo pause(String id) {
+        Capsule c = lockRunning(id, "pause");
+        long t0 = System.nanoTime();
+        try {
+            QemuVm vm = c.vm();
+            GuestChannel guest = c.guest();
+            freezeQuietly(c);
+            vm.stop();
+            try {
+                vm.save(STATE_TMP, false, STATE_TIMEOUT);
+                FileOps.fsync(c.dir.resolve(STATE_TMP));
+                Files.move(c.dir.resolve(STATE_TMP), c.dir.resolve(CapsuleMeta.STATE), StandardCopyOption.ATOMIC_MOVE);
+                FileOps.fsyncDir(c.dir);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(c.dir.resolve(STATE_TMP));
+                vm.cont();
+                guest.thaw(FREEZE_TIMEOUT);
+                throw e;
+            }
+            c.save(c.meta().paused());
+            c.detach();
+            vm.quit(QUIT_TIMEOUT);
+            // the template's memory and state were only needed until RAM lived in our own state file
+            Files.deleteIfExists(c.dir.resolve(CapsuleMeta.TEMPLATE_MEMORY));
+            Files.deleteIfExists(c.dir.resolve(CapsuleMeta.TEMPLATE_STATE));
+            log.atInfo().addKeyValue("capsule", id).addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000).log("capsule paused");
+            return c.info();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not pause capsule " + id, e);
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    /** Resumes a paused capsule exactly where it was: every process, every byte of memory and disk. */
+    public CapsuleInfo resume(String id) {
+        Capsule c = lockPhase(id, Phase.PAUSED, "resume");
+        long t0 = System.nanoTime();
+        try {
+            CapsuleMeta meta = c.meta();
+            QemuVm vm = qemu.launch(spec(id, c.dir, meta, new MemoryBacking.Anonymous()));
+            try {
+                vm.restore(CapsuleMeta.STATE, false, STATE_TIMEOUT);
+                // recorded as running before the guest runs: from here on its disk moves past the pause files
+                c.save(meta.withPhase(Phase.RUNNING, null));
+                vm.cont();
+            } catch (RuntimeException e) {
+                vm.kill();
+                c.save(meta);
+                throw e;
+            }
+            try {
+                c.attach(vm, wakeGuest(id, vm, meta));
+            } catch (RuntimeException e) {
+                vm.kill();
+                c.save(meta.withPhase(Phase.EXITED, "resume_failed: " + e.getMessage()));
+                throw e;
+            }
+            watch(c, vm);
+            Files.deleteIfExists(c.dir.resolve(CapsuleMeta.STATE));
+            log.atInfo().addKeyValue("capsule", id).addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000).log("capsule resumed");
+            return c.info();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not resume capsule " + id, e);
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    /** Ends the VM and removes every file of the capsule. Unknown ids are a no-op. */
+    public void destroy(String id) {
+        Capsule c = capsules.get(Names.capsuleId(id));
+        if (c == null) return;
+        c.lock.lock();
+        try {
+            QemuVm vm = c.vm();
+            c.detach();
+            if (vm != null) vm.kill();
+            capsules.remove(id);
+            FileOps.deleteTree(c.dir);
+            log.atInfo().addKeyValue("capsule", id).log("capsule destroyed");
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    /**
+     * Saves a capsule as a new template. A running capsule is stopped only while its state is
+     * written, then runs on (same id, a new writable disk layer on top of the frozen one).
+     */
+    public TemplateMeta snapshot(String id, String name, boolean overwrite) {
+        Names.template(name);
+        Optional<TemplateMeta> existing = templates.get(name);
+        if (BuiltInTemplate.named(name).isPresent() || existing.map(TemplateMeta::builtIn).orElse(false)) {
+            throw new TemplateConflictException("name_reserved", "template name " + name + " is reserved for a built-in template");
+        }
+        if (existing.isPresent() && !overwrite) {
+            throw new TemplateConflictException("template_name_taken", "a template named " + name + " already exists");
+        }
+        Capsule c = capsules.get(Names.capsuleId(id));
+        if (c == null) throw new NotFoundException("capsule " + id + " does not exist");
+        if (!c.lock.tryLock()) throw new CapsuleBusyException("capsule " + id + " is busy with another operation");
+        long t0 = System.nanoTime();
+        try {
+            CapsuleMeta meta = c.meta();
+            Path state = builder.stagingStateFile();
+            String newTop = DiskLayers.newLayerName();
+            disks.createOverlay(c.dir, meta.topLayer(), newTop);
+            List<String> frozenLayers = meta.layers();
+            if (meta.phase() == Phase.RUNNING) {
+                QemuVm vm = c.vm();
+                freezeQuietly(c);
+                vm.stop();
+                try {
+                    vm.switchDisk(newTop);
+                    c.save(meta.withTopLayer(newTop));
+                    vm.save(state.toString(), false, STATE_TIMEOUT);
+                } finally {
+                    vm.cont();
+                    c.guest().thaw(FREEZE_TIMEOUT);
+                }
+            } else if (meta.phase() == Phase.PAUSED) {
+                Files.createLink(state, c.dir.resolve(CapsuleMeta.STATE));
+                c.save(meta.withTopLayer(newTop));
+            } else {
+                throw new CapsuleBusyException("capsule " + id + " is " + meta.phase().name().toLowerCase() + "; only running or paused capsules can be snapshotted");
+            }
+            log.atInfo().addKeyValue("capsule", id).addKeyValue("template", name)
+                    .addKeyValue("frozen_ms", (System.nanoTime() - t0) / 1_000_000).log("capsule state captured");
+            return builder.fromFullState(name, state, c.dir, frozenLayers, meta.vcpus(), meta.memoryMb(), id);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not snapshot capsule " + id, e);
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    // ---- queries ------------------------------------------------------------------------------
+
+    public Optional<CapsuleInfo> info(String id) {
+        return Optional.ofNullable(capsules.get(Names.capsuleId(id))).map(Capsule::info);
+    }
+
+    public List<CapsuleInfo> list() {
+        return capsules.values().stream().map(Capsule::info).sorted(Comparator.comparing(CapsuleInfo::id)).toList();
+    }
+
+    /** The guest channel of a running capsule, for exec and files. */
+    public GuestChannel guest(String id) {
+        Capsule c = capsules.get(Names.capsuleId(id));
+        if (c == null) throw new NotFoundException("capsule " + id + " does not exist");
+        GuestChannel g = c.guest();
+        if (g == null || c.meta().phase() != Phase.RUNNING) {
+            throw new CapsuleBusyException("capsule " + id + " is not running");
+        }
+        return g;
+    }
+
+    /** Host RSS of a capsule's VMM, in KiB (0 when not running). */
+    public long vmmRssKib(String id) {
+        Capsule c = capsules.get(Names.capsuleId(id));
+        QemuVm vm = c == null ? null : c.vm();
+        return vm == null ? 0 : vm.rssKib();
+    }
+
+    public Path capsuleDir(String id) {
+        return capsulesDir.resolve(Names.capsuleId(id));
+    }
+
+    /** Lets go of every VM without stopping it; a new host agent on the same data dir takes them over. */
+    @Override
+    public void close() {
+        capsules.values().forEach(c -> {
+            QemuVm vm = c.vm();
+            c.detach();
+            if (vm != null) log.atDebug().addKeyValue("capsule", c.id).log("detached, VM keeps running");
+        });
+        capsules.clear();
+    }
+
+    // ---- internals ----------------------------------------------------------------------------
+
+    private TemplateMeta resolveTemplate(String name, Integer vcpus, Integer memoryMb) {
+        Optional<BuiltInTemplate> builtIn = BuiltInTemplate.named(name);
+        if (builtIn.isPresent()) {
+            int v = vcpus == null ? BuiltInTemplate.DEFAULT_VCPUS : vcpus;
+            int m = memoryMb == null ? BuiltInTemplate.DEFAULT_MEMORY_MB : memoryMb;
+            return ensureBuiltIn(builtIn.get(), v, m);
+        }
+        TemplateMeta t = template(name).orElseThrow(() -> new NotFoundException("template " + name + " does not exist"));
+        if ((vcpus != null && vcpus != t.vcpus()) || (memoryMb != null && memoryMb != t.memoryMb())) {
+            throw new IllegalArgumentException("template " + name + " was saved with " + t.vcpus() + " vcpus and "
+                    + t.memoryMb() + " MiB; a capsule from it cannot have " + vcpus + " vcpus and " + memoryMb + " MiB");
+        }
+        return t;
+    }
+
+    private static VmSpec spec(String id, Path dir, CapsuleMeta meta, MemoryBacking memory) {
+        return new VmSpec(id, dir, meta.vcpus(), meta.memoryMb(), memory, meta.topLayer(), true);
+    }
+
+    private static String hostnameOf(String id) {
+        return id;
+    }
+
+    /** Connects to a restored guest and gives it its identity, clock and entropy, then thaws its disks. */
+    private GuestChannel wakeGuest(String id, QemuVm vm, CapsuleMeta meta) {
+        GuestChannel guest;
+        try {
+            guest = GuestChannel.connect(id, vm.guestSocket(), config.guestTimeout(), config.guestTimeout());
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not connect to the guest of " + id, e);
+        }
+        try {
+            guest.init(new GuestIdentity(id, meta.hostname(), Map.of("WRENN_TEMPLATE", meta.template())));
+            guest.thaw(FREEZE_TIMEOUT);
+            return guest;
+        } catch (RuntimeException e) {
+            guest.close();
+            throw e;
+        }
+    }
+
+    private void freezeQuietly(Capsule c) {
+        try {
+            c.guest().freeze(FREEZE_TIMEOUT);
+        } catch (GuestProtocolException | dev.wrenn.host.guest.GuestException e) {
+            // the stopped VM is a consistent snapshot of disk and page cache even unfrozen
+            log.atWarn().addKeyValue("capsule", c.id).log("filesystem freeze failed, saving anyway: {}", e.getMessage());
+        }
+    }
+
+    private void watch(Capsule c, QemuVm vm) {
+        vm.exited().thenRunAsync(() -> onExit(c, vm), r -> Thread.ofVirtual().start(r));
+    }
+
+    private void onExit(Capsule c, QemuVm vm) {
+        if (vm.exitExpected()) return;
+        c.lock.lock();
+        try {
+            if (c.vm() != vm || vm.exitExpected()) return;
+            String reason = "vm_exited: " + vm.exitReport();
+            c.detach();
+            c.save(c.meta().withPhase(Phase.EXITED, reason));
+            log.atWarn().addKeyValue("capsule", c.id).log("VM exited on its own: {}", reason);
+        } finally {
+            c.lock.unlock();
+        }
+        CapsuleInfo info = c.info();
+        exitListeners.forEach(l -> l.accept(info));
+    }
+
+    private Capsule lockRunning(String id, String op) {
+        Capsule c = lockPhase(id, Phase.RUNNING, op);
+        if (c.vm() == null || c.guest() == null) {
+            c.lock.unlock();
+            throw new CapsuleBusyException("capsule " + id + " has no running VM");
+        }
+        return c;
+    }
+
+    private Capsule lockPhase(String id, Phase phase, String op) {
+        Capsule c = capsules.get(Names.capsuleId(id));
+        if (c == null) throw new NotFoundException("capsule " + id + " does not exist");
+        if (!c.lock.tryLock()) throw new CapsuleBusyException("capsule " + id + " is busy with another operation");
+        if (c.meta() == null || c.meta().phase() != phase) {
+            Phase actual = c.meta() == null ? null : c.meta().phase();
+            c.lock.unlock();
+            throw new CapsuleBusyException("capsule " + id + " is " + (actual == null ? "being created" : actual.name().toLowerCase())
+                    + "; only " + phase.name().toLowerCase() + " capsules can " + op);
+        }
+        return c;
+    }
+
+    /** Brings every capsule directory to a state a user can act on after a restart or a crash. */
+    private void recover() throws IOException {
+        List<Path> dirs;
+        try (Stream<Path> s = Files.list(capsulesDir)) {
+            dirs = s.filter(Files::isDirectory).toList();
+        }
+        for (Path dir : dirs) {
+            String id = dir.getFileName().toString();
+            try {
+                recoverOne(id, dir);
+            } catch (RuntimeException e) {
+                log.atError().addKeyValue("capsule", id).log("could not recover capsule: {}", e.getMessage());
+            }
+        }
+    }
+
+    private void recoverOne(String id, Path dir) throws IOException {
+        Path metaFile = dir.resolve(CapsuleMeta.FILE);
+        Optional<QemuVm> vm = QemuVm.attach(id, dir, Duration.ofSeconds(5));
+        if (!Files.exists(metaFile)) {
+            // a create that never finished: nothing a user was told about
+            vm.ifPresent(QemuVm::kill);
+            FileOps.deleteTree(dir);
+            log.atInfo().addKeyValue("capsule", id).log("removed an unfinished create");
+            return;
+        }
+        CapsuleMeta meta = FileOps.readJson(metaFile, CapsuleMeta.class);
+        Capsule c = new Capsule(id, dir, meta);
+        capsules.put(id, c);
+        Files.deleteIfExists(dir.resolve(STATE_TMP));
+        boolean hasState = Files.exists(dir.resolve(CapsuleMeta.STATE));
+        switch (meta.phase()) {
+            case RUNNING -> {
+                if (vm.isPresent()) {
+                    QemuVm v = vm.get();
+                    String status = v.status();
+                    if (!status.equals("running")) v.cont(); // a pause or resume interrupted mid-way
+                    c.attach(v, wakeGuest(id, v, meta));
+                    watch(c, v);
+                    Files.deleteIfExists(dir.resolve(CapsuleMeta.STATE));
+                    log.atInfo().addKeyValue("capsule", id).log("reattached to running VM (was {})", status);
+                } else if (hasState) {
+                    c.save(meta.paused());
+                    log.atInfo().addKeyValue("capsule", id).log("pause had completed; capsule is paused");
+                } else {
+                    c.save(meta.withPhase(Phase.EXITED, "host_lost: VM not running after host agent restart"));
+                    log.atWarn().addKeyValue("capsule", id).log("VM is gone");
+                }
+            }
+            case PAUSED -> {
+                // a resume that never reached "running" left a VM that must not touch the disk
+                vm.ifPresent(QemuVm::kill);
+                if (!hasState) c.save(meta.withPhase(Phase.EXITED, "host_lost: pause files missing"));
+            }
+            case EXITED -> vm.ifPresent(QemuVm::kill);
+        }
+    }
+}

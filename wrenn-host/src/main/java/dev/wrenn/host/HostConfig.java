@@ -1,0 +1,41 @@
+package dev.wrenn.host;
+
+import dev.wrenn.host.vmm.Accelerator;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of one host agent.
+ *
+ * @param dataDir    capsules and templates of this installation
+ * @param imageCache built guest images, shared by installations, checkouts and tests
+ * @param repoDir    the source checkout whose {@code guest/images/build.sh} builds missing images; null = never build
+ */
+public record HostConfig(Path dataDir, Path imageCache, Path repoDir, String qemuBinary, String qemuImg,
+                         Accelerator accelerator, Duration bootTimeout, Duration guestTimeout) {
+
+    /** Unix socket paths are limited to 107 bytes; capsule sockets live under the data dir. */
+    private static final int MAX_DATA_DIR_LENGTH = 60;
+
+    public HostConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        dataDir = dataDir.toAbsolutePath().normalize();
+        if (dataDir.toString().length() > MAX_DATA_DIR_LENGTH) {
+            throw new IllegalArgumentException("data dir path '" + dataDir + "' is longer than " + MAX_DATA_DIR_LENGTH
+                    + " characters; VM sockets under it would exceed the unix socket path limit");
+        }
+        if (dataDir.toString().contains("'") || dataDir.toString().contains(" ")) {
+            throw new IllegalArgumentException("data dir path '" + dataDir + "' must not contain quotes or spaces");
+        }
+    }
+
+    /** Defaults: images in {@code $WRENN_IMAGE_CACHE} or {@code ~/.cache/wrenn/images}, accelerator probed. */
+    public static HostConfig defaults(Path dataDir, Path repoDir) {
+        String cache = System.getenv("WRENN_IMAGE_CACHE");
+        Path imageCache = cache != null && !cache.isBlank() ? Path.of(cache)
+                : Path.of(System.getProperty("user.home"), ".cache", "wrenn", "images");
+        return new HostConfig(dataDir, imageCache, repoDir, "qemu-system-x86_64", "qemu-img",
+                Accelerator.choose(System.getenv("WRENN_ACCEL")), Duration.ofSeconds(60), Duration.ofSeconds(10));
+    }
+}

@@ -1,0 +1,136 @@
+package dev.wrenn.host;
+
+import dev.wrenn.host.guest.ExecRequest;
+import dev.wrenn.host.guest.GuestChannel;
+import dev.wrenn.host.image.GuestImage;
+import dev.wrenn.host.storage.DiskLayers;
+import dev.wrenn.host.storage.FileOps;
+import dev.wrenn.host.storage.TemplateMeta;
+import dev.wrenn.host.storage.TemplateStore;
+import dev.wrenn.host.vmm.MemoryBacking;
+import dev.wrenn.host.vmm.QemuDriver;
+import dev.wrenn.host.vmm.QemuVm;
+import dev.wrenn.host.vmm.VmSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes templates: memory in a file, a device state that leaves RAM out (x-ignore-shared), and a
+ * frozen disk chain. Capsules restore from them copy-on-write instead of booting.
+ */
+final class TemplateBuilder {
+    private static final Logger log = LoggerFactory.getLogger(TemplateBuilder.class);
+    private static final Duration SAVE_TIMEOUT = Duration.ofSeconds(120);
+    private static final String FULL_STATE = "full.state";
+
+    private final TemplateStore store;
+    private final QemuDriver qemu;
+    private final DiskLayers disks;
+    private final HostConfig config;
+
+    TemplateBuilder(TemplateStore store, QemuDriver qemu, DiskLayers disks, HostConfig config) {
+        this.store = store;
+        this.qemu = qemu;
+        this.disks = disks;
+        this.config = config;
+    }
+
+    /** Cold-boots an image once and saves it as a built-in template. */
+    TemplateMeta fromImage(GuestImage image, String name, int vcpus, int memoryMb, List<String> warmUp) throws IOException {
+        long t0 = System.nanoTime();
+        Path dir = store.newStagingDir();
+        try {
+            FileOps.linkOrCopy(image.kernel(), dir.resolve(VmSpec.KERNEL));
+            FileOps.linkOrCopy(image.initrd(), dir.resolve(VmSpec.INITRD));
+            String base = DiskLayers.newLayerName();
+            log.atInfo().addKeyValue("template", name).log("converting root file system of image {}", image.hash());
+            disks.convertBase(image.rootfs(), dir.resolve(base));
+            String top = DiskLayers.newLayerName();
+            disks.createOverlay(dir, base, top);
+            log.atInfo().addKeyValue("template", name).log("cold boot of image {}", image.name());
+            QemuVm vm = qemu.launch(new VmSpec("tpl-" + name, dir, vcpus, memoryMb,
+                    new MemoryBacking.SharedFile(TemplateMeta.MEMORY), top, false));
+            try (GuestChannel guest = GuestChannel.connect("tpl-" + name, vm.guestSocket(), config.bootTimeout(),
+                    config.guestTimeout())) {
+                log.atInfo().addKeyValue("template", name).log("guest agent ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
+                if (!warmUp.isEmpty()) {
+                    guest.exec(ExecRequest.command(warmUp.get(0), warmUp.subList(1, warmUp.size()).toArray(String[]::new))
+                            .timeout(Duration.ofSeconds(60)).build());
+                }
+                guest.freeze(Duration.ofSeconds(30));
+                vm.stop();
+                vm.save(TemplateMeta.STATE, true, SAVE_TIMEOUT);
+            } finally {
+                vm.quit(Duration.ofSeconds(10));
+            }
+            List<String> layers = List.of(base, top);
+            seal(dir, layers);
+            TemplateMeta meta = store.commit(dir, new TemplateMeta(name, "base", true, vcpus, memoryMb, layers,
+                    Instant.now(), null, image.hash(), 0));
+            log.atInfo().addKeyValue("template", name).log("built in {} ms", (System.nanoTime() - t0) / 1_000_000);
+            return meta;
+        } catch (IOException | RuntimeException e) {
+            FileOps.deleteTree(dir);
+            throw e;
+        }
+    }
+
+    /**
+     * Turns a full saved state (RAM inside the stream) into a template: a converter VM loads it
+     * into a new shared memory file and saves the device state alone. It never runs the guest.
+     *
+     * @param stateFile  a full state, saved without x-ignore-shared; moved into the template's staging dir
+     * @param sourceDir  where the disk layers, kernel and initrd of the source are linked
+     */
+    TemplateMeta fromFullState(String name, Path stateFile, Path sourceDir, List<String> layers, int vcpus,
+                               int memoryMb, String sourceCapsuleId) throws IOException {
+        long t0 = System.nanoTime();
+        Path dir = stateFile.getParent();
+        try {
+            List<String> shared = new ArrayList<>(layers);
+            shared.add(VmSpec.KERNEL);
+            shared.add(VmSpec.INITRD);
+            DiskLayers.link(sourceDir, shared, dir);
+            QemuVm vm = qemu.launch(new VmSpec("tpl-" + name, dir, vcpus, memoryMb,
+                    new MemoryBacking.SharedFile(TemplateMeta.MEMORY), layers.get(layers.size() - 1), true));
+            try {
+                vm.restore(stateFile.getFileName().toString(), false, SAVE_TIMEOUT);
+                vm.save(TemplateMeta.STATE, true, SAVE_TIMEOUT);
+            } finally {
+                vm.quit(Duration.ofSeconds(10));
+            }
+            Files.delete(stateFile);
+            seal(dir, layers);
+            TemplateMeta meta = store.commit(dir, new TemplateMeta(name, "snapshot", false, vcpus, memoryMb, layers,
+                    Instant.now(), sourceCapsuleId, null, 0));
+            log.atInfo().addKeyValue("template", name).addKeyValue("capsule", sourceCapsuleId)
+                    .log("template written in {} ms", (System.nanoTime() - t0) / 1_000_000);
+            return meta;
+        } catch (IOException | RuntimeException e) {
+            FileOps.deleteTree(dir);
+            throw e;
+        }
+    }
+
+    /** A staging dir for a full state that {@link #fromFullState} will consume. */
+    Path stagingStateFile() throws IOException {
+        return store.newStagingDir().resolve(FULL_STATE);
+    }
+
+    private static void seal(Path dir, List<String> layers) throws IOException {
+        for (String f : List.of(TemplateMeta.MEMORY, TemplateMeta.STATE)) FileOps.fsync(dir.resolve(f));
+        for (String layer : layers) FileOps.fsync(dir.resolve(layer));
+        List<String> frozen = new ArrayList<>(layers);
+        frozen.addAll(List.of(TemplateMeta.MEMORY, TemplateMeta.STATE, VmSpec.KERNEL, VmSpec.INITRD));
+        DiskLayers.freeze(dir, frozen);
+        // the VM's sockets, pid file and logs are of no use to capsules made from the template
+        for (String f : List.of(VmSpec.QMP_SOCKET, VmSpec.GUEST_SOCKET, VmSpec.PID_FILE)) Files.deleteIfExists(dir.resolve(f));
+    }
+}

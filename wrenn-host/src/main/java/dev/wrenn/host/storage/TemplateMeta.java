@@ -1,0 +1,26 @@
+package dev.wrenn.host.storage;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A snapshot template as stored in {@code templates/NAME/template.json}: its frozen disk chain,
+ * memory file and device state, and the resources every capsule made from it gets.
+ *
+ * @param type      {@code base} for the built-in templates booted from an image, {@code snapshot} for a capsule's
+ * @param imageHash the guest image a built-in template was booted from (rebuilt when it changes)
+ */
+public record TemplateMeta(String name, String type, boolean builtIn, int vcpus, int memoryMb, List<String> layers,
+                           Instant createdAt, String sourceCapsuleId, String imageHash, long sizeBytes) {
+    public static final String FILE = "template.json";
+    public static final String MEMORY = "memory.ram";
+    public static final String STATE = "template.state";
+
+    public TemplateMeta {
+        layers = List.copyOf(layers);
+    }
+
+    public String topLayer() {
+        return layers.get(layers.size() - 1);
+    }
+}

@@ -1,0 +1,45 @@
+package dev.wrenn.host.vmm;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything QEMU is started with. The device layout is identical for a boot and every later
+ * restore of the same VM, because migration state only loads into the same devices. Paths of
+ * files inside {@code dir} are relative: QEMU runs with {@code dir} as its working directory,
+ * which also keeps unix socket paths short and qcow2 backing names relocatable.
+ */
+public record VmSpec(String name, Path dir, int vcpus, int memoryMb, MemoryBacking memory, String disk,
+                     boolean incoming) {
+    public static final String KERNEL = "vmlinux";
+    public static final String INITRD = "initrd.img";
+    public static final String QMP_SOCKET = "qmp.sock";
+    public static final String GUEST_SOCKET = "guest.sock";
+    public static final String PID_FILE = "vmm.pid";
+    public static final String CONSOLE_LOG = "console.log";
+    public static final String VMM_LOG = "vmm.log";
+    /** The virtio-serial port the guest agent looks for (docs/guest-protocol.md). */
+    public static final String GUEST_PORT = "wrenn.0";
+    static final String KERNEL_CMDLINE = "console=ttyS0 quiet panic=-1 tsc=reliable no_timer_check";
+
+    public List<String> qemuArgs(String qemuBinary, Accelerator accel) {
+        List<String> a = new ArrayList<>(List.of(qemuBinary, "-name", "wrenn-" + name));
+        a.addAll(List.of("-machine", "microvm,memory-backend=mem0"));
+        a.addAll(accel.qemuArgs());
+        a.addAll(List.of("-smp", Integer.toString(vcpus), "-m", memoryMb + "M"));
+        a.addAll(memory.qemuArgs(memoryMb));
+        a.addAll(List.of("-nographic", "-nodefaults", "-no-user-config", "-no-reboot",
+                "-chardev", "file,id=con0,path=" + CONSOLE_LOG + ",append=on", "-serial", "chardev:con0",
+                "-kernel", KERNEL, "-initrd", INITRD, "-append", KERNEL_CMDLINE,
+                "-qmp", "unix:" + QMP_SOCKET + ",server=on,wait=off",
+                "-pidfile", PID_FILE,
+                "-device", "virtio-serial-device",
+                "-chardev", "socket,id=guest0,path=" + GUEST_SOCKET + ",server=on,wait=off",
+                "-device", "virtserialport,chardev=guest0,name=" + GUEST_PORT,
+                "-drive", "id=disk0,file=" + disk + ",format=qcow2,if=none,cache=writeback,discard=unmap",
+                "-device", "virtio-blk-device,drive=disk0"));
+        if (incoming) a.addAll(List.of("-incoming", "defer"));
+        return a;
+    }
+}

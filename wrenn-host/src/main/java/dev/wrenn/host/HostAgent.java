@@ -107,6 +107,16 @@ public final class HostAgent implements AutoCloseable {
         }
     }
 
+    /** Boots a guest image from scratch to a first command and throws it away; the time it took. */
+    public Duration coldBoot(BuiltInTemplate image) {
+        try {
+            return builder.coldBoot(images.require(image.templateName()), BuiltInTemplate.DEFAULT_VCPUS,
+                    BuiltInTemplate.DEFAULT_MEMORY_MB);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cold boot of " + image.templateName() + " failed", e);
+        }
+    }
+
     /** Templates users see: built-in ones at their default size and the snapshots, newest first. */
     public List<TemplateMeta> templates() {
         return templates.list().stream().filter(t -> !t.name().contains("@")).toList();

@@ -83,6 +83,32 @@ final class TemplateBuilder {
     }
 
     /**
+     * Boots an image from scratch in a throwaway directory until its guest agent runs a command,
+     * then discards it; returns how long that took. This is the path templates are built on.
+     */
+    Duration coldBoot(GuestImage image, int vcpus, int memoryMb) throws IOException {
+        Path dir = store.newStagingDir();
+        try {
+            FileOps.linkOrCopy(image.kernel(), dir.resolve(VmSpec.KERNEL));
+            FileOps.linkOrCopy(image.initrd(), dir.resolve(VmSpec.INITRD));
+            String top = DiskLayers.newLayerName();
+            disks.createOverlayOnRaw(dir, image.rootfs(), top);
+            long t0 = System.nanoTime();
+            QemuVm vm = qemu.launch(new VmSpec("boot-" + dir.getFileName(), dir, vcpus, memoryMb,
+                    new MemoryBacking.Anonymous(), top, false));
+            try (GuestChannel guest = GuestChannel.connect("boot", vm.guestSocket(), config.bootTimeout(),
+                    config.guestTimeout())) {
+                guest.exec(ExecRequest.command("true").build());
+                return Duration.ofNanos(System.nanoTime() - t0);
+            } finally {
+                vm.kill();
+            }
+        } finally {
+            FileOps.deleteTree(dir);
+        }
+    }
+
+    /**
      * Turns a full saved state (RAM inside the stream) into a template: a converter VM loads it
      * into a new shared memory file and saves the device state alone. It never runs the guest.
      *

@@ -34,6 +34,11 @@ public final class DiskLayers {
         run(dir, qemuImg, "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", backing, name);
     }
 
+    /** Creates {@code name} in {@code dir} as a throwaway overlay on a raw image that must never be written. */
+    public void createOverlayOnRaw(Path dir, Path rawBacking, String name) throws IOException {
+        run(dir, qemuImg, "create", "-q", "-f", "qcow2", "-F", "raw", "-b", rawBacking.toString(), name);
+    }
+
     /** Makes a compact qcow2 base layer from a raw file-system image. */
     public void convertBase(Path raw, Path target) throws IOException {
         run(target.getParent(), qemuImg, "convert", "-q", "-f", "raw", "-O", "qcow2", raw.toString(),

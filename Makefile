@@ -1,0 +1,36 @@
+# Wrenn: one entry point for building, testing and benchmarking on a Debian machine.
+SHELL := /bin/bash
+JAVA_HOME := $(shell scripts/find-jdk.sh)
+export JAVA_HOME
+MVN := ./mvnw -B -ntp
+
+.PHONY: deps agent images test test-agent test-java bench clean
+
+deps:
+	@scripts/install-deps.sh
+
+agent: deps
+	@$(MAKE) -s -C guest/agent
+
+# Guest images are cached outside the checkout (WRENN_IMAGE_CACHE, default ~/.cache/wrenn/images)
+# and rebuilt only when their inputs change.
+images: agent
+	@guest/images/build.sh minimal base-python
+
+test-agent: agent
+	@$(MAKE) -s -C guest/agent test
+
+test-java: images
+	$(MVN) verify
+
+## Every test: the guest agent's own (host process over a socket pair), then the Java suites with real VMs.
+test: test-agent test-java
+
+## Benchmarks with real VMs; prints BENCH lines and writes docs/benchmarks.md.
+bench: images
+	$(MVN) -q -DskipTests install
+	$(MVN) -pl wrenn-host surefire:test -Dgroups=bench -DexcludedGroups=none -Dtest='*Benchmark' -Dsurefire.failIfNoSpecifiedTests=false
+
+clean:
+	$(MVN) -q clean
+	@$(MAKE) -s -C guest/agent clean

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the platform and its tests need, only those missing.
+set -euo pipefail
+
+declare -A PKG_FOR=(
+  [qemu-system-x86_64]=qemu-system-x86
+  [qemu-img]=qemu-utils
+  [musl-gcc]=musl-tools
+  [mke2fs]=e2fsprogs
+  [debootstrap]=debootstrap
+  [cpio]=cpio
+  [xz]=xz-utils
+  [setsid]=util-linux
+  [du]=coreutils
+)
+missing=()
+for cmd in "${!PKG_FOR[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${PKG_FOR[$cmd]}")
+done
+[ -x /bin/busybox ] || missing+=(busybox-static)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "[deps] installing: ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q >/dev/null
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "[deps] ok" >&2

@@ -1,0 +1,117 @@
+package dev.wrenn.host;
+
+import static dev.wrenn.host.CapsuleLifecycleTest.pidOfTag;
+import static dev.wrenn.host.CapsuleLifecycleTest.startCounter;
+import static dev.wrenn.host.CapsuleLifecycleTest.waitForCount;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wrenn.host.storage.CapsuleMeta.Phase;
+import dev.wrenn.host.storage.TemplateMeta;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Capsules saved as templates, and capsules made from those templates. */
+class SnapshotTest {
+    private static HostAgent host;
+
+    @BeforeAll
+    static void up() {
+        host = TestHost.agent();
+    }
+
+    @Test
+    void runningCapsuleKeepsRunningAndItsCloneStartsWithItsProcessesAndFiles() throws Exception {
+        String src = TestHost.create("minimal");
+        String clone = null;
+        try {
+            TestHost.out(src, "echo before-snapshot > /root/note.txt");
+            int pid = startCounter(host.guest(src)).pid();
+            long seen = waitForCount(src, 2);
+
+            TemplateMeta t = host.snapshot(src, "snap-running", false);
+            assertEquals("snapshot", t.type());
+            assertEquals(src, t.sourceCapsuleId());
+            assertTrue(t.sizeBytes() > 0);
+
+            assertEquals(Phase.RUNNING, host.info(src).orElseThrow().phase());
+            assertEquals(pid, pidOfTag(host.guest(src), "counter"));
+            waitForCount(src, seen + 2);
+            TestHost.out(src, "echo after-snapshot > /root/note.txt");
+
+            clone = TestHost.create("snap-running");
+            assertEquals("before-snapshot", TestHost.out(clone, "cat /root/note.txt"));
+            assertEquals(pid, pidOfTag(host.guest(clone), "counter"), "the clone lacks the source's process");
+            waitForCount(clone, seen + 1);
+            assertEquals("after-snapshot", TestHost.out(src, "cat /root/note.txt"));
+            assertNotEquals(TestHost.out(src, "hostname"), TestHost.out(clone, "hostname"));
+        } finally {
+            host.destroy(src);
+            if (clone != null) host.destroy(clone);
+            host.deleteTemplate("snap-running");
+        }
+    }
+
+    @Test
+    void deletingATemplateNeverBreaksItsCapsules() throws Exception {
+        String src = TestHost.create("minimal");
+        TestHost.out(src, "echo kept > /root/kept.txt");
+        host.snapshot(src, "snap-doomed", false);
+        host.destroy(src);
+        String clone = TestHost.create("snap-doomed");
+        try {
+            host.deleteTemplate("snap-doomed");
+            assertTrue(host.template("snap-doomed").isEmpty());
+            assertEquals("kept", TestHost.out(clone, "cat /root/kept.txt"));
+            host.pause(clone);
+            host.resume(clone);
+            assertEquals("kept", TestHost.out(clone, "cat /root/kept.txt"));
+            assertThrows(NotFoundException.class, () -> host.create(TestHost.newId(), "snap-doomed", null, null));
+        } finally {
+            host.destroy(clone);
+        }
+    }
+
+    @Test
+    void pausedCapsuleCanBeSnapshottedAndStaysPaused() throws Exception {
+        String src = TestHost.create("minimal");
+        String clone = null;
+        try {
+            TestHost.out(src, "echo paused-state > /root/p.txt");
+            host.pause(src);
+            host.snapshot(src, "snap-paused", false);
+            assertEquals(Phase.PAUSED, host.info(src).orElseThrow().phase());
+            clone = TestHost.create("snap-paused");
+            assertEquals("paused-state", TestHost.out(clone, "cat /root/p.txt"));
+            TestHost.out(clone, "echo clone-change > /root/p.txt");
+            host.resume(src);
+            assertEquals("paused-state", TestHost.out(src, "cat /root/p.txt"));
+        } finally {
+            host.destroy(src);
+            if (clone != null) host.destroy(clone);
+            host.deleteTemplate("snap-paused");
+        }
+    }
+
+    @Test
+    void templateNamesAreCheckedBeforeAnythingIsWritten() {
+        String src = TestHost.create("minimal");
+        try {
+            assertEquals("name_reserved",
+                    assertThrows(TemplateConflictException.class, () -> host.snapshot(src, "minimal", true)).code());
+            assertThrows(IllegalArgumentException.class, () -> host.snapshot(src, "../escape", false));
+            host.snapshot(src, "snap-taken", false);
+            assertEquals("template_name_taken",
+                    assertThrows(TemplateConflictException.class, () -> host.snapshot(src, "snap-taken", false)).code());
+            host.snapshot(src, "snap-taken", true);
+            assertThrows(TemplateConflictException.class, () -> host.deleteTemplate("minimal"));
+            assertFalse(host.templates().stream().anyMatch(t -> t.name().contains("@")));
+        } finally {
+            host.destroy(src);
+            host.deleteTemplate("snap-taken");
+        }
+    }
+}

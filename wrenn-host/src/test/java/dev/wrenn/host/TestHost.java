@@ -1,0 +1,91 @@
+package dev.wrenn.host;
+
+import dev.wrenn.host.guest.ExecRequest;
+import dev.wrenn.host.guest.ExecResult;
+import dev.wrenn.host.guest.GuestChannel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One host agent shared by the VM test classes of a JVM, over one data dir, so the built-in
+ * templates are booted once per run. Real QEMU, real images, real guest agent.
+ */
+final class TestHost {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static Path dataDir;
+    private static HostAgent agent;
+
+    private TestHost() {}
+
+    static synchronized HostAgent agent() {
+        if (agent == null) {
+            try {
+                dataDir = Files.createTempDirectory(Path.of("/tmp"), "wrenn-test-");
+                agent = HostAgent.start(config());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            agent.ensureBuiltIn(BuiltInTemplate.MINIMAL);
+            Runtime.getRuntime().addShutdownHook(new Thread(TestHost::cleanUp));
+        }
+        return agent;
+    }
+
+    /** Simulates a host agent restart: the old one lets go of its VMs, a new one takes them over. */
+    static synchronized HostAgent restart() throws IOException {
+        agent().close();
+        agent = HostAgent.start(config());
+        return agent;
+    }
+
+    static HostConfig config() {
+        Path repo = Path.of(System.getProperty("wrenn.repo", "..")).toAbsolutePath().normalize();
+        return HostConfig.defaults(dataDir, repo);
+    }
+
+    static String newId() {
+        String alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
+        StringBuilder sb = new StringBuilder("cl-");
+        for (int i = 0; i < 25; i++) sb.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+        return sb.toString();
+    }
+
+    static String create(String template) {
+        String id = newId();
+        agent().create(id, template, null, null);
+        return id;
+    }
+
+    static ExecResult sh(String id, String line) {
+        GuestChannel g = agent().guest(id);
+        return g.exec(ExecRequest.shell(line).timeout(Duration.ofSeconds(30)).build());
+    }
+
+    /** Runs a shell line that must succeed and returns its trimmed stdout. */
+    static String out(String id, String line) {
+        ExecResult r = sh(id, line);
+        if (r.exitCode() != 0) {
+            throw new AssertionError("'" + line + "' exited " + r.exitCode() + ": " + r.stderrText());
+        }
+        return r.stdoutText().strip();
+    }
+
+    private static void cleanUp() {
+        if (agent == null) return;
+        List<CapsuleInfo> left = new ArrayList<>(agent.list());
+        for (CapsuleInfo c : left) {
+            try {
+                agent.destroy(c.id());
+            } catch (RuntimeException ignored) {
+                // best effort at JVM exit
+            }
+        }
+        dev.wrenn.host.storage.FileOps.deleteTree(dataDir);
+    }
+}

@@ -1,0 +1,148 @@
+package dev.wrenn.host.guest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The host side against a guest that misbehaves on purpose. The real agent never sends these
+ * bytes, which is why a scripted guest stands in for it here: the point is that a compromised
+ * guest cannot hang or crash the host.
+ */
+class HostileGuestTest {
+    private static final Duration CALL = Duration.ofMillis(500);
+
+    /** A scripted guest: answers HELLO properly, then hands every other frame to {@code script}. */
+    private static final class ScriptedGuest {
+        final PipedInputStream hostIn = new PipedInputStream(1 << 22);
+        final PipedOutputStream guestOut;
+        final PipedOutputStream hostOut = new PipedOutputStream();
+        final PipedInputStream guestIn;
+
+        ScriptedGuest(BiConsumer<Frame, ScriptedGuest> script) throws IOException {
+            guestOut = new PipedOutputStream(hostIn);
+            guestIn = new PipedInputStream(hostOut, 1 << 22);
+            Thread.ofVirtual().start(() -> {
+                try {
+                    FrameReader r = new FrameReader(guestIn);
+                    while (true) {
+                        Frame f = r.next();
+                        if (f.type() == FrameType.HELLO) {
+                            send(new byte[] {9, 9, 0x57});
+                            send(Frame.of(FrameType.HELLO_ACK, 0, Record.builder().put("nonce", "not-yours").build()));
+                            send(Frame.of(FrameType.HELLO_ACK, 0, f.record()));
+                        } else {
+                            script.accept(f, this);
+                        }
+                    }
+                } catch (IOException e) {
+                    // the host closed the channel: the script is over
+                }
+            });
+        }
+
+        void send(Frame f) {
+            ByteBuffer b = f.encode();
+            send(java.util.Arrays.copyOf(b.array(), b.limit()));
+        }
+
+        synchronized void send(byte[] raw) {
+            try {
+                guestOut.write(raw);
+                guestOut.flush();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        GuestChannel connect() {
+            return GuestChannel.open("hostile", hostIn, hostOut, () -> {
+                hostOut.close();
+                hostIn.close();
+            }, Duration.ofSeconds(5), CALL);
+        }
+    }
+
+    @Test
+    void handshakeSkipsGarbageAndForeignNonces() throws Exception {
+        ScriptedGuest g = new ScriptedGuest((f, s) -> s.send(Frame.of(FrameType.OK, f.stream(), Record.empty())));
+        try (GuestChannel ch = g.connect()) {
+            ch.ping();
+        }
+    }
+
+    @Test
+    void silentGuestTimesOutNamingTheWait() throws Exception {
+        ScriptedGuest g = new ScriptedGuest((f, s) -> { });
+        try (GuestChannel ch = g.connect()) {
+            long t0 = System.nanoTime();
+            GuestTimeoutException e = assertThrows(GuestTimeoutException.class, ch::ping);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertTrue(ms >= 400 && ms < 3000, "timed out after " + ms + " ms");
+            assertTrue(e.getMessage().contains("answer"), e.getMessage());
+        }
+    }
+
+    @Test
+    void outputBeyondTheGrantedCreditFailsTheStream() throws Exception {
+        ScriptedGuest g = new ScriptedGuest((f, s) -> {
+            if (f.type() != FrameType.EXEC) return;
+            s.send(Frame.of(FrameType.OK, f.stream(), Record.builder().put("pid", 5).build()));
+            byte[] chunk = new byte[Frame.MAX_PAYLOAD];
+            s.send(new Frame(FrameType.STDOUT, f.stream(), chunk));
+            s.send(new Frame(FrameType.STDOUT, f.stream(), chunk));
+        });
+        try (GuestChannel ch = g.connect(); ExecSession session = ch.start(ExecRequest.command("yes").build())) {
+            // the host has consumed nothing yet, so it has granted nothing beyond the first MiB
+            Thread.sleep(300);
+            GuestProtocolException e = assertThrows(GuestProtocolException.class,
+                    () -> session.await((err, data) -> { }, System.nanoTime() + CALL.toNanos()));
+            assertTrue(e.getMessage().contains("credit"), e.getMessage());
+        }
+    }
+
+    @Test
+    void guestHangingUpMidRequestEndsEveryWaitAtOnce() throws Exception {
+        ScriptedGuest[] self = new ScriptedGuest[1];
+        self[0] = new ScriptedGuest((f, s) -> {
+            try {
+                s.guestOut.close();
+            } catch (IOException ignored) {
+                // closing is the point
+            }
+        });
+        GuestChannel ch = self[0].connect();
+        assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
+            assertThrows(GuestProtocolException.class,
+                    () -> ch.exec(ExecRequest.command("sleep", "100").timeout(Duration.ZERO).build()));
+            ch.closedFuture().get(1, TimeUnit.SECONDS);
+        });
+        assertEquals(false, ch.isOpen());
+    }
+
+    @Test
+    void errorFrameCarriesTheErrnoName() throws Exception {
+        ScriptedGuest g = new ScriptedGuest((f, s) -> s.send(Frame.of(FrameType.ERROR, f.stream(),
+                Record.builder().put("errno", 2).put("code", "ENOENT").put("message", "/nope: no such file").build())));
+        try (GuestChannel ch = g.connect()) {
+            GuestException e = assertThrows(GuestException.class, () -> ch.stat("/nope"));
+            assertEquals("ENOENT", e.code());
+            assertEquals(2, e.errno());
+        }
+    }
+
+    static OutputStream nowhere() {
+        return OutputStream.nullOutputStream();
+    }
+}

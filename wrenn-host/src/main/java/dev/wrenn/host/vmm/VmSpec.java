@@ -21,7 +21,11 @@ public record VmSpec(String name, Path dir, int vcpus, int memoryMb, MemoryBacki
     public static final String VMM_LOG = "vmm.log";
     /** The virtio-serial port the guest agent looks for (docs/guest-protocol.md). */
     public static final String GUEST_PORT = "wrenn.0";
-    static final String KERNEL_CMDLINE = "console=ttyS0 quiet panic=-1 tsc=reliable no_timer_check";
+    private static final String KERNEL_CMDLINE = "console=ttyS0 quiet panic=-1";
+
+    static String kernelCmdline() {
+        return HostClock.tscKhz().map(khz -> KERNEL_CMDLINE + " tsc_early_khz=" + khz).orElse(KERNEL_CMDLINE);
+    }
 
     public List<String> qemuArgs(String qemuBinary, Accelerator accel) {
         List<String> a = new ArrayList<>(List.of(qemuBinary, "-name", "wrenn-" + name));
@@ -31,7 +35,7 @@ public record VmSpec(String name, Path dir, int vcpus, int memoryMb, MemoryBacki
         a.addAll(memory.qemuArgs(memoryMb));
         a.addAll(List.of("-nographic", "-nodefaults", "-no-user-config", "-no-reboot",
                 "-chardev", "file,id=con0,path=" + CONSOLE_LOG + ",append=on", "-serial", "chardev:con0",
-                "-kernel", KERNEL, "-initrd", INITRD, "-append", KERNEL_CMDLINE,
+                "-kernel", KERNEL, "-initrd", INITRD, "-append", kernelCmdline(),
                 "-qmp", "unix:" + QMP_SOCKET + ",server=on,wait=off",
                 "-pidfile", PID_FILE,
                 "-device", "virtio-serial-device",

@@ -1,0 +1,167 @@
+/*
+ * INIT: the capsule's identity, sent by the host after every boot and every
+ * restore. Clones of one template share memory, so each must get its own
+ * clock, hostname, id and, above all, fresh randomness.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+/* linux/random.h */
+#define RNDADDENTROPY_IOC 0x40085203u   /* _IOW('R', 0x03, int[2]) */
+#define RNDRESEEDCRNG_IOC 0x5207u       /* _IO('R', 0x07) */
+
+#define MAX_ENTROPY 512
+#define MAX_ID 256
+#define MAX_HOSTNAME 64
+#define CAPSULE_ID_FILE "/run/wrenn/capsule-id"
+
+static int add_entropy(const uint8_t *bytes, size_t n)
+{
+    struct {
+        int entropy_count;   /* bits credited */
+        int buf_size;
+        uint8_t buf[MAX_ENTROPY];
+    } info;
+    int err = 0;
+    int fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    info.entropy_count = (int)(8 * n);
+    info.buf_size = (int)n;
+    memcpy(info.buf, bytes, n);
+    if (ioctl(fd, RNDADDENTROPY_IOC, &info) < 0)
+        err = errno;
+    /* Mixing in is not enough for a clone: the CRNG must be rekeyed now,
+     * not at its next scheduled reseed. */
+    else if (ioctl(fd, RNDRESEEDCRNG_IOC) < 0)
+        err = errno;
+    close(fd);
+    return err;
+}
+
+static int write_capsule_id(const char *id)
+{
+    const char *tmp = CAPSULE_ID_FILE ".tmp";
+    int err = mkdir_parents(CAPSULE_ID_FILE);
+    if (err)
+        return err;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return errno;
+    size_t len = strlen(id);
+    if (write(fd, id, len) != (ssize_t)len || write(fd, "\n", 1) != 1)
+        err = errno ? errno : EIO;
+    close(fd);
+    if (!err && rename(tmp, CAPSULE_ID_FILE) < 0)   /* readers never see half an id */
+        err = errno;
+    return err;
+}
+
+static void free_env(char **env)
+{
+    for (char **e = env; e && *e; e++)
+        free(*e);
+    free(env);
+}
+
+void init_request(uint32_t sid, const uint8_t *p, size_t n)
+{
+    char *id = NULL, *host = NULL, **env = NULL;
+    int64_t time_ns = 0;
+    const uint8_t *entropy = NULL, *v;
+    size_t entropy_len = 0, nenv = 0, kl, vl;
+    const char *k;
+    struct rec_iter it;
+    int have_time, err = 0;
+    char what[64] = "";
+
+    /* Validate everything before changing anything. */
+    have_time = rec_get_int(p, n, "time_ns", &time_ns);
+    if (rec_get_str(p, n, "capsule_id", &id) < 0 || rec_get_str(p, n, "hostname", &host) < 0 ||
+        have_time < 0 || (have_time && time_ns < 0) || (id && strlen(id) > MAX_ID) ||
+        (host && strlen(host) > MAX_HOSTNAME)) {
+        send_error(sid, EINVAL, "INIT: a field is malformed");
+        goto out;
+    }
+    if (rec_find(p, n, "entropy", &entropy, &entropy_len) && entropy_len > MAX_ENTROPY) {
+        send_error(sid, EINVAL, "INIT: `entropy` is over %d bytes", MAX_ENTROPY);
+        goto out;
+    }
+    rec_iter_init(&it, p, n);
+    while (rec_next(&it, &k, &kl, &v, &vl))
+        nenv += rec_key_is(k, kl, "env");
+    if (nenv) {
+        env = calloc(nenv + 1, sizeof *env);
+        if (!env) {
+            send_error(sid, ENOMEM, "out of memory");
+            goto out;
+        }
+        size_t i = 0;
+        rec_iter_init(&it, p, n);
+        while (rec_next(&it, &k, &kl, &v, &vl)) {
+            if (!rec_key_is(k, kl, "env"))
+                continue;
+            char *kv = value_dup(v, vl);
+            if (!kv || !strchr(kv, '=') || kv[0] == '=') {
+                free(kv);
+                send_error(sid, EINVAL, "INIT: an `env` entry is not K=V");
+                goto out;
+            }
+            env[i++] = kv;
+        }
+    }
+
+    if (agent.pid1) {   /* test mode only records the id and the env */
+        if (have_time && time_ns > 0) {
+            struct timespec ts = { .tv_sec = time_ns / 1000000000, .tv_nsec = time_ns % 1000000000 };
+            if (clock_settime(CLOCK_REALTIME, &ts) < 0 && !err) {
+                err = errno;
+                snprintf(what, sizeof what, "set the clock");
+            }
+        }
+        if (host && sethostname(host, strlen(host)) < 0 && !err) {
+            err = errno;
+            snprintf(what, sizeof what, "set the hostname");
+        }
+        if (entropy_len > 0) {
+            int e = add_entropy(entropy, entropy_len);
+            if (e && !err) {
+                err = e;
+                snprintf(what, sizeof what, "reseed the kernel RNG");
+            }
+        }
+        if (id) {
+            int e = write_capsule_id(id);
+            if (e && !err) {
+                err = e;
+                snprintf(what, sizeof what, "write %s", CAPSULE_ID_FILE);
+            }
+        }
+    }
+    if (id) {
+        free(agent.capsule_id);
+        agent.capsule_id = id;
+        id = NULL;
+    }
+    if (env) {   /* replaces the env of an earlier INIT */
+        free_env(agent.init_env);
+        agent.init_env = env;
+        env = NULL;
+    }
+    if (err)
+        send_error(sid, err, "INIT: cannot %s: %s", what, strerror(err));
+    else
+        send_ok(sid, NULL);
+out:
+    free(id);
+    free(host);
+    free_env(env);
+}

@@ -29,7 +29,7 @@ test: test-agent test-java
 ## Benchmarks with real VMs; prints BENCH lines and writes docs/benchmarks.md.
 bench: images
 	$(MVN) -q -DskipTests install
-	$(MVN) -pl wrenn-host surefire:test -Dgroups=bench -DexcludedGroups=none -Dtest='*Benchmark' -Dsurefire.failIfNoSpecifiedTests=false
+	$(MVN) -pl wrenn-host surefire:test -Dgroups=bench -Dwrenn.excludedGroups=none -Dtest='*Benchmark' -Dsurefire.failIfNoSpecifiedTests=false
 
 clean:
 	$(MVN) -q clean

@@ -3,6 +3,7 @@
  * restore. Clones of one template share memory, so each must get its own
  * clock, hostname, id and, above all, fresh randomness.
  */
+#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -50,7 +51,10 @@ static int add_entropy(const uint8_t *bytes, size_t n)
 static int write_capsule_id(const char *id)
 {
     const char *tmp = CAPSULE_ID_FILE ".tmp";
-    int err = mkdir_parents(CAPSULE_ID_FILE);
+    struct stat st;
+    /* mkdir needs write access to the parent's mount even when the directory exists, and a
+     * restored guest's root file system is still frozen: only create what is missing. */
+    int err = stat("/run/wrenn", &st) == 0 ? 0 : mkdir_parents(CAPSULE_ID_FILE);
     if (err)
         return err;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -152,7 +152,7 @@ public final class HostAgent implements AutoCloseable {
         Capsule c = new Capsule(id, dir, null);
         if (capsules.putIfAbsent(id, c) != null) throw new CapsuleBusyException("capsule " + id + " already exists");
         c.lock.lock();
-        long t0 = System.nanoTime();
+        StepTimer timer = new StepTimer();
         try {
             Files.createDirectory(dir);
             Path tdir = templates.dir(t.name());
@@ -161,16 +161,21 @@ public final class HostAgent implements AutoCloseable {
             FileOps.linkOrCopy(tdir.resolve(TemplateMeta.MEMORY), dir.resolve(CapsuleMeta.TEMPLATE_MEMORY));
             FileOps.linkOrCopy(tdir.resolve(TemplateMeta.STATE), dir.resolve(CapsuleMeta.TEMPLATE_STATE));
             String top = DiskLayers.newLayerName();
+            timer.mark("link");
             disks.createOverlay(dir, t.topLayer(), top);
+            timer.mark("overlay");
             List<String> layers = new ArrayList<>(t.layers());
             layers.add(top);
             CapsuleMeta meta = new CapsuleMeta(id, templateName, t.vcpus(), t.memoryMb(), layers, true, hostnameOf(id),
                     Instant.now(), Phase.RUNNING, null);
             QemuVm vm = qemu.launch(spec(id, dir, meta, new MemoryBacking.PrivateFile(CapsuleMeta.TEMPLATE_MEMORY)));
+            timer.mark("launch");
             try {
                 vm.restore(CapsuleMeta.TEMPLATE_STATE, true, STATE_TIMEOUT);
+                timer.mark("restore");
                 vm.cont();
                 c.attach(vm, wakeGuest(id, vm, meta));
+                timer.mark("guest");
                 c.save(meta);
             } catch (RuntimeException e) {
                 vm.kill();
@@ -178,7 +183,7 @@ public final class HostAgent implements AutoCloseable {
             }
             watch(c, vm);
             log.atInfo().addKeyValue("capsule", id).addKeyValue("template", templateName)
-                    .addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000).log("capsule created");
+                    .addKeyValue("ms", timer.totalMs()).addKeyValue("steps", timer).log("capsule created");
             return c.info();
         } catch (IOException | RuntimeException e) {
             c.detach();
@@ -198,15 +203,18 @@ public final class HostAgent implements AutoCloseable {
      */
     public CapsuleInfo pause(String id) {
         Capsule c = lockRunning(id, "pause");
-        long t0 = System.nanoTime();
+        StepTimer timer = new StepTimer();
         try {
             QemuVm vm = c.vm();
             GuestChannel guest = c.guest();
             freezeQuietly(c);
+            timer.mark("freeze");
             vm.stop();
             try {
                 vm.save(STATE_TMP, false, STATE_TIMEOUT);
+                timer.mark("save");
                 FileOps.fsync(c.dir.resolve(STATE_TMP));
+                timer.mark("fsync");
                 Files.move(c.dir.resolve(STATE_TMP), c.dir.resolve(CapsuleMeta.STATE), StandardCopyOption.ATOMIC_MOVE);
                 FileOps.fsyncDir(c.dir);
             } catch (IOException | RuntimeException e) {
@@ -216,12 +224,14 @@ public final class HostAgent implements AutoCloseable {
                 throw e;
             }
             c.save(c.meta().paused());
-            c.detach();
             vm.quit(QUIT_TIMEOUT);
+            c.detach();
+            timer.mark("quit");
             // the template's memory and state were only needed until RAM lived in our own state file
             Files.deleteIfExists(c.dir.resolve(CapsuleMeta.TEMPLATE_MEMORY));
             Files.deleteIfExists(c.dir.resolve(CapsuleMeta.TEMPLATE_STATE));
-            log.atInfo().addKeyValue("capsule", id).addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000).log("capsule paused");
+            log.atInfo().addKeyValue("capsule", id).addKeyValue("ms", timer.totalMs()).addKeyValue("steps", timer)
+                    .log("capsule paused");
             return c.info();
         } catch (IOException e) {
             throw new UncheckedIOException("could not pause capsule " + id, e);
@@ -233,12 +243,14 @@ public final class HostAgent implements AutoCloseable {
     /** Resumes a paused capsule exactly where it was: every process, every byte of memory and disk. */
     public CapsuleInfo resume(String id) {
         Capsule c = lockPhase(id, Phase.PAUSED, "resume");
-        long t0 = System.nanoTime();
+        StepTimer timer = new StepTimer();
         try {
             CapsuleMeta meta = c.meta();
             QemuVm vm = qemu.launch(spec(id, c.dir, meta, new MemoryBacking.Anonymous()));
+            timer.mark("launch");
             try {
                 vm.restore(CapsuleMeta.STATE, false, STATE_TIMEOUT);
+                timer.mark("restore");
                 // recorded as running before the guest runs: from here on its disk moves past the pause files
                 c.save(meta.withPhase(Phase.RUNNING, null));
                 vm.cont();
@@ -249,6 +261,7 @@ public final class HostAgent implements AutoCloseable {
             }
             try {
                 c.attach(vm, wakeGuest(id, vm, meta));
+                timer.mark("guest");
             } catch (RuntimeException e) {
                 vm.kill();
                 c.save(meta.withPhase(Phase.EXITED, "resume_failed: " + e.getMessage()));
@@ -256,7 +269,8 @@ public final class HostAgent implements AutoCloseable {
             }
             watch(c, vm);
             Files.deleteIfExists(c.dir.resolve(CapsuleMeta.STATE));
-            log.atInfo().addKeyValue("capsule", id).addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000).log("capsule resumed");
+            log.atInfo().addKeyValue("capsule", id).addKeyValue("ms", timer.totalMs()).addKeyValue("steps", timer)
+                    .log("capsule resumed");
             return c.info();
         } catch (IOException e) {
             throw new UncheckedIOException("could not resume capsule " + id, e);
@@ -410,8 +424,9 @@ public final class HostAgent implements AutoCloseable {
             throw new UncheckedIOException("could not connect to the guest of " + id, e);
         }
         try {
-            guest.init(new GuestIdentity(id, meta.hostname(), Map.of("WRENN_TEMPLATE", meta.template())));
+            // thaw first: until then any guest step that needs write access to the root mount blocks
             guest.thaw(FREEZE_TIMEOUT);
+            guest.init(new GuestIdentity(id, meta.hostname(), Map.of("WRENN_TEMPLATE", meta.template())));
             return guest;
         } catch (RuntimeException e) {
             guest.close();

@@ -77,7 +77,8 @@ final class TestHost {
     }
 
     private static void cleanUp() {
-        if (agent == null) return;
+        // WRENN_KEEP_TEST_DATA=1 keeps the data dir (templates, capsule logs) for a post-mortem
+        if (agent == null || System.getenv("WRENN_KEEP_TEST_DATA") != null) return;
         List<CapsuleInfo> left = new ArrayList<>(agent.list());
         for (CapsuleInfo c : left) {
             try {

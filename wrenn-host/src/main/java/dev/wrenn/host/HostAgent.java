@@ -5,6 +5,7 @@ import dev.wrenn.host.guest.GuestIdentity;
 import dev.wrenn.host.guest.GuestProtocolException;
 import dev.wrenn.host.image.GuestImages;
 import dev.wrenn.host.storage.CapsuleMeta;
+import dev.wrenn.host.storage.CapsuleMeta.Memory;
 import dev.wrenn.host.storage.CapsuleMeta.Phase;
 import dev.wrenn.host.storage.DiskLayers;
 import dev.wrenn.host.storage.FileOps;
@@ -166,7 +167,7 @@ public final class HostAgent implements AutoCloseable {
             timer.mark("overlay");
             List<String> layers = new ArrayList<>(t.layers());
             layers.add(top);
-            CapsuleMeta meta = new CapsuleMeta(id, templateName, t.vcpus(), t.memoryMb(), layers, true, hostnameOf(id),
+            CapsuleMeta meta = new CapsuleMeta(id, templateName, t.vcpus(), t.memoryMb(), layers, Memory.TEMPLATE, hostnameOf(id),
                     Instant.now(), Phase.RUNNING, null);
             QemuVm vm = qemu.launch(spec(id, dir, meta, new MemoryBacking.PrivateFile(CapsuleMeta.TEMPLATE_MEMORY)));
             timer.mark("launch");
@@ -198,8 +199,9 @@ public final class HostAgent implements AutoCloseable {
     }
 
     /**
-     * Pauses a running capsule: filesystems frozen, vCPUs stopped, the whole VM state written and
+     * Pauses a running capsule: filesystems frozen, vCPUs stopped, the VM state written and
      * fsync'd, the VMM process ended. Afterwards the capsule is files only. On failure it keeps running.
+     * A capsule that runs on its own RAM file saves only device state; a fresh clone saves its RAM too.
      */
     public CapsuleInfo pause(String id) {
         Capsule c = lockRunning(id, "pause");
@@ -207,16 +209,18 @@ public final class HostAgent implements AutoCloseable {
         try {
             QemuVm vm = c.vm();
             GuestChannel guest = c.guest();
+            Memory memory = c.meta().memory();
             freezeQuietly(c);
             timer.mark("freeze");
             vm.stop();
             try {
-                vm.save(STATE_TMP, false, STATE_TIMEOUT);
+                vm.save(STATE_TMP, !memory.stateHasRam(), STATE_TIMEOUT);
                 timer.mark("save");
+                if (!memory.stateHasRam()) FileOps.fsync(c.dir.resolve(CapsuleMeta.MEMORY));
                 FileOps.fsync(c.dir.resolve(STATE_TMP));
-                timer.mark("fsync");
                 Files.move(c.dir.resolve(STATE_TMP), c.dir.resolve(CapsuleMeta.STATE), StandardCopyOption.ATOMIC_MOVE);
                 FileOps.fsyncDir(c.dir);
+                timer.mark("fsync");
             } catch (IOException | RuntimeException e) {
                 Files.deleteIfExists(c.dir.resolve(STATE_TMP));
                 vm.cont();
@@ -227,9 +231,11 @@ public final class HostAgent implements AutoCloseable {
             vm.quit(QUIT_TIMEOUT);
             c.detach();
             timer.mark("quit");
-            // the template's memory and state were only needed until RAM lived in our own state file
-            Files.deleteIfExists(c.dir.resolve(CapsuleMeta.TEMPLATE_MEMORY));
-            Files.deleteIfExists(c.dir.resolve(CapsuleMeta.TEMPLATE_STATE));
+            if (memory == Memory.TEMPLATE) {
+                // RAM now lives in the state file: the template's files are no longer needed here
+                Files.deleteIfExists(c.dir.resolve(CapsuleMeta.TEMPLATE_MEMORY));
+                Files.deleteIfExists(c.dir.resolve(CapsuleMeta.TEMPLATE_STATE));
+            }
             log.atInfo().addKeyValue("capsule", id).addKeyValue("ms", timer.totalMs()).addKeyValue("steps", timer)
                     .log("capsule paused");
             return c.info();
@@ -240,23 +246,34 @@ public final class HostAgent implements AutoCloseable {
         }
     }
 
-    /** Resumes a paused capsule exactly where it was: every process, every byte of memory and disk. */
+    /**
+     * Resumes a paused capsule exactly where it was: every process, every byte of memory and disk.
+     * RAM comes back into the capsule's own shared file, so later pauses write only device state.
+     */
     public CapsuleInfo resume(String id) {
         Capsule c = lockPhase(id, Phase.PAUSED, "resume");
         StepTimer timer = new StepTimer();
         try {
             CapsuleMeta meta = c.meta();
-            QemuVm vm = qemu.launch(spec(id, c.dir, meta, new MemoryBacking.Anonymous()));
+            boolean stateHasRam = meta.memory().stateHasRam();
+            Path memoryFile = c.dir.resolve(CapsuleMeta.MEMORY);
+            if (stateHasRam) Files.deleteIfExists(memoryFile);
+            QemuVm vm = qemu.launch(spec(id, c.dir, meta, new MemoryBacking.SharedFile(CapsuleMeta.MEMORY)));
             timer.mark("launch");
             try {
-                vm.restore(CapsuleMeta.STATE, false, STATE_TIMEOUT);
+                vm.restore(CapsuleMeta.STATE, !stateHasRam, STATE_TIMEOUT);
                 timer.mark("restore");
-                // recorded as running before the guest runs: from here on its disk moves past the pause files
-                c.save(meta.withPhase(Phase.RUNNING, null));
+                // from here the guest moves past the pause files: they must never be resumed again
+                Files.delete(c.dir.resolve(CapsuleMeta.STATE));
+                c.save(meta.runningWith(Memory.OWN_FILE));
                 vm.cont();
-            } catch (RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 vm.kill();
-                c.save(meta);
+                if (Files.exists(c.dir.resolve(CapsuleMeta.STATE))) {
+                    c.save(meta);
+                } else {
+                    c.save(meta.withPhase(Phase.EXITED, "resume_failed: " + e.getMessage()));
+                }
                 throw e;
             }
             try {
@@ -268,7 +285,7 @@ public final class HostAgent implements AutoCloseable {
                 throw e;
             }
             watch(c, vm);
-            Files.deleteIfExists(c.dir.resolve(CapsuleMeta.STATE));
+            if (stateHasRam) writeBackInBackground(id, memoryFile);
             log.atInfo().addKeyValue("capsule", id).addKeyValue("ms", timer.totalMs()).addKeyValue("steps", timer)
                     .log("capsule resumed");
             return c.info();
@@ -277,6 +294,17 @@ public final class HostAgent implements AutoCloseable {
         } finally {
             c.lock.unlock();
         }
+    }
+
+    /** Writes a freshly filled RAM file to disk now, so the next pause only flushes what changed since. */
+    private static void writeBackInBackground(String id, Path memoryFile) {
+        Thread.ofVirtual().name("writeback-" + id).start(() -> {
+            try {
+                FileOps.fsync(memoryFile);
+            } catch (IOException e) {
+                log.atDebug().addKeyValue("capsule", id).log("background write-back failed: {}", e.getMessage());
+            }
+        });
     }
 
     /** Ends the VM and removes every file of the capsule. Unknown ids are a no-op. */
@@ -331,6 +359,10 @@ public final class HostAgent implements AutoCloseable {
                     vm.cont();
                     c.guest().thaw(FREEZE_TIMEOUT);
                 }
+            } else if (meta.phase() == Phase.PAUSED && !meta.memory().stateHasRam()) {
+                // device state alone plus the RAM file: already a template's format, no converter needed
+                c.save(meta.withTopLayer(newTop));
+                return builder.fromDeviceState(name, c.dir, frozenLayers, meta.vcpus(), meta.memoryMb(), id, state.getParent());
             } else if (meta.phase() == Phase.PAUSED) {
                 Files.createLink(state, c.dir.resolve(CapsuleMeta.STATE));
                 c.save(meta.withTopLayer(newTop));
@@ -397,7 +429,8 @@ public final class HostAgent implements AutoCloseable {
         if (builtIn.isPresent()) {
             int v = vcpus == null ? BuiltInTemplate.DEFAULT_VCPUS : vcpus;
             int m = memoryMb == null ? BuiltInTemplate.DEFAULT_MEMORY_MB : memoryMb;
-            return ensureBuiltIn(builtIn.get(), v, m);
+            // the hot path trusts a template that exists; ensureBuiltIn (at start) checks it against its image
+            return templates.get(builtIn.get().variantName(v, m)).orElseGet(() -> ensureBuiltIn(builtIn.get(), v, m));
         }
         TemplateMeta t = template(name).orElseThrow(() -> new NotFoundException("template " + name + " does not exist"));
         if ((vcpus != null && vcpus != t.vcpus()) || (memoryMb != null && memoryMb != t.memoryMb())) {
@@ -535,9 +568,19 @@ public final class HostAgent implements AutoCloseable {
                 }
             }
             case PAUSED -> {
-                // a resume that never reached "running" left a VM that must not touch the disk
-                vm.ifPresent(QemuVm::kill);
-                if (!hasState) c.save(meta.withPhase(Phase.EXITED, "host_lost: pause files missing"));
+                if (vm.isPresent() && !hasState) {
+                    // a resume that had restored the state but not recorded it: the VM holds the capsule
+                    QemuVm v = vm.get();
+                    c.save(meta.runningWith(Memory.OWN_FILE));
+                    if (!v.status().equals("running")) v.cont();
+                    c.attach(v, wakeGuest(id, v, meta));
+                    watch(c, v);
+                    log.atInfo().addKeyValue("capsule", id).log("finished an interrupted resume");
+                } else {
+                    // a resume that had not consumed the pause files yet: they are still the truth
+                    vm.ifPresent(QemuVm::kill);
+                    if (!hasState) c.save(meta.withPhase(Phase.EXITED, "host_lost: pause files missing"));
+                }
             }
             case EXITED -> vm.ifPresent(QemuVm::kill);
         }

@@ -125,10 +125,13 @@ final class TemplateBuilder {
             shared.add(VmSpec.INITRD);
             DiskLayers.link(sourceDir, shared, dir);
             QemuVm vm = qemu.launch(new VmSpec("tpl-" + name, dir, vcpus, memoryMb,
-                    new MemoryBacking.SharedFile(TemplateMeta.MEMORY), layers.get(layers.size() - 1), true));
+                    new MemoryBacking.SharedFile(TemplateMeta.MEMORY), layers.get(layers.size() - 1), true, true));
             try {
                 vm.restore(stateFile.getFileName().toString(), false, SAVE_TIMEOUT);
                 vm.save(TemplateMeta.STATE, true, SAVE_TIMEOUT);
+            } catch (RuntimeException e) {
+                throw new dev.wrenn.host.vmm.VmmException("converting the state of " + sourceCapsuleId
+                        + " into template " + name + " failed: " + e.getMessage() + "; " + vm.exitReport(), e);
             } finally {
                 vm.quit(Duration.ofSeconds(10));
             }
@@ -142,6 +145,40 @@ final class TemplateBuilder {
         } catch (IOException | RuntimeException e) {
             FileOps.deleteTree(dir);
             throw e;
+        }
+    }
+
+    /**
+     * Makes a template from a paused capsule whose RAM is in its own file: the RAM file is copied
+     * (sparse) and the device state, saved with x-ignore-shared, is already in the template format.
+     */
+    TemplateMeta fromDeviceState(String name, Path capsuleDir, List<String> layers, int vcpus, int memoryMb,
+                                 String sourceCapsuleId, Path dir) throws IOException {
+        try {
+            List<String> shared = new ArrayList<>(layers);
+            shared.add(VmSpec.KERNEL);
+            shared.add(VmSpec.INITRD);
+            DiskLayers.link(capsuleDir, shared, dir);
+            Files.copy(capsuleDir.resolve(dev.wrenn.host.storage.CapsuleMeta.STATE), dir.resolve(TemplateMeta.STATE));
+            sparseCopy(capsuleDir.resolve(dev.wrenn.host.storage.CapsuleMeta.MEMORY), dir.resolve(TemplateMeta.MEMORY));
+            seal(dir, layers);
+            return store.commit(dir, new TemplateMeta(name, "snapshot", false, vcpus, memoryMb, layers,
+                    Instant.now(), sourceCapsuleId, null, 0));
+        } catch (IOException | RuntimeException e) {
+            FileOps.deleteTree(dir);
+            throw e;
+        }
+    }
+
+    private static void sparseCopy(Path from, Path to) throws IOException {
+        try {
+            Process cp = new ProcessBuilder("cp", "--sparse=always", from.toString(), to.toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(cp.getInputStream().readAllBytes());
+            if (cp.waitFor() != 0) throw new IOException("copying " + from + " failed: " + out.strip());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while copying " + from, e);
         }
     }
 

@@ -97,6 +97,29 @@ class SnapshotTest {
     }
 
     @Test
+    void capsulePausedOnItsOwnMemoryFileSnapshotsWithoutConversion() throws Exception {
+        String src = TestHost.create("minimal");
+        String clone = null;
+        try {
+            int pid = startCounter(host.guest(src)).pid();
+            host.pause(src);
+            host.resume(src);
+            TestHost.out(src, "echo second-pause > /root/p.txt");
+            host.pause(src);
+            host.snapshot(src, "snap-own-ram", false);
+            clone = TestHost.create("snap-own-ram");
+            assertEquals("second-pause", TestHost.out(clone, "cat /root/p.txt"));
+            assertEquals(pid, pidOfTag(host.guest(clone), "counter"));
+            host.resume(src);
+            assertEquals(pid, pidOfTag(host.guest(src), "counter"));
+        } finally {
+            host.destroy(src);
+            if (clone != null) host.destroy(clone);
+            host.deleteTemplate("snap-own-ram");
+        }
+    }
+
+    @Test
     void templateNamesAreCheckedBeforeAnythingIsWritten() {
         String src = TestHost.create("minimal");
         try {

@@ -8,18 +8,32 @@ import java.util.List;
  * What the host agent keeps of a capsule in {@code capsules/ID/capsule.json}: enough to find its
  * VM again after a restart, or to resume it from its pause files.
  *
- * @param layers       disk chain, bottom first; the last one is the capsule's own writable layer
- * @param memoryFromTemplate whether RAM is still the template's file mapped copy-on-write (until the first pause)
+ * @param layers disk chain, bottom first; the last one is the capsule's own writable layer
+ * @param memory where guest RAM lived while the capsule last ran, which also fixes the format of its pause state
  */
 public record CapsuleMeta(String id, String template, int vcpus, int memoryMb, List<String> layers,
-                          boolean memoryFromTemplate, String hostname, Instant createdAt, Phase phase,
-                          String exitReason) {
+                          Memory memory, String hostname, Instant createdAt, Phase phase, String exitReason) {
     public static final String FILE = "capsule.json";
     public static final String STATE = "state";
+    public static final String MEMORY = "memory.ram";
     public static final String TEMPLATE_MEMORY = "template.ram";
     public static final String TEMPLATE_STATE = "template.state";
 
     public enum Phase { RUNNING, PAUSED, EXITED }
+
+    /**
+     * TEMPLATE: the template's RAM file mapped copy-on-write (a fresh clone); a pause then writes
+     * all RAM into the state file. OWN_FILE: the capsule's own shared RAM file (after its first
+     * resume); a pause then writes only device state, and the RAM file is the memory snapshot.
+     */
+    public enum Memory {
+        TEMPLATE, OWN_FILE;
+
+        /** Whether a pause state saved in this mode carries the RAM (migration without x-ignore-shared). */
+        public boolean stateHasRam() {
+            return this == TEMPLATE;
+        }
+    }
 
     public CapsuleMeta {
         layers = List.copyOf(layers);
@@ -30,16 +44,20 @@ public record CapsuleMeta(String id, String template, int vcpus, int memoryMb, L
     }
 
     public CapsuleMeta withPhase(Phase p, String reason) {
-        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, memoryFromTemplate, hostname, createdAt, p, reason);
+        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, memory, hostname, createdAt, p, reason);
     }
 
     public CapsuleMeta paused() {
-        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, false, hostname, createdAt, Phase.PAUSED, null);
+        return withPhase(Phase.PAUSED, null);
+    }
+
+    public CapsuleMeta runningWith(Memory m) {
+        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, m, hostname, createdAt, Phase.RUNNING, null);
     }
 
     public CapsuleMeta withTopLayer(String layer) {
         List<String> chain = new ArrayList<>(layers);
         chain.add(layer);
-        return new CapsuleMeta(id, template, vcpus, memoryMb, chain, memoryFromTemplate, hostname, createdAt, phase, exitReason);
+        return new CapsuleMeta(id, template, vcpus, memoryMb, chain, memory, hostname, createdAt, phase, exitReason);
     }
 }

@@ -234,8 +234,12 @@ public final class QemuVm implements AutoCloseable {
     }
 
     private void setIgnoreShared(boolean on) {
+        setCapability("x-ignore-shared", on);
+    }
+
+    private void setCapability(String capability, boolean on) {
         qmp.execute("migrate-set-capabilities",
-                Map.of("capabilities", List.of(Map.of("capability", "x-ignore-shared", "state", on))), QMP_TIMEOUT);
+                Map.of("capabilities", List.of(Map.of("capability", capability, "state", on))), QMP_TIMEOUT);
     }
 
     static String tail(Path file, int maxChars) {

@@ -9,9 +9,17 @@ import java.util.List;
  * restore of the same VM, because migration state only loads into the same devices. Paths of
  * files inside {@code dir} are relative: QEMU runs with {@code dir} as its working directory,
  * which also keeps unix socket paths short and qcow2 backing names relocatable.
+ *
+ * @param loadOnly a VM that is only restored to be saved again (never run) while another VM still holds
+ *                 its disk layers: image locking is off for it, since it never writes them
  */
 public record VmSpec(String name, Path dir, int vcpus, int memoryMb, MemoryBacking memory, String disk,
-                     boolean incoming) {
+                     boolean incoming, boolean loadOnly) {
+
+    public VmSpec(String name, Path dir, int vcpus, int memoryMb, MemoryBacking memory, String disk, boolean incoming) {
+        this(name, dir, vcpus, memoryMb, memory, disk, incoming, false);
+    }
+
     public static final String KERNEL = "vmlinux";
     public static final String INITRD = "initrd.img";
     public static final String QMP_SOCKET = "qmp.sock";
@@ -41,7 +49,8 @@ public record VmSpec(String name, Path dir, int vcpus, int memoryMb, MemoryBacki
                 "-device", "virtio-serial-device",
                 "-chardev", "socket,id=guest0,path=" + GUEST_SOCKET + ",server=on,wait=off",
                 "-device", "virtserialport,chardev=guest0,name=" + GUEST_PORT,
-                "-drive", "id=disk0,file=" + disk + ",format=qcow2,if=none,cache=writeback,discard=unmap",
+                "-drive", "id=disk0,file=" + disk + ",format=qcow2,if=none,cache=writeback,discard=unmap"
+                        + (loadOnly ? ",file.locking=off" : ""),
                 "-device", "virtio-blk-device,drive=disk0"));
         if (incoming) a.addAll(List.of("-incoming", "defer"));
         return a;

@@ -58,6 +58,7 @@ public final class HostAgent implements AutoCloseable {
     private final Map<String, Capsule> capsules = new ConcurrentHashMap<>();
     private final Map<String, Object> templateBuildLocks = new ConcurrentHashMap<>();
     private final List<Consumer<CapsuleInfo>> exitListeners = new CopyOnWriteArrayList<>();
+    private final WarmPool pool;
 
     private HostAgent(HostConfig config) throws IOException {
         this.config = config;
@@ -67,6 +68,10 @@ public final class HostAgent implements AutoCloseable {
         this.builder = new TemplateBuilder(templates, qemu, disks, config);
         this.images = new GuestImages(config.imageCache(), config.repoDir());
         this.capsulesDir = Files.createDirectories(config.dataDir().resolve("capsules"));
+        this.pool = new WarmPool(config.dataDir().resolve("pool"), config.warmPool(),
+                (template, dir) -> restoreClone(templates.get(template).orElseThrow(
+                        () -> new NotFoundException("template " + template + " is gone")), dir, dir.getFileName().toString(),
+                        new StepTimer()));
     }
 
     /** Opens a data dir and reattaches to every VM that is still running there. */
@@ -99,9 +104,15 @@ public final class HostAgent implements AutoCloseable {
         synchronized (templateBuildLocks.computeIfAbsent(name, k -> new Object())) {
             var image = images.require(t.templateName());
             Optional<TemplateMeta> existing = templates.get(name);
-            if (existing.isPresent() && image.hash().equals(existing.get().imageHash())) return existing.get();
+            if (existing.isPresent() && image.hash().equals(existing.get().imageHash())) {
+                pool.refill(name);
+                return existing.get();
+            }
             try {
-                return builder.fromImage(image, name, vcpus, memoryMb, t.warmUp());
+                pool.drain(name);
+                TemplateMeta built = builder.fromImage(image, name, vcpus, memoryMb, t.warmUp());
+                pool.refill(name);
+                return built;
             } catch (IOException e) {
                 throw new UncheckedIOException("could not build template " + name, e);
             }
@@ -154,40 +165,29 @@ public final class HostAgent implements AutoCloseable {
         if (capsules.putIfAbsent(id, c) != null) throw new CapsuleBusyException("capsule " + id + " already exists");
         c.lock.lock();
         StepTimer timer = new StepTimer();
+        Clone clone = null;
         try {
-            Files.createDirectory(dir);
-            Path tdir = templates.dir(t.name());
-            DiskLayers.link(tdir, t.layers(), dir);
-            DiskLayers.link(tdir, List.of(VmSpec.KERNEL, VmSpec.INITRD), dir);
-            FileOps.linkOrCopy(tdir.resolve(TemplateMeta.MEMORY), dir.resolve(CapsuleMeta.TEMPLATE_MEMORY));
-            FileOps.linkOrCopy(tdir.resolve(TemplateMeta.STATE), dir.resolve(CapsuleMeta.TEMPLATE_STATE));
-            String top = DiskLayers.newLayerName();
-            timer.mark("link");
-            disks.createOverlay(dir, t.topLayer(), top);
-            timer.mark("overlay");
-            List<String> layers = new ArrayList<>(t.layers());
-            layers.add(top);
-            CapsuleMeta meta = new CapsuleMeta(id, templateName, t.vcpus(), t.memoryMb(), layers, Memory.TEMPLATE, hostnameOf(id),
-                    Instant.now(), Phase.RUNNING, null);
-            QemuVm vm = qemu.launch(spec(id, dir, meta, new MemoryBacking.PrivateFile(CapsuleMeta.TEMPLATE_MEMORY)));
-            timer.mark("launch");
-            try {
-                vm.restore(CapsuleMeta.TEMPLATE_STATE, true, STATE_TIMEOUT);
-                timer.mark("restore");
-                vm.cont();
-                c.attach(vm, wakeGuest(id, vm, meta));
-                timer.mark("guest");
-                c.save(meta);
-            } catch (RuntimeException e) {
-                vm.kill();
-                throw e;
+            Optional<Clone> warm = t.builtIn() ? pool.take(t.name()) : Optional.empty();
+            if (warm.isPresent()) {
+                clone = warm.get();
+                Files.move(clone.dir(), dir, StandardCopyOption.ATOMIC_MOVE);
+                clone.vm().movedTo(dir);
+                timer.mark("take");
+                clone.guest().init(identity(id, templateName));
+                timer.mark("init");
+            } else {
+                Files.createDirectory(dir);
+                clone = restoreClone(t, dir, id, timer);
             }
-            watch(c, vm);
+            c.attach(clone.vm(), clone.guest());
+            c.save(clone.meta().adoptedAs(id, templateName));
+            watch(c, clone.vm());
             log.atInfo().addKeyValue("capsule", id).addKeyValue("template", templateName)
                     .addKeyValue("ms", timer.totalMs()).addKeyValue("steps", timer).log("capsule created");
             return c.info();
         } catch (IOException | RuntimeException e) {
             c.detach();
+            if (clone != null) clone.vm().kill();
             capsules.remove(id);
             FileOps.deleteTree(dir);
             log.atWarn().addKeyValue("capsule", id).log("create failed: {}", e.getMessage());
@@ -195,6 +195,45 @@ public final class HostAgent implements AutoCloseable {
             throw (RuntimeException) e;
         } finally {
             c.lock.unlock();
+        }
+    }
+
+    /** Restores a template into {@code dir} under VM name {@code vmName}: running, thawed, guest connected. */
+    private Clone restoreClone(TemplateMeta t, Path dir, String vmName, StepTimer timer) throws IOException {
+        Path tdir = templates.dir(t.name());
+        DiskLayers.link(tdir, t.layers(), dir);
+        DiskLayers.link(tdir, List.of(VmSpec.KERNEL, VmSpec.INITRD), dir);
+        FileOps.linkOrCopy(tdir.resolve(TemplateMeta.MEMORY), dir.resolve(CapsuleMeta.TEMPLATE_MEMORY));
+        FileOps.linkOrCopy(tdir.resolve(TemplateMeta.STATE), dir.resolve(CapsuleMeta.TEMPLATE_STATE));
+        String top = DiskLayers.newLayerName();
+        timer.mark("link");
+        disks.createOverlay(dir, t.topLayer(), top);
+        timer.mark("overlay");
+        List<String> layers = new ArrayList<>(t.layers());
+        layers.add(top);
+        CapsuleMeta meta = new CapsuleMeta(vmName, t.name(), t.vcpus(), t.memoryMb(), layers, Memory.TEMPLATE, vmName,
+                Instant.now(), Phase.RUNNING, null, vmName);
+        QemuVm vm = qemu.launch(spec(vmName, dir, meta, new MemoryBacking.PrivateFile(CapsuleMeta.TEMPLATE_MEMORY)));
+        timer.mark("launch");
+        try {
+            vm.restore(CapsuleMeta.TEMPLATE_STATE, true, STATE_TIMEOUT);
+            timer.mark("restore");
+            vm.cont();
+            GuestChannel guest = connectGuest(vmName, vm);
+            try {
+                // thaw first: until then any guest step that needs write access to the root mount blocks
+                guest.thaw(FREEZE_TIMEOUT);
+                timer.mark("thaw");
+                guest.init(identity(vmName, t.name()));
+                timer.mark("init");
+            } catch (RuntimeException e) {
+                guest.close();
+                throw e;
+            }
+            return new Clone(dir, meta, vm, guest);
+        } catch (RuntimeException e) {
+            vm.kill();
+            throw e;
         }
     }
 
@@ -265,7 +304,7 @@ public final class HostAgent implements AutoCloseable {
                 timer.mark("restore");
                 // from here the guest moves past the pause files: they must never be resumed again
                 Files.delete(c.dir.resolve(CapsuleMeta.STATE));
-                c.save(meta.runningWith(Memory.OWN_FILE));
+                c.save(meta.resumedAs(Memory.OWN_FILE));
                 vm.cont();
             } catch (IOException | RuntimeException e) {
                 vm.kill();
@@ -414,6 +453,7 @@ public final class HostAgent implements AutoCloseable {
     /** Lets go of every VM without stopping it; a new host agent on the same data dir takes them over. */
     @Override
     public void close() {
+        pool.close();
         capsules.values().forEach(c -> {
             QemuVm vm = c.vm();
             c.detach();
@@ -440,31 +480,38 @@ public final class HostAgent implements AutoCloseable {
         return t;
     }
 
-    private static VmSpec spec(String id, Path dir, CapsuleMeta meta, MemoryBacking memory) {
-        return new VmSpec(id, dir, meta.vcpus(), meta.memoryMb(), memory, meta.topLayer(), true);
+    private static VmSpec spec(String vmName, Path dir, CapsuleMeta meta, MemoryBacking memory) {
+        return new VmSpec(vmName, dir, meta.vcpus(), meta.memoryMb(), memory, meta.topLayer(), true);
     }
 
     private static String hostnameOf(String id) {
         return id;
     }
 
-    /** Connects to a restored guest and gives it its identity, clock and entropy, then thaws its disks. */
+    /** Connects to a restored guest, thaws its disks, and gives it its identity, clock and entropy. */
     private GuestChannel wakeGuest(String id, QemuVm vm, CapsuleMeta meta) {
-        GuestChannel guest;
-        try {
-            guest = GuestChannel.connect(id, vm.guestSocket(), config.guestTimeout(), config.guestTimeout());
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not connect to the guest of " + id, e);
-        }
+        GuestChannel guest = connectGuest(id, vm);
         try {
             // thaw first: until then any guest step that needs write access to the root mount blocks
             guest.thaw(FREEZE_TIMEOUT);
-            guest.init(new GuestIdentity(id, meta.hostname(), Map.of("WRENN_TEMPLATE", meta.template())));
+            guest.init(identity(id, meta.template()));
             return guest;
         } catch (RuntimeException e) {
             guest.close();
             throw e;
         }
+    }
+
+    private GuestChannel connectGuest(String name, QemuVm vm) {
+        try {
+            return GuestChannel.connect(name, vm.guestSocket(), config.guestTimeout(), config.guestTimeout());
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not connect to the guest of " + name, e);
+        }
+    }
+
+    private static GuestIdentity identity(String id, String template) {
+        return new GuestIdentity(id, hostnameOf(id), Map.of("WRENN_TEMPLATE", template));
     }
 
     private void freezeQuietly(Capsule c) {
@@ -536,15 +583,16 @@ public final class HostAgent implements AutoCloseable {
 
     private void recoverOne(String id, Path dir) throws IOException {
         Path metaFile = dir.resolve(CapsuleMeta.FILE);
-        Optional<QemuVm> vm = QemuVm.attach(id, dir, Duration.ofSeconds(5));
-        if (!Files.exists(metaFile)) {
+        CapsuleMeta recorded = Files.exists(metaFile) ? FileOps.readJson(metaFile, CapsuleMeta.class) : null;
+        Optional<QemuVm> vm = QemuVm.attach(recorded == null ? id : recorded.vmName(), dir, Duration.ofSeconds(5));
+        if (recorded == null) {
             // a create that never finished: nothing a user was told about
             vm.ifPresent(QemuVm::kill);
             FileOps.deleteTree(dir);
             log.atInfo().addKeyValue("capsule", id).log("removed an unfinished create");
             return;
         }
-        CapsuleMeta meta = FileOps.readJson(metaFile, CapsuleMeta.class);
+        CapsuleMeta meta = recorded;
         Capsule c = new Capsule(id, dir, meta);
         capsules.put(id, c);
         Files.deleteIfExists(dir.resolve(STATE_TMP));
@@ -571,7 +619,7 @@ public final class HostAgent implements AutoCloseable {
                 if (vm.isPresent() && !hasState) {
                     // a resume that had restored the state but not recorded it: the VM holds the capsule
                     QemuVm v = vm.get();
-                    c.save(meta.runningWith(Memory.OWN_FILE));
+                    c.save(meta.resumedAs(Memory.OWN_FILE));
                     if (!v.status().equals("running")) v.cont();
                     c.attach(v, wakeGuest(id, v, meta));
                     watch(c, v);

@@ -11,9 +11,10 @@ import java.util.Objects;
  * @param dataDir    capsules and templates of this installation
  * @param imageCache built guest images, shared by installations, checkouts and tests
  * @param repoDir    the source checkout whose {@code guest/images/build.sh} builds missing images; null = never build
+ * @param warmPool   clones of each built-in template kept restored ahead of creates (0 = none)
  */
 public record HostConfig(Path dataDir, Path imageCache, Path repoDir, String qemuBinary, String qemuImg,
-                         Accelerator accelerator, Duration bootTimeout, Duration guestTimeout) {
+                         Accelerator accelerator, Duration bootTimeout, Duration guestTimeout, int warmPool) {
 
     /** Unix socket paths are limited to 107 bytes; capsule sockets live under the data dir. */
     private static final int MAX_DATA_DIR_LENGTH = 60;
@@ -25,6 +26,7 @@ public record HostConfig(Path dataDir, Path imageCache, Path repoDir, String qem
             throw new IllegalArgumentException("data dir path '" + dataDir + "' is longer than " + MAX_DATA_DIR_LENGTH
                     + " characters; VM sockets under it would exceed the unix socket path limit");
         }
+        if (warmPool < 0 || warmPool > 16) throw new IllegalArgumentException("warm pool size " + warmPool + " is not in 0..16");
         if (dataDir.toString().contains("'") || dataDir.toString().contains(" ")) {
             throw new IllegalArgumentException("data dir path '" + dataDir + "' must not contain quotes or spaces");
         }
@@ -35,7 +37,13 @@ public record HostConfig(Path dataDir, Path imageCache, Path repoDir, String qem
         String cache = System.getenv("WRENN_IMAGE_CACHE");
         Path imageCache = cache != null && !cache.isBlank() ? Path.of(cache)
                 : Path.of(System.getProperty("user.home"), ".cache", "wrenn", "images");
+        String pool = System.getenv("WRENN_WARM_POOL");
         return new HostConfig(dataDir, imageCache, repoDir, "qemu-system-x86_64", "qemu-img",
-                Accelerator.choose(System.getenv("WRENN_ACCEL")), Duration.ofSeconds(60), Duration.ofSeconds(10));
+                Accelerator.choose(System.getenv("WRENN_ACCEL")), Duration.ofSeconds(60), Duration.ofSeconds(10),
+                pool == null || pool.isBlank() ? 1 : Integer.parseInt(pool.trim()));
+    }
+
+    public HostConfig withWarmPool(int size) {
+        return new HostConfig(dataDir, imageCache, repoDir, qemuBinary, qemuImg, accelerator, bootTimeout, guestTimeout, size);
     }
 }

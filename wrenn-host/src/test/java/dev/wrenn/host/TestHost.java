@@ -87,6 +87,7 @@ final class TestHost {
                 // best effort at JVM exit
             }
         }
+        agent.close();
         dev.wrenn.host.storage.FileOps.deleteTree(dataDir);
     }
 }

@@ -10,9 +10,11 @@ import java.util.List;
  *
  * @param layers disk chain, bottom first; the last one is the capsule's own writable layer
  * @param memory where guest RAM lived while the capsule last ran, which also fixes the format of its pause state
+ * @param vmName the name its VMM process runs under (a warm-pool clone keeps the name it was started with)
  */
 public record CapsuleMeta(String id, String template, int vcpus, int memoryMb, List<String> layers,
-                          Memory memory, String hostname, Instant createdAt, Phase phase, String exitReason) {
+                          Memory memory, String hostname, Instant createdAt, Phase phase, String exitReason,
+                          String vmName) {
     public static final String FILE = "capsule.json";
     public static final String STATE = "state";
     public static final String MEMORY = "memory.ram";
@@ -37,6 +39,18 @@ public record CapsuleMeta(String id, String template, int vcpus, int memoryMb, L
 
     public CapsuleMeta {
         layers = List.copyOf(layers);
+        if (vmName == null) vmName = id;
+    }
+
+    /** The same capsule under a new id and hostname: a warm clone handed to its user. */
+    public CapsuleMeta adoptedAs(String newId, String newTemplate) {
+        return new CapsuleMeta(newId, newTemplate, vcpus, memoryMb, layers, memory, newId, Instant.now(), phase,
+                exitReason, vmName);
+    }
+
+    /** After a resume the VMM is a new process, started under the capsule's own id. */
+    public CapsuleMeta resumedAs(Memory m) {
+        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, m, hostname, createdAt, Phase.RUNNING, null, id);
     }
 
     public String topLayer() {
@@ -44,20 +58,17 @@ public record CapsuleMeta(String id, String template, int vcpus, int memoryMb, L
     }
 
     public CapsuleMeta withPhase(Phase p, String reason) {
-        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, memory, hostname, createdAt, p, reason);
+        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, memory, hostname, createdAt, p, reason, vmName);
     }
 
     public CapsuleMeta paused() {
         return withPhase(Phase.PAUSED, null);
     }
 
-    public CapsuleMeta runningWith(Memory m) {
-        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, m, hostname, createdAt, Phase.RUNNING, null);
-    }
 
     public CapsuleMeta withTopLayer(String layer) {
         List<String> chain = new ArrayList<>(layers);
         chain.add(layer);
-        return new CapsuleMeta(id, template, vcpus, memoryMb, chain, memory, hostname, createdAt, phase, exitReason);
+        return new CapsuleMeta(id, template, vcpus, memoryMb, chain, memory, hostname, createdAt, phase, exitReason, vmName);
     }
 }

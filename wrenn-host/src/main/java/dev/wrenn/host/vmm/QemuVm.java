@@ -23,7 +23,7 @@ public final class QemuVm implements AutoCloseable {
     private static final long POLL_NANOS = 1_000_000;
 
     private final String name;
-    private final Path dir;
+    private volatile Path dir;
     private final long pid;
     private final QmpClient qmp;
     private volatile boolean exitExpected;
@@ -97,6 +97,11 @@ public final class QemuVm implements AutoCloseable {
 
     public long pid() {
         return pid;
+    }
+
+    /** The VM's directory was renamed (a warm clone handed to its capsule); QEMU itself follows by inode. */
+    public void movedTo(Path newDir) {
+        this.dir = newDir;
     }
 
     public Path guestSocket() {

@@ -1,0 +1,10 @@
+package dev.wrenn.host;
+
+import dev.wrenn.host.guest.GuestChannel;
+import dev.wrenn.host.storage.CapsuleMeta;
+import dev.wrenn.host.vmm.QemuVm;
+import java.nio.file.Path;
+
+/** A running VM restored from a template, with its guest connected, not yet handed to anyone. */
+record Clone(Path dir, CapsuleMeta meta, QemuVm vm, GuestChannel guest) {
+}

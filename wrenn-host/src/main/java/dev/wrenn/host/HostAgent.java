@@ -439,6 +439,11 @@ public final class HostAgent implements AutoCloseable {
         return g;
     }
 
+    /** Clones of a built-in template waiting in the warm pool. */
+    public int warmClones(String template) {
+        return pool.ready(template);
+    }
+
     /** Host RSS of a capsule's VMM, in KiB (0 when not running). */
     public long vmmRssKib(String id) {
         Capsule c = capsules.get(Names.capsuleId(id));

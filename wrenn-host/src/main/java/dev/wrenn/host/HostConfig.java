@@ -43,6 +43,10 @@ public record HostConfig(Path dataDir, Path imageCache, Path repoDir, String qem
                 pool == null || pool.isBlank() ? 1 : Integer.parseInt(pool.trim()));
     }
 
+    public HostConfig withDataDir(Path dir) {
+        return new HostConfig(dir, imageCache, repoDir, qemuBinary, qemuImg, accelerator, bootTimeout, guestTimeout, warmPool);
+    }
+
     public HostConfig withWarmPool(int size) {
         return new HostConfig(dataDir, imageCache, repoDir, qemuBinary, qemuImg, accelerator, bootTimeout, guestTimeout, size);
     }

@@ -68,6 +68,11 @@ final class WarmPool implements AutoCloseable {
         return Optional.ofNullable(c);
     }
 
+    /** How many clones of {@code template} are ready now. */
+    synchronized int ready(String template) {
+        return ready.getOrDefault(template, new ArrayDeque<>()).size();
+    }
+
     /** Starts restoring clones until {@code template} has {@code size} waiting. */
     synchronized void refill(String template) {
         if (closed || size == 0 || filling.contains(template)) return;

@@ -255,8 +255,10 @@ public final class HostAgent implements AutoCloseable {
             try {
                 vm.save(STATE_TMP, !memory.stateHasRam(), STATE_TIMEOUT);
                 timer.mark("save");
-                if (!memory.stateHasRam()) FileOps.fsync(c.dir.resolve(CapsuleMeta.MEMORY));
-                FileOps.fsync(c.dir.resolve(STATE_TMP));
+                // the drive runs with cache=unsafe (see VmSpec): its data is made durable here, at the pause
+                List<Path> durable = new ArrayList<>(List.of(c.dir.resolve(STATE_TMP), c.dir.resolve(c.meta().topLayer())));
+                if (!memory.stateHasRam()) durable.add(c.dir.resolve(CapsuleMeta.MEMORY));
+                FileOps.fdatasyncAll(durable);
                 Files.move(c.dir.resolve(STATE_TMP), c.dir.resolve(CapsuleMeta.STATE), StandardCopyOption.ATOMIC_MOVE);
                 FileOps.fsyncDir(c.dir);
                 timer.mark("fsync");

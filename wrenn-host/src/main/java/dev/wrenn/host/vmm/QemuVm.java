@@ -62,12 +62,25 @@ public final class QemuVm implements AutoCloseable {
             sleepNanos(POLL_NANOS);
         }
         try {
-            QmpClient qmp = QmpClient.connect(spec.name(), qmpSocket, timeout);
+            QmpClient qmp = connectWhenListening(spec.name(), qmpSocket, p, deadline, timeout);
             return new QemuVm(spec.name(), dir, p.pid(), qmp);
         } catch (IOException | RuntimeException e) {
             p.destroyForcibly();
             throw new VmmException(spec.name() + ": could not connect to QMP: " + e.getMessage()
                     + "; " + tail(dir.resolve(VmSpec.VMM_LOG), 2000), e);
+        }
+    }
+
+    /** QEMU binds the socket a moment before it listens on it: a refused connect is retried. */
+    private static QmpClient connectWhenListening(String name, Path socket, Process p, long deadline, Duration timeout)
+            throws IOException {
+        while (true) {
+            try {
+                return QmpClient.connect(name, socket, timeout);
+            } catch (java.net.ConnectException e) {
+                if (!p.isAlive() || System.nanoTime() > deadline) throw e;
+                sleepNanos(POLL_NANOS);
+            }
         }
     }
 

@@ -10,6 +10,12 @@ import java.util.List;
  * files inside {@code dir} are relative: QEMU runs with {@code dir} as its working directory,
  * which also keeps unix socket paths short and qcow2 backing names relocatable.
  *
+ * The disk runs with cache=unsafe: QEMU ignores the guest's flushes. A capsule's disk is only ever
+ * used together with its memory, which a crash of the host loses anyway, so durability is needed at
+ * exactly the points where memory becomes durable too: a pause or a snapshot, where the host agent
+ * fsyncs the layer files itself. The guest's fsyncs (a package manager, a database) then cost no
+ * host disk flush each.
+ *
  * @param loadOnly a VM that is only restored to be saved again (never run) while another VM still holds
  *                 its disk layers: image locking is off for it, since it never writes them
  */
@@ -29,7 +35,7 @@ public record VmSpec(String name, Path dir, int vcpus, int memoryMb, MemoryBacki
     public static final String VMM_LOG = "vmm.log";
     /** The virtio-serial port the guest agent looks for (docs/guest-protocol.md). */
     public static final String GUEST_PORT = "wrenn.0";
-    private static final String KERNEL_CMDLINE = "console=ttyS0 quiet panic=-1";
+    private static final String KERNEL_CMDLINE = "console=ttyS0 quiet panic=-1 mitigations=off";
 
     static String kernelCmdline() {
         return HostClock.tscKhz().map(khz -> KERNEL_CMDLINE + " tsc_early_khz=" + khz).orElse(KERNEL_CMDLINE);
@@ -49,7 +55,7 @@ public record VmSpec(String name, Path dir, int vcpus, int memoryMb, MemoryBacki
                 "-device", "virtio-serial-device",
                 "-chardev", "socket,id=guest0,path=" + GUEST_SOCKET + ",server=on,wait=off",
                 "-device", "virtserialport,chardev=guest0,name=" + GUEST_PORT,
-                "-drive", "id=disk0,file=" + disk + ",format=qcow2,if=none,cache=writeback,discard=unmap"
+                "-drive", "id=disk0,file=" + disk + ",format=qcow2,if=none,cache=unsafe,discard=unmap"
                         + (loadOnly ? ",file.locking=off" : ""),
                 "-device", "virtio-blk-device,drive=disk0"));
         if (incoming) a.addAll(List.of("-incoming", "defer"));

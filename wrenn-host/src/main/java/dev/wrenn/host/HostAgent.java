@@ -59,6 +59,7 @@ public final class HostAgent implements AutoCloseable {
     private final Map<String, Object> templateBuildLocks = new ConcurrentHashMap<>();
     private final List<Consumer<CapsuleInfo>> exitListeners = new CopyOnWriteArrayList<>();
     private final WarmPool pool;
+    private final LogTrimmer logTrimmer;
 
     private HostAgent(HostConfig config) throws IOException {
         this.config = config;
@@ -72,6 +73,7 @@ public final class HostAgent implements AutoCloseable {
                 (template, dir) -> restoreClone(templates.get(template).orElseThrow(
                         () -> new NotFoundException("template " + template + " is gone")), dir, dir.getFileName().toString(),
                         new StepTimer()));
+        this.logTrimmer = new LogTrimmer(() -> capsules.values().stream().filter(c -> c.vm() != null).map(c -> c.dir));
     }
 
     /** Opens a data dir and reattaches to every VM that is still running there. */
@@ -460,6 +462,7 @@ public final class HostAgent implements AutoCloseable {
     /** Lets go of every VM without stopping it; a new host agent on the same data dir takes them over. */
     @Override
     public void close() {
+        logTrimmer.close();
         pool.close();
         capsules.values().forEach(c -> {
             QemuVm vm = c.vm();

@@ -6,8 +6,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
@@ -85,13 +83,7 @@ public final class GuestChannel implements AutoCloseable {
     /** Connects to the unix socket of a VM's virtio-serial port and handshakes. */
     public static GuestChannel connect(String name, Path socket, Duration connectTimeout, Duration callTimeout)
             throws IOException {
-        SocketChannel sc = SocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            sc.connect(UnixDomainSocketAddress.of(socket));
-        } catch (IOException e) {
-            sc.close();
-            throw e;
-        }
+        SocketChannel sc = UnixSockets.connect(socket);
         return open(name, new ChannelInput(sc), new ChannelOutput(sc), sc, connectTimeout, callTimeout);
     }
 
@@ -176,37 +168,16 @@ public final class GuestChannel implements AutoCloseable {
 
     /** Streams a guest file into {@code sink}; returns its size. */
     public long readFile(String path, OutputStream sink) {
-        StreamState s = openStream();
-        boolean done = false;
-        try {
-            send(Frame.of(FrameType.READ, s.id, Record.builder().put("path", path).build()));
-            long total = 0;
-            while (true) {
-                Frame f = next(s, deadline(callTimeout), "data of " + path);
-                switch (f.type()) {
-                    case FrameType.DATA -> {
-                        try {
-                            sink.write(f.payload());
-                        } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
-                        }
-                        total += f.payload().length;
-                        grant(s, f.payload().length);
-                    }
-                    case FrameType.END -> {
-                        done = true;
-                        return total;
-                    }
-                    case FrameType.ERROR -> {
-                        done = true;
-                        throw GuestException.from(f.record());
-                    }
-                    default -> throw unexpected(f, "READ");
-                }
+        long[] total = {0};
+        streamed(FrameType.READ, Record.builder().put("path", path).build(), FrameType.DATA, "data of " + path, f -> {
+            try {
+                sink.write(f.payload());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
-        } finally {
-            release(s, !done);
-        }
+            total[0] += f.payload().length;
+        });
+        return total[0];
     }
 
     public void writeFile(String path, byte[] data) {
@@ -245,37 +216,17 @@ public final class GuestChannel implements AutoCloseable {
     }
 
     public List<FileEntry> list(String path, int depth) {
-        StreamState s = openStream();
-        boolean done = false;
-        try {
-            send(Frame.of(FrameType.LIST, s.id, Record.builder().put("path", path).put("depth", depth).build()));
-            List<FileEntry> entries = new ArrayList<>();
-            while (true) {
-                Frame f = next(s, deadline(callTimeout), "the listing of " + path);
-                switch (f.type()) {
-                    case FrameType.ENTRIES -> {
-                        for (Record r : f.record().records("entry")) {
-                            if (entries.size() >= MAX_LIST_ENTRIES) {
-                                throw new GuestProtocolException("guest listed more than " + MAX_LIST_ENTRIES + " entries");
-                            }
-                            entries.add(FileEntry.from(r));
+        List<FileEntry> entries = new ArrayList<>();
+        streamed(FrameType.LIST, Record.builder().put("path", path).put("depth", depth).build(), FrameType.ENTRIES,
+                "the listing of " + path, f -> {
+                    for (Record r : f.record().records("entry")) {
+                        if (entries.size() >= MAX_LIST_ENTRIES) {
+                            throw new GuestProtocolException("guest listed more than " + MAX_LIST_ENTRIES + " entries");
                         }
-                        grant(s, f.payload().length);
+                        entries.add(FileEntry.from(r));
                     }
-                    case FrameType.END -> {
-                        done = true;
-                        return entries;
-                    }
-                    case FrameType.ERROR -> {
-                        done = true;
-                        throw GuestException.from(f.record());
-                    }
-                    default -> throw unexpected(f, "LIST");
-                }
-            }
-        } finally {
-            release(s, !done);
-        }
+                });
+        return entries;
     }
 
     public FileEntry mkdir(String path) {
@@ -317,6 +268,36 @@ public final class GuestChannel implements AutoCloseable {
         } catch (GuestException e) {
             done = true;
             throw e;
+        } finally {
+            release(s, !done);
+        }
+    }
+
+    /**
+     * A request answered by data frames of one type (each consumed, then credited back) and an END;
+     * an ERROR ends it with a GuestException. Returns the END record.
+     */
+    private Record streamed(int type, Record request, int dataType, String awaited,
+                            java.util.function.Consumer<Frame> onData) {
+        StreamState s = openStream();
+        boolean done = false;
+        try {
+            send(Frame.of(type, s.id, request));
+            while (true) {
+                Frame f = next(s, deadline(callTimeout), awaited);
+                if (f.type() == dataType) {
+                    onData.accept(f);
+                    grant(s, f.payload().length);
+                } else if (f.type() == FrameType.END) {
+                    done = true;
+                    return f.record();
+                } else if (f.type() == FrameType.ERROR) {
+                    done = true;
+                    throw GuestException.from(f.record());
+                } else {
+                    throw unexpected(f, awaited);
+                }
+            }
         } finally {
             release(s, !done);
         }

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
@@ -49,13 +47,7 @@ public final class QmpClient implements AutoCloseable {
 
     /** Connects, reads the greeting and negotiates capabilities. */
     public static QmpClient connect(String name, Path socket, Duration timeout) throws IOException {
-        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            ch.connect(UnixDomainSocketAddress.of(socket));
-        } catch (IOException e) {
-            ch.close();
-            throw e;
-        }
+        SocketChannel ch = dev.wrenn.host.guest.UnixSockets.connect(socket);
         QmpClient qmp = new QmpClient(name, ch);
         Thread.ofVirtual().name("qmp-" + name).start(qmp::readLoop);
         try {

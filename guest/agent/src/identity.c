@@ -42,7 +42,9 @@ static int add_entropy(const uint8_t *bytes, size_t n)
         err = errno;
     /* Mixing in is not enough for a clone: the CRNG must be rekeyed now,
      * not at its next scheduled reseed. */
-    else if (ioctl(fd, RNDRESEEDCRNG_IOC) < 0)
+    /* ENODATA: the CRNG was not initialised yet (a CPU without RDRAND); the bits just credited
+     * initialise it, seeded with these bytes, which serves the same purpose. */
+    else if (ioctl(fd, RNDRESEEDCRNG_IOC) < 0 && errno != ENODATA)
         err = errno;
     close(fd);
     return err;

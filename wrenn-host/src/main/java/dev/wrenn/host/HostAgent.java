@@ -595,6 +595,10 @@ public final class HostAgent implements AutoCloseable {
         Path metaFile = dir.resolve(CapsuleMeta.FILE);
         CapsuleMeta recorded = Files.exists(metaFile) ? FileOps.readJson(metaFile, CapsuleMeta.class) : null;
         Optional<QemuVm> vm = QemuVm.attach(recorded == null ? id : recorded.vmName(), dir, Duration.ofSeconds(5));
+        if (vm.isEmpty() && QemuVm.killAllIn(dir) > 0) {
+            // a VM that could not be taken over (still starting, mid-restore): it must not touch the files
+            log.atInfo().addKeyValue("capsule", id).log("killed a VM that could not be reattached");
+        }
         if (recorded == null) {
             // a create that never finished: nothing a user was told about
             vm.ifPresent(QemuVm::kill);
@@ -611,12 +615,19 @@ public final class HostAgent implements AutoCloseable {
             case RUNNING -> {
                 if (vm.isPresent()) {
                     QemuVm v = vm.get();
-                    String status = v.status();
-                    if (!status.equals("running")) v.cont(); // a pause or resume interrupted mid-way
-                    c.attach(v, wakeGuest(id, v, meta));
-                    watch(c, v);
-                    Files.deleteIfExists(dir.resolve(CapsuleMeta.STATE));
-                    log.atInfo().addKeyValue("capsule", id).log("reattached to running VM (was {})", status);
+                    try {
+                        String status = v.status();
+                        if (!status.equals("running")) v.cont(); // a pause or resume interrupted mid-way
+                        c.attach(v, wakeGuest(id, v, meta));
+                        watch(c, v);
+                        Files.deleteIfExists(dir.resolve(CapsuleMeta.STATE));
+                        log.atInfo().addKeyValue("capsule", id).log("reattached to running VM (was {})", status);
+                    } catch (RuntimeException e) {
+                        v.kill();
+                        c.detach();
+                        c.save(hasState ? meta.paused() : meta.withPhase(Phase.EXITED, "host_lost: could not reattach: " + e.getMessage()));
+                        log.atWarn().addKeyValue("capsule", id).log("could not reattach: {}", e.getMessage());
+                    }
                 } else if (hasState) {
                     c.save(meta.paused());
                     log.atInfo().addKeyValue("capsule", id).log("pause had completed; capsule is paused");

@@ -46,8 +46,7 @@ final class WarmPool implements AutoCloseable {
         if (Files.isDirectory(poolDir)) {
             try (Stream<Path> old = Files.list(poolDir)) {
                 for (Path d : old.toList()) {
-                    dev.wrenn.host.vmm.QemuVm.attach(d.getFileName().toString(), d, java.time.Duration.ofSeconds(2))
-                            .ifPresent(dev.wrenn.host.vmm.QemuVm::kill);
+                    dev.wrenn.host.vmm.QemuVm.killAllIn(d);
                     FileOps.deleteTree(d);
                 }
             }

@@ -24,6 +24,12 @@ public final class TemplateStore {
     public TemplateStore(Path dataDir) throws IOException {
         this.templates = Files.createDirectories(dataDir.resolve("templates"));
         this.staging = dataDir.resolve("tmp");
+        if (Files.isDirectory(staging)) {
+            // a template build or conversion cut off by a crash may have left its VM running
+            try (Stream<Path> dirs = Files.list(staging)) {
+                dirs.forEach(dev.wrenn.host.vmm.QemuVm::killAllIn);
+            }
+        }
         FileOps.deleteTree(staging);
         Files.createDirectories(staging);
     }

@@ -104,6 +104,37 @@ public final class QemuVm implements AutoCloseable {
         }
     }
 
+    /**
+     * Kills every QEMU whose working directory is {@code dir}: a VM left behind by a host agent
+     * that died while starting, restoring or building it, which {@link #attach} could not take
+     * over. The pid file cannot be trusted here (QEMU may not have written it yet), so /proc is
+     * searched. Returns how many were killed.
+     */
+    public static int killAllIn(Path dir) {
+        Path target = dir.toAbsolutePath().normalize();
+        int killed = 0;
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path proc : procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
+                try {
+                    if (!Files.readSymbolicLink(proc.resolve("cwd")).equals(target)) continue;
+                    String cmd = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
+                    if (!cmd.contains("qemu-system")) continue;
+                    long pid = Long.parseLong(proc.getFileName().toString());
+                    ProcessHandle.of(pid).ifPresent(h -> {
+                        h.destroyForcibly();
+                        h.onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).exceptionally(t -> null).join();
+                    });
+                    killed++;
+                } catch (IOException | RuntimeException e) {
+                    // the process ended while we looked, or is not ours to inspect
+                }
+            }
+        } catch (IOException e) {
+            log.atWarn().addKeyValue("dir", dir).log("could not search /proc for stray VMs: {}", e.getMessage());
+        }
+        return killed;
+    }
+
     public String name() {
         return name;
     }

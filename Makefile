@@ -4,7 +4,7 @@ JAVA_HOME := $(shell scripts/find-jdk.sh)
 export JAVA_HOME
 MVN := ./mvnw -B -ntp
 
-.PHONY: deps agent images test test-agent test-java bench clean
+.PHONY: deps agent images run test test-agent test-java bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -17,11 +17,16 @@ agent: deps
 images: agent
 	@guest/images/build.sh minimal base-python
 
+## The platform, embedded default: REST API + host agent + SQLite in ./.wrenn; prints the API URL and a first key.
+run: images
+	./wrenn server
+
 test-agent: agent
 	@$(MAKE) -s -C guest/agent test
 
+# The Java suites run against SQLite and against a throwaway PostgreSQL server started here.
 test-java: images
-	$(MVN) verify
+	scripts/with-postgres.sh $(MVN) verify
 
 ## Every test: the guest agent's own (host process over a socket pair), then the Java suites with real VMs.
 test: test-agent test-java
@@ -29,7 +34,7 @@ test: test-agent test-java
 ## Benchmarks with real VMs; prints BENCH lines and writes docs/benchmarks.md.
 bench: images
 	$(MVN) -q -DskipTests install
-	$(MVN) -pl wrenn-host surefire:test -Dgroups=bench -Dwrenn.excludedGroups=none -Dtest='*Benchmark' -Dsurefire.failIfNoSpecifiedTests=false
+	$(MVN) -pl wrenn-host,wrenn-server surefire:test -Dgroups=bench -Dwrenn.excludedGroups=none -Dtest='*Benchmark' -Dsurefire.failIfNoSpecifiedTests=false
 
 clean:
 	$(MVN) -q clean

@@ -1,0 +1,100 @@
+package dev.wrenn.cli;
+
+import dev.wrenn.server.ServerConfig;
+import dev.wrenn.server.WrennServer;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code wrenn server}: the control plane with its embedded host agent, until SIGTERM or SIGINT. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = "Serve the REST API over capsules on this machine (SQLite in the data dir by default).")
+final class ServerCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    StoreOptions store;
+
+    @Option(names = "--port", paramLabel = "N", defaultValue = "${env:WRENN_PORT:-8080}",
+            description = "TCP port of the API (default: ${DEFAULT-VALUE}; env WRENN_PORT).")
+    int port;
+
+    @Option(names = "--host", paramLabel = "ADDR", defaultValue = "${env:WRENN_HOST:-0.0.0.0}",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--max-vcpus", defaultValue = "8", description = "Largest vcpus a capsule may ask for (default: ${DEFAULT-VALUE}).")
+    int maxVcpus;
+
+    @Option(names = "--max-memory-mb", defaultValue = "16384", description = "Largest memory_mb a capsule may ask for (default: ${DEFAULT-VALUE}).")
+    int maxMemoryMb;
+
+    @Option(names = "--vcpu-overcommit", defaultValue = "8", description = "vCPUs per host CPU that capsules may hold together (default: ${DEFAULT-VALUE}).")
+    double vcpuOvercommit;
+
+    @Option(names = "--memory-overcommit", defaultValue = "1", description = "Factor on the host memory capsules may hold together (default: ${DEFAULT-VALUE}).")
+    double memoryOvercommit;
+
+    @Option(names = "--team-capsule-limit", defaultValue = "100",
+            description = "Capsules one team may have pending, starting or running (0: no limit; default: ${DEFAULT-VALUE}).")
+    int teamLimit;
+
+    @Option(names = "--key-rate-limit", defaultValue = "0",
+            description = "Requests per second one API key may make; over it 429 (0: no limit; default: ${DEFAULT-VALUE}).")
+    double keyRateLimit;
+
+    @Option(names = "--stopped-retention-days", defaultValue = "7",
+            description = "Days the records of stopped capsules are kept (default: ${DEFAULT-VALUE}).")
+    int retentionDays;
+
+    @Option(names = "--prepare-templates", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Boot the built-in templates at start rather than at the first create (default: ${DEFAULT-VALUE}).")
+    boolean prepareTemplates;
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig config = ServerConfig.builder(store.dataDir())
+                .databaseUrl(store.databaseUrl())
+                .port(port)
+                .bindHost(host)
+                .repoDir(repoDir())
+                .maxVcpus(maxVcpus)
+                .maxMemoryMb(maxMemoryMb)
+                .vcpuOvercommit(vcpuOvercommit)
+                .memoryOvercommit(memoryOvercommit)
+                .teamActiveLimit(teamLimit)
+                .keyRequestRate(keyRateLimit)
+                .stoppedRetention(Duration.ofDays(retentionDays))
+                .prepareTemplates(prepareTemplates)
+                .build();
+        WrennServer server = WrennServer.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "wrenn-shutdown"));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("Wrenn API: " + server.url());
+        server.firstKey().ifPresent(key -> {
+            out.println("First API key (shown only this once): " + key);
+            out.println("  export WRENN_BASE_URL=" + server.url() + " WRENN_API_KEY=" + key);
+        });
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /** The checkout, whose guest/images/build.sh builds missing guest images (set by ./wrenn). */
+    private static Path repoDir() {
+        String repo = System.getProperty("wrenn.repo", System.getenv("WRENN_REPO"));
+        return repo == null || repo.isBlank() ? null : Path.of(repo).toAbsolutePath().normalize();
+    }
+}

@@ -1,0 +1,124 @@
+package dev.wrenn.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of one control plane with its embedded host agent.
+ *
+ * @param databaseUrl      null = SQLite file {@code wrenn.db} in the data dir
+ * @param repoDir          the checkout whose guest/images/build.sh builds missing guest images; null = never build
+ * @param hostVcpus        vCPUs of the host before overcommit
+ * @param hostMemoryMb     memory of the host available to capsules, in MiB, before overcommit
+ * @param teamActiveLimit  capsules a team may have pending, starting or running at once (0 = no limit)
+ * @param keyRequestRate   requests per second one API key may make (0 = no limit)
+ * @param prepareTemplates boot the built-in templates at start (in the background) rather than on first use
+ */
+public record ServerConfig(String bindHost, int port, Path dataDir, String databaseUrl, Path repoDir,
+                           int maxVcpus, int maxMemoryMb, int hostVcpus, long hostMemoryMb, double vcpuOvercommit,
+                           double memoryOvercommit, int teamActiveLimit, double keyRequestRate, Duration stoppedRetention,
+                           Duration autoPauseInterval, Duration shutdownGrace, boolean prepareTemplates) {
+
+    public ServerConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("port " + port + " is not in 0..65535");
+        if (maxVcpus < 1) throw new IllegalArgumentException("max vcpus must be at least 1");
+        if (maxMemoryMb < 128) throw new IllegalArgumentException("max memory must be at least 128 MiB");
+        if (vcpuOvercommit <= 0 || memoryOvercommit <= 0) throw new IllegalArgumentException("overcommit must be positive");
+    }
+
+    public static Builder builder(Path dataDir) {
+        return new Builder(dataDir);
+    }
+
+    public Path sqliteFile() {
+        return dataDir.resolve("wrenn.db");
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder(dataDir);
+        b.bindHost = bindHost;
+        b.port = port;
+        b.databaseUrl = databaseUrl;
+        b.repoDir = repoDir;
+        b.maxVcpus = maxVcpus;
+        b.maxMemoryMb = maxMemoryMb;
+        b.hostVcpus = hostVcpus;
+        b.hostMemoryMb = hostMemoryMb;
+        b.vcpuOvercommit = vcpuOvercommit;
+        b.memoryOvercommit = memoryOvercommit;
+        b.teamActiveLimit = teamActiveLimit;
+        b.keyRequestRate = keyRequestRate;
+        b.stoppedRetention = stoppedRetention;
+        b.autoPauseInterval = autoPauseInterval;
+        b.shutdownGrace = shutdownGrace;
+        b.prepareTemplates = prepareTemplates;
+        return b;
+    }
+
+    public static final class Builder {
+        private final Path dataDir;
+        private String bindHost = "0.0.0.0";
+        private int port = 8080;
+        private String databaseUrl;
+        private Path repoDir;
+        private int maxVcpus = 8;
+        private int maxMemoryMb = 16384;
+        private int hostVcpus = Runtime.getRuntime().availableProcessors();
+        private long hostMemoryMb = hostMemoryMbMinusReserve();
+        // idle capsules use almost no CPU, so many vCPUs share a core; memory is not overcommitted
+        private double vcpuOvercommit = 8.0;
+        private double memoryOvercommit = 1.0;
+        private int teamActiveLimit = 100;
+        private double keyRequestRate = 0;
+        private Duration stoppedRetention = Duration.ofDays(7);
+        private Duration autoPauseInterval = Duration.ofMillis(500);
+        private Duration shutdownGrace = Duration.ofSeconds(60);
+        private boolean prepareTemplates = true;
+
+        private Builder(Path dataDir) {
+            this.dataDir = dataDir;
+        }
+
+        public Builder bindHost(String v) { bindHost = v; return this; }
+        public Builder port(int v) { port = v; return this; }
+        public Builder databaseUrl(String v) { databaseUrl = v; return this; }
+        public Builder repoDir(Path v) { repoDir = v; return this; }
+        public Builder maxVcpus(int v) { maxVcpus = v; return this; }
+        public Builder maxMemoryMb(int v) { maxMemoryMb = v; return this; }
+        public Builder hostVcpus(int v) { hostVcpus = v; return this; }
+        public Builder hostMemoryMb(long v) { hostMemoryMb = v; return this; }
+        public Builder vcpuOvercommit(double v) { vcpuOvercommit = v; return this; }
+        public Builder memoryOvercommit(double v) { memoryOvercommit = v; return this; }
+        public Builder teamActiveLimit(int v) { teamActiveLimit = v; return this; }
+        public Builder keyRequestRate(double v) { keyRequestRate = v; return this; }
+        public Builder stoppedRetention(Duration v) { stoppedRetention = v; return this; }
+        public Builder autoPauseInterval(Duration v) { autoPauseInterval = v; return this; }
+        public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
+        public Builder prepareTemplates(boolean v) { prepareTemplates = v; return this; }
+
+        public ServerConfig build() {
+            return new ServerConfig(bindHost, port, dataDir, databaseUrl, repoDir, maxVcpus, maxMemoryMb, hostVcpus,
+                    hostMemoryMb, vcpuOvercommit, memoryOvercommit, teamActiveLimit, keyRequestRate, stoppedRetention, autoPauseInterval,
+                    shutdownGrace, prepareTemplates);
+        }
+    }
+
+    /** MemTotal less 1 GiB for the host itself (and this JVM). */
+    private static long hostMemoryMbMinusReserve() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    long kib = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    return Math.max(512, kib / 1024 - 1024);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux, or an odd /proc: fall through to a conservative figure
+        }
+        return 4096;
+    }
+}

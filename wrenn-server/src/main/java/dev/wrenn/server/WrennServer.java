@@ -1,0 +1,179 @@
+package dev.wrenn.server;
+
+import dev.wrenn.host.BuiltInTemplate;
+import dev.wrenn.host.HostAgent;
+import dev.wrenn.host.HostConfig;
+import dev.wrenn.server.api.HttpApi;
+import dev.wrenn.server.auth.Authenticator;
+import dev.wrenn.server.auth.KeyService;
+import dev.wrenn.server.capsule.ActivityTracker;
+import dev.wrenn.server.capsule.Capacity;
+import dev.wrenn.server.capsule.CapsuleService;
+import dev.wrenn.server.capsule.GuestService;
+import dev.wrenn.server.capsule.Housekeeper;
+import dev.wrenn.server.capsule.Recovery;
+import dev.wrenn.server.capsule.SnapshotService;
+import dev.wrenn.server.capsule.Templates;
+import dev.wrenn.server.ops.Metrics;
+import dev.wrenn.server.store.ApiKeyStore;
+import dev.wrenn.server.store.CapsuleStore;
+import dev.wrenn.server.store.Database;
+import dev.wrenn.server.store.SnapshotStore;
+import dev.wrenn.server.store.TeamStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One control plane with its embedded host agent: database, capsule lifecycle, HTTP API and the
+ * background work. {@link #start} recovers every capsule before the API answers; {@link #close}
+ * lets in-flight work finish and leaves the capsules as they are (VMs keep running).
+ */
+public final class WrennServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WrennServer.class);
+
+    private final ServerConfig config;
+    private final Database db;
+    private final HostAgent host;
+    private final KeyService keys;
+    private final HttpApi http;
+    private final Housekeeper housekeeper;
+    private final OperationTracker tracker;
+    private final String firstKey;
+    private final CompletableFuture<Void> templatesReady = new CompletableFuture<>();
+
+    private WrennServer(ServerConfig config, Database db, HostAgent host, KeyService keys, HttpApi http,
+                        Housekeeper housekeeper, OperationTracker tracker, String firstKey) {
+        this.config = config;
+        this.db = db;
+        this.host = host;
+        this.keys = keys;
+        this.http = http;
+        this.housekeeper = housekeeper;
+        this.tracker = tracker;
+        this.firstKey = firstKey;
+    }
+
+    public static WrennServer start(ServerConfig config) throws IOException {
+        Files.createDirectories(config.dataDir());
+        Database db = Database.open(config.databaseUrl(), config.sqliteFile());
+        HostAgent host = null;
+        try {
+            host = HostAgent.start(HostConfig.defaults(config.dataDir(), config.repoDir()));
+            return assemble(config, db, host);
+        } catch (IOException | RuntimeException e) {
+            if (host != null) host.close();
+            db.close();
+            throw e;
+        }
+    }
+
+    private static WrennServer assemble(ServerConfig config, Database db, HostAgent host) throws IOException {
+        CapsuleStore capsuleStore = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE);
+        SnapshotStore snapshotStore = new SnapshotStore(db.dataSource());
+        ApiKeyStore keyStore = new ApiKeyStore(db.dataSource());
+        Authenticator auth = new Authenticator(keyStore);
+        KeyService keys = new KeyService(new TeamStore(db.dataSource()), keyStore, auth);
+        Metrics metrics = new Metrics(capsuleStore);
+        OperationTracker tracker = new OperationTracker();
+        ActivityTracker activity = new ActivityTracker(capsuleStore);
+        String hostId = HostIdentity.of(config.dataDir());
+        CapsuleService capsules = new CapsuleService(capsuleStore, host, hostId, new Templates(snapshotStore),
+                new Capacity(capsuleStore, hostId, config), activity, metrics, tracker);
+        GuestService guest = new GuestService(capsules, host, activity, metrics);
+        SnapshotService snapshots = new SnapshotService(snapshotStore, capsuleStore, capsules, host, metrics);
+
+        new Recovery(capsuleStore, snapshotStore, host, hostId).run();
+        String firstKey = keys.bootstrap().map(KeyService.NewKey::secret).orElse(null);
+        HttpApi http = new HttpApi(config, auth, keys, capsules, guest, snapshots, metrics, tracker,
+                host.accelerator().label()).start();
+        Housekeeper housekeeper = new Housekeeper(capsuleStore, hostId, capsules, tracker, config.autoPauseInterval(),
+                config.stoppedRetention());
+        housekeeper.start();
+        WrennServer server = new WrennServer(config, db, host, keys, http, housekeeper, tracker, firstKey);
+        if (config.prepareTemplates()) server.prepareTemplates();
+        else server.templatesReady.complete(null);
+        log.atInfo().addKeyValue("url", server.url()).addKeyValue("database", db.description())
+                .addKeyValue("accelerator", host.accelerator().label()).log("wrenn server listening");
+        return server;
+    }
+
+    /** Boots the built-in templates once (minutes on a fresh machine: the images are built first). */
+    private void prepareTemplates() {
+        Thread.ofPlatform().name("prepare-templates").daemon().start(() -> {
+            try {
+                for (BuiltInTemplate t : BuiltInTemplate.values()) {
+                    long t0 = System.nanoTime();
+                    log.atInfo().addKeyValue("template", t.templateName()).log("preparing built-in template");
+                    host.ensureBuiltIn(t);
+                    log.atInfo().addKeyValue("template", t.templateName())
+                            .addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000).log("built-in template ready");
+                }
+                templatesReady.complete(null);
+            } catch (RuntimeException | Error e) {
+                log.atError().setCause(e).log("could not prepare the built-in templates; creates will retry on demand");
+                templatesReady.completeExceptionally(e);
+            }
+        });
+    }
+
+    /** Waits until the built-in templates are booted and saved (for tests and benchmarks). */
+    public void awaitTemplates(Duration timeout) throws TimeoutException {
+        try {
+            templatesReady.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("built-in templates could not be prepared", e.getCause());
+        }
+    }
+
+    /** The first API key of a fresh installation (shown once), if this start created it. */
+    public Optional<String> firstKey() {
+        return Optional.ofNullable(firstKey);
+    }
+
+    /** The base URL clients use: {@code http://HOST:PORT/api}. */
+    public String url() {
+        String h = config.bindHost().equals("0.0.0.0") || config.bindHost().equals("::") ? "localhost" : config.bindHost();
+        return "http://" + h + ":" + http.port() + "/api";
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public KeyService keys() {
+        return keys;
+    }
+
+    public HostAgent host() {
+        return host;
+    }
+
+    public List<HttpApi.Route> routes() {
+        return http.routes();
+    }
+
+    /** Stops taking requests, lets in-flight operations finish, then lets go of the VMs (they keep running). */
+    @Override
+    public void close() {
+        log.info("wrenn server stopping");
+        housekeeper.close();
+        if (!tracker.drain(config.shutdownGrace())) {
+            log.atWarn().addKeyValue("in_flight", tracker.running())
+                    .log("operations still running at shutdown; the next start will settle them");
+        }
+        http.close();
+        host.close();
+        db.close();
+        log.info("wrenn server stopped");
+    }
+}

@@ -1,0 +1,225 @@
+package dev.wrenn.server.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wrenn.server.Json;
+import dev.wrenn.server.OperationTracker;
+import dev.wrenn.server.ServerConfig;
+import dev.wrenn.server.auth.Authenticator;
+import dev.wrenn.server.auth.Caller;
+import dev.wrenn.server.auth.KeyService;
+import dev.wrenn.server.auth.RateLimiter;
+import dev.wrenn.server.capsule.CapsuleService;
+import dev.wrenn.server.capsule.GuestService;
+import dev.wrenn.server.capsule.SnapshotService;
+import dev.wrenn.server.error.ApiException;
+import dev.wrenn.server.error.ErrorCode;
+import dev.wrenn.server.ops.Metrics;
+import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
+import io.javalin.config.SizeUnit;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP server: every route in {@link #routes}, each API route under {@code /api/v1} and its
+ * alias {@code /v1}; authentication, request ids, metrics and the error envelope around them.
+ */
+public final class HttpApi implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    private static final long MAX_JSON_BODY = 32L << 20;
+    private static final String REQUEST_ID = "wrenn.requestId";
+    private static final String STARTED = "wrenn.started";
+    private static final String TRACKED = "wrenn.tracked";
+
+    /** A route as registered with the server (method and full path), for the OpenAPI check. */
+    public record Route(String method, String path) {}
+
+    private final Authenticator auth;
+    private final RateLimiter rateLimiter;
+    private final Metrics metrics;
+    private final OperationTracker tracker;
+    private final CapsuleHandlers capsules;
+    private final GuestHandlers guest;
+    private final SnapshotHandlers snapshots;
+    private final KeyHandlers keys;
+    private final OpsHandlers ops;
+    private final List<Route> registered = new CopyOnWriteArrayList<>();
+    private final Javalin app;
+
+    public HttpApi(ServerConfig config, Authenticator auth, KeyService keyService, CapsuleService capsuleService,
+                   GuestService guestService, SnapshotService snapshotService, Metrics metrics, OperationTracker tracker,
+                   String accelerator) throws IOException {
+        this.auth = auth;
+        this.rateLimiter = new RateLimiter(config.keyRequestRate());
+        this.metrics = metrics;
+        this.tracker = tracker;
+        this.capsules = new CapsuleHandlers(capsuleService, config);
+        this.guest = new GuestHandlers(guestService);
+        this.snapshots = new SnapshotHandlers(snapshotService);
+        this.keys = new KeyHandlers(keyService);
+        this.ops = new OpsHandlers(metrics, accelerator);
+        Path uploads = Files.createDirectories(config.dataDir().resolve("tmp").resolve("uploads"));
+        this.app = Javalin.create(cfg -> {
+            cfg.concurrency.useVirtualThreads = true;
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.http.maxRequestSize = MAX_JSON_BODY;
+            cfg.jetty.host = config.bindHost();
+            cfg.jetty.port = config.port();
+            cfg.jetty.multipartConfig.cacheDirectory(uploads.toString());
+            cfg.jetty.multipartConfig.maxFileSize(GuestHandlers.MAX_UPLOAD_BYTES, SizeUnit.BYTES);
+            cfg.jetty.multipartConfig.maxTotalRequestSize(GuestHandlers.MAX_UPLOAD_BYTES + (1 << 20), SizeUnit.BYTES);
+            cfg.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
+            cfg.events.handlerAdded(h -> {
+                if (h.getHttpMethod().isHttpMethod()) registered.add(new Route(h.getHttpMethod().name(), h.getPath()));
+            });
+            cfg.routes.before(this::beforeRequest);
+            cfg.routes.after(this::afterRequest);
+            cfg.routes.exception(ApiException.class, (e, ctx) -> renderError(ctx, e.code(), e.getMessage(), e));
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> renderError(ctx, codeFor(e.getStatus()),
+                    messageFor(e, ctx), null));
+            cfg.routes.exception(Exception.class, this::renderBug);
+            routes(cfg.routes);
+        });
+    }
+
+    /** Every route of the server, top to bottom (api.md §1, §4–7). */
+    private void routes(RoutesConfig r) {
+        r.get("/api/health", ops::health);
+        r.get("/api/openapi.yaml", ops::openapi);
+        r.get("/metrics", ops::metrics);
+
+        api(r, HandlerType.POST, "/capsules", capsules::create);
+        api(r, HandlerType.GET, "/capsules", capsules::list);
+        api(r, HandlerType.GET, "/capsules/{id}", capsules::get);
+        api(r, HandlerType.DELETE, "/capsules/{id}", capsules::destroy);
+        api(r, HandlerType.POST, "/capsules/{id}/pause", capsules::pause);
+        api(r, HandlerType.POST, "/capsules/{id}/resume", capsules::resume);
+        api(r, HandlerType.POST, "/capsules/{id}/ping", capsules::ping);
+
+        api(r, HandlerType.POST, "/capsules/{id}/exec", guest::exec);
+        api(r, HandlerType.GET, "/capsules/{id}/processes", guest::processes);
+        api(r, HandlerType.DELETE, "/capsules/{id}/processes/{target}", guest::kill);
+        api(r, HandlerType.POST, "/capsules/{id}/files/write", guest::write);
+        api(r, HandlerType.POST, "/capsules/{id}/files/read", guest::read);
+        api(r, HandlerType.POST, "/capsules/{id}/files/list", guest::list);
+        api(r, HandlerType.POST, "/capsules/{id}/files/mkdir", guest::mkdir);
+        api(r, HandlerType.POST, "/capsules/{id}/files/remove", guest::remove);
+
+        api(r, HandlerType.POST, "/snapshots", snapshots::create);
+        api(r, HandlerType.GET, "/snapshots", snapshots::list);
+        api(r, HandlerType.DELETE, "/snapshots/{name}", snapshots::delete);
+
+        api(r, HandlerType.POST, "/api-keys", keys::create);
+        api(r, HandlerType.GET, "/api-keys", keys::list);
+        api(r, HandlerType.DELETE, "/api-keys/{id}", keys::revoke);
+    }
+
+    /** An authenticated API route, under /api/v1 and /v1. */
+    private void api(RoutesConfig r, HandlerType method, String path, ApiHandler handler) {
+        io.javalin.http.Handler h = ctx -> handler.handle(ctx, authenticate(ctx));
+        r.addHttpHandler(method, "/api/v1" + path, h);
+        r.addHttpHandler(method, "/v1" + path, h);
+    }
+
+    private Caller authenticate(Context ctx) {
+        Caller caller = auth.authenticate(ctx.header("X-API-Key"));
+        rateLimiter.acquire(caller.keyId());
+        return caller;
+    }
+
+    public HttpApi start() {
+        app.start();
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public List<Route> routes() {
+        return List.copyOf(registered);
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+
+    // ---- around every request -----------------------------------------------------------------
+
+    private void beforeRequest(Context ctx) {
+        String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(4);
+        ctx.attribute(REQUEST_ID, id);
+        ctx.attribute(STARTED, System.nanoTime());
+        ctx.header("X-Request-Id", id);
+        if (!tracker.enter()) {
+            ctx.header("Connection", "close");
+            throw new ApiException(ErrorCode.UNAVAILABLE, "the server is shutting down; retry against another control plane or later");
+        }
+        ctx.attribute(TRACKED, Boolean.TRUE);
+    }
+
+    private void afterRequest(Context ctx) {
+        if (Boolean.TRUE.equals(ctx.attribute(TRACKED))) {
+            ctx.attribute(TRACKED, Boolean.FALSE);
+            tracker.exit();
+        }
+        Long started = ctx.attribute(STARTED);
+        if (started != null) {
+            String route = ctx.endpoint() == null ? "unmatched" : ctx.endpoint().path;
+            metrics.request(ctx.method().name(), route, ctx.statusCode(), System.nanoTime() - started);
+        }
+    }
+
+    private void renderError(Context ctx, ErrorCode code, String message, ApiException e) {
+        ObjectNode err = Json.MAPPER.createObjectNode();
+        ObjectNode inner = err.putObject("error");
+        inner.put("code", code.code());
+        inner.put("message", message);
+        if (e != null && e.retryAfter() != null) ctx.header("Retry-After", Long.toString(e.retryAfter().toSeconds()));
+        metrics.error(code.code());
+        Render.json(ctx, code.httpStatus(), err);
+        if (code.httpStatus() >= 500) {
+            log.atWarn().addKeyValue("request", (String) ctx.attribute(REQUEST_ID)).addKeyValue("code", code.code())
+                    .log("{} {}: {}", ctx.method(), ctx.path(), message);
+        }
+    }
+
+    private void renderBug(Exception e, Context ctx) {
+        String id = ctx.attribute(REQUEST_ID);
+        log.atError().addKeyValue("request", id).setCause(e).log("{} {} failed", ctx.method(), ctx.path());
+        renderError(ctx, ErrorCode.INTERNAL_ERROR, "internal error (request " + id + "); the server log has the details", null);
+    }
+
+    private static ErrorCode codeFor(int status) {
+        return switch (status) {
+            case 400 -> ErrorCode.INVALID_REQUEST;
+            case 401 -> ErrorCode.UNAUTHORIZED;
+            case 403 -> ErrorCode.FORBIDDEN;
+            case 404, 405 -> ErrorCode.NOT_FOUND;
+            case 413 -> ErrorCode.TOO_LARGE;
+            case 429 -> ErrorCode.RATE_LIMITED;
+            case 503 -> ErrorCode.UNAVAILABLE;
+            default -> status < 500 ? ErrorCode.INVALID_REQUEST : ErrorCode.INTERNAL_ERROR;
+        };
+    }
+
+    private static String messageFor(HttpResponseException e, Context ctx) {
+        return switch (e.getStatus()) {
+            case 404, 405 -> "no such endpoint: " + ctx.method() + " " + Params.abbreviate(ctx.path());
+            case 413 -> "the request body is larger than " + (MAX_JSON_BODY >> 20) + " MiB";
+            default -> e.getMessage();
+        };
+    }
+}

@@ -1,0 +1,366 @@
+package dev.wrenn.server.capsule;
+
+import static dev.wrenn.server.capsule.CapsuleStatus.ERROR;
+import static dev.wrenn.server.capsule.CapsuleStatus.PAUSED;
+import static dev.wrenn.server.capsule.CapsuleStatus.PENDING;
+import static dev.wrenn.server.capsule.CapsuleStatus.RUNNING;
+import static dev.wrenn.server.capsule.CapsuleStatus.STARTING;
+import static dev.wrenn.server.capsule.CapsuleStatus.STOPPED;
+
+import dev.wrenn.host.CapsuleInfo;
+import dev.wrenn.host.HostAgent;
+import dev.wrenn.host.storage.CapsuleMeta.Phase;
+import dev.wrenn.server.Clock;
+import dev.wrenn.server.Ids;
+import dev.wrenn.server.OperationTracker;
+import dev.wrenn.server.error.ApiException;
+import dev.wrenn.server.ops.Metrics;
+import dev.wrenn.server.store.CapsuleStore;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The capsule lifecycle over the database (the truth about records) and the host agent (the owner
+ * of VMs). Each operation takes the capsule's operation slot in the database, acts on the host,
+ * then records the outcome; a failure on the host is reconciled with what the host then has.
+ */
+public final class CapsuleService {
+    private static final Logger log = LoggerFactory.getLogger(CapsuleService.class);
+    public static final int DEFAULT_VCPUS = 1;
+    public static final int DEFAULT_MEMORY_MB = 512;
+    public static final String INACTIVITY = "inactivity_timeout";
+    public static final String VM_EXITED = "vm_exited";
+    public static final String HOST_LOST = "host_lost";
+
+    /** A create request after validation; null vcpus/memory = the default (or the template's size). */
+    public record CreateRequest(String template, Integer vcpus, Integer memoryMb, int timeoutSec,
+                                Map<String, String> metadata) {}
+
+    private final CapsuleStore store;
+    private final HostAgent host;
+    private final String hostId;
+    private final Templates templates;
+    private final Capacity capacity;
+    private final ActivityTracker activity;
+    private final Metrics metrics;
+    private final OperationTracker tracker;
+    private final Map<String, CompletableFuture<Void>> boots = new ConcurrentHashMap<>();
+
+    public CapsuleService(CapsuleStore store, HostAgent host, String hostId, Templates templates, Capacity capacity,
+                          ActivityTracker activity, Metrics metrics, OperationTracker tracker) {
+        this.store = store;
+        this.host = host;
+        this.hostId = hostId;
+        this.templates = templates;
+        this.capacity = capacity;
+        this.activity = activity;
+        this.metrics = metrics;
+        this.tracker = tracker;
+        host.onVmExit(this::vmExited);
+    }
+
+    // ---- queries ------------------------------------------------------------------------------
+
+    public CapsuleRecord get(String teamId, String id) {
+        return store.find(teamId, id).orElseThrow(() -> ApiException.notFound("capsule " + id + " does not exist"));
+    }
+
+    /** The team's capsules, newest first, in {@code statuses} (empty: all) with every {@code metadata} pair. */
+    public List<CapsuleRecord> list(String teamId, Collection<CapsuleStatus> statuses, Map<String, String> metadata) {
+        return store.list(teamId, statuses).stream()
+                .filter(c -> metadata.entrySet().stream().allMatch(e -> e.getValue().equals(c.metadata().get(e.getKey()))))
+                .toList();
+    }
+
+    // ---- create -------------------------------------------------------------------------------
+
+    /** Records the capsule as pending and boots it in the background; {@code wait} holds until it settles. */
+    public CapsuleRecord create(String teamId, CreateRequest req, Duration wait) {
+        Templates.Resolved t = templates.resolve(teamId, req.template());
+        int vcpus = sizeFor(t, req.vcpus(), t.vcpus(), DEFAULT_VCPUS, "vcpus");
+        int memoryMb = sizeFor(t, req.memoryMb(), t.memoryMb(), DEFAULT_MEMORY_MB, "memory_mb");
+        long now = Clock.uniqueMillis();
+        CapsuleRecord c = new CapsuleRecord(Ids.CAPSULE.next(), teamId, hostId, PENDING, null, t.name(), t.hostName(), vcpus,
+                memoryMb, req.timeoutSec(), req.metadata(), now, now, null, null, Operation.CREATE, now);
+        CompletableFuture<Void> booted = new CompletableFuture<>();
+        boots.put(c.id(), booted);
+        try {
+            capacity.admit(teamId, vcpus, memoryMb, () -> {
+                store.insert(c);
+                return c;
+            });
+        } catch (RuntimeException e) {
+            boots.remove(c.id());
+            throw e;
+        }
+        log.atInfo().addKeyValue("capsule", c.id()).addKeyValue("team", teamId).addKeyValue("template", t.name())
+                .addKeyValue("vcpus", vcpus).addKeyValue("memory_mb", memoryMb).log("capsule accepted");
+        if (!tracker.spawn("boot-" + c.id(), () -> boot(c, t))) {
+            store.finish(c.id(), Operation.CREATE, Lifecycle.BOOT_FAILED.from(), ERROR,
+                    "create_failed: the server is shutting down", Clock.millis(), null);
+            boots.remove(c.id()).complete(null);
+        }
+        if (!wait.isZero()) await(booted, wait);
+        return get(teamId, c.id());
+    }
+
+    /** A built-in template takes any size; a snapshot template has its own, which a request may only repeat. */
+    private static int sizeFor(Templates.Resolved t, Integer requested, Integer fixed, int dflt, String field) {
+        if (fixed == null) return requested == null ? dflt : requested;
+        if (requested != null && !requested.equals(fixed)) {
+            throw ApiException.invalid(field + " " + requested + " differs from template '" + t.name() + "', which was saved with "
+                    + fixed + "; omit " + field + " or pass " + fixed);
+        }
+        return fixed;
+    }
+
+    private void boot(CapsuleRecord c, Templates.Resolved t) {
+        String id = c.id();
+        long t0 = System.nanoTime();
+        String outcome = "error";
+        try {
+            if (!store.move(id, Lifecycle.BOOT.from(), STARTING, null, Clock.millis(), null)) {
+                store.release(id, Operation.CREATE);
+                outcome = "aborted";
+                return;
+            }
+            try {
+                host.create(id, t.hostName(), t.builtIn() ? c.vcpus() : null, t.builtIn() ? c.memoryMb() : null);
+            } catch (RuntimeException e) {
+                String reason = "create_failed: " + HostErrors.map(e, "boot").getMessage();
+                log.atWarn().addKeyValue("capsule", id).log("boot failed: {}", e.getMessage());
+                destroyOnHostQuietly(id);
+                if (!store.finish(id, Operation.CREATE, Lifecycle.BOOT_FAILED.from(), ERROR, reason, Clock.millis(), null)) {
+                    store.release(id, Operation.CREATE);
+                }
+                return;
+            }
+            long now = Clock.millis();
+            if (store.finish(id, Operation.CREATE, Lifecycle.BOOTED.from(), RUNNING, null, now, now)) {
+                outcome = "ok";
+                log.atInfo().addKeyValue("capsule", id).addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000)
+                        .log("capsule running");
+            } else {
+                // destroyed while it booted: the VM it got is not wanted any more
+                destroyOnHostQuietly(id);
+                store.release(id, Operation.CREATE);
+                outcome = "aborted";
+                log.atInfo().addKeyValue("capsule", id).log("boot aborted by destroy");
+            }
+        } catch (RuntimeException e) {
+            log.atError().addKeyValue("capsule", id).setCause(e).log("boot could not be recorded");
+        } finally {
+            metrics.operation("create", outcome, Duration.ofNanos(System.nanoTime() - t0));
+            CompletableFuture<Void> f = boots.remove(id);
+            if (f != null) f.complete(null);
+        }
+    }
+
+    // ---- pause / resume / ping / destroy ------------------------------------------------------
+
+    public CapsuleRecord pause(String teamId, String id) {
+        return pause(local(teamId, id), null);
+    }
+
+    /**
+     * The capsule, if this control plane's host has it. Another host's capsule needs that host's
+     * control plane: acting on it here would find no VM and record it as lost.
+     */
+    CapsuleRecord local(String teamId, String id) {
+        CapsuleRecord c = get(teamId, id);
+        if (!c.hostId().equals(hostId) && c.status() != STOPPED && c.status() != ERROR) {
+            throw ApiException.agent("capsule " + id + " is on host " + c.hostId() + ", not on this control plane's host "
+                    + hostId + "; send the request to that host's control plane", null);
+        }
+        return c;
+    }
+
+    /** Pauses a running capsule; {@code reason} is its status_reason afterwards (null for a user's pause). */
+    CapsuleRecord pause(CapsuleRecord c, String reason) {
+        String id = c.id();
+        claim(c, Lifecycle.PAUSE, Operation.PAUSE);
+        timed("pause", () -> {
+            try {
+                host.pause(id);
+            } catch (RuntimeException e) {
+                settleAfterFailure(id, Operation.PAUSE);
+                throw HostErrors.map(e, "pausing capsule " + id);
+            }
+            store.finish(id, Operation.PAUSE, Lifecycle.PAUSE.from(), PAUSED, reason, Clock.millis(), null);
+            return null;
+        });
+        log.atInfo().addKeyValue("capsule", id).addKeyValue("reason", reason).log("capsule paused");
+        return store.find(id).orElseThrow();
+    }
+
+    public CapsuleRecord resume(String teamId, String id) {
+        CapsuleRecord c = local(teamId, id);
+        Lifecycle.RESUME.check(c);
+        capacity.admit(teamId, c.vcpus(), c.memoryMb(), () -> {
+            claim(c, Lifecycle.RESUME, Operation.RESUME);
+            return null;
+        });
+        timed("resume", () -> {
+            try {
+                host.resume(id);
+            } catch (RuntimeException e) {
+                settleAfterFailure(id, Operation.RESUME);
+                throw HostErrors.map(e, "resuming capsule " + id);
+            }
+            long now = Clock.millis();
+            store.finish(id, Operation.RESUME, Lifecycle.RESUME.from(), RUNNING, null, now, now);
+            return null;
+        });
+        log.atInfo().addKeyValue("capsule", id).log("capsule resumed");
+        return store.find(id).orElseThrow();
+    }
+
+    public void ping(String teamId, String id) {
+        Lifecycle.PING.check(get(teamId, id));
+        activity.touch(id);
+    }
+
+    /** Stops the capsule for good; a boot in progress is aborted, stopped and failed capsules are left as they are. */
+    public void destroy(String teamId, String id) {
+        CapsuleRecord c = local(teamId, id);
+        if (c.status() == STOPPED || c.status() == ERROR) return;
+        if (c.operation() == Operation.CREATE) {
+            // the boot thread sees the capsule stopped when it finishes and throws its VM away
+            if (store.move(id, EnumSet.of(PENDING, STARTING), STOPPED, null, Clock.millis(), null)) {
+                log.atInfo().addKeyValue("capsule", id).log("capsule destroyed during its boot");
+                activity.forget(id);
+                return;
+            }
+            c = get(teamId, id);
+            if (c.status() == STOPPED || c.status() == ERROR) return;
+        }
+        CapsuleRecord claimed = c;
+        claim(claimed, Lifecycle.DESTROY, Operation.DESTROY);
+        timed("destroy", () -> {
+            try {
+                host.destroy(id);
+            } catch (RuntimeException e) {
+                store.release(id, Operation.DESTROY);
+                throw HostErrors.map(e, "destroying capsule " + id);
+            }
+            store.finish(id, Operation.DESTROY, Lifecycle.DESTROY.from(), STOPPED, null, Clock.millis(), null);
+            return null;
+        });
+        activity.forget(id);
+        log.atInfo().addKeyValue("capsule", id).log("capsule destroyed");
+    }
+
+    // ---- for exec, files and processes ---------------------------------------------------------
+
+    /** The capsule, once it can be used: a booting one is awaited up to {@code wait}; 409 otherwise. */
+    public CapsuleRecord usable(String teamId, String id, Duration wait) {
+        CapsuleRecord c = local(teamId, id);
+        if (c.status() == PENDING || c.status() == STARTING) {
+            CompletableFuture<Void> booted = boots.get(id);
+            if (booted != null) await(booted, wait);
+            c = get(teamId, id);
+        }
+        Lifecycle.USE.check(c);
+        return c;
+    }
+
+    // ---- background ---------------------------------------------------------------------------
+
+    /** Pauses the capsule if it has been idle longer than its timeout and nothing is using it. */
+    void pauseIfIdle(CapsuleRecord c, long now) {
+        if (c.timeoutSec() <= 0 || c.status() != RUNNING || c.operation() != null || activity.inUse(c.id())) return;
+        if (now - activity.idleSince(c) < c.timeoutSec() * 1000L) return;
+        try {
+            pause(c, INACTIVITY);
+        } catch (ApiException e) {
+            log.atInfo().addKeyValue("capsule", c.id()).log("inactivity pause skipped: {}", e.getMessage());
+        }
+    }
+
+    private void vmExited(CapsuleInfo info) {
+        String id = info.id();
+        if (store.move(id, Lifecycle.VM_EXITED.from(), ERROR, VM_EXITED, Clock.millis(), null)) {
+            log.atWarn().addKeyValue("capsule", id).log("capsule's VM exited on its own: {}", info.exitReason());
+            destroyOnHostQuietly(id);
+            activity.forget(id);
+        }
+    }
+
+    /**
+     * After a pause or resume failed on the host: the host either rolled back (the capsule is as
+     * before) or lost the VM; the record follows it.
+     */
+    private void settleAfterFailure(String id, Operation op) {
+        Optional<CapsuleInfo> info = host.info(id);
+        Phase phase = info.map(CapsuleInfo::phase).orElse(Phase.EXITED);
+        long now = Clock.millis();
+        switch (phase) {
+            case RUNNING -> {
+                if (!store.finish(id, op, EnumSet.of(RUNNING, PAUSED), RUNNING, null, now, op == Operation.RESUME ? now : null)) {
+                    store.release(id, op);
+                }
+            }
+            case PAUSED -> {
+                if (!store.finish(id, op, EnumSet.of(RUNNING, PAUSED), PAUSED, null, now, null)) store.release(id, op);
+            }
+            case EXITED -> {
+                String reason = info.map(CapsuleInfo::exitReason).filter(r -> r != null && r.startsWith(VM_EXITED))
+                        .map(r -> VM_EXITED).orElse(HOST_LOST);
+                store.finish(id, op, EnumSet.of(RUNNING, PAUSED), ERROR, reason, now, null);
+                destroyOnHostQuietly(id);
+            }
+        }
+    }
+
+    private void claim(CapsuleRecord c, Lifecycle move, Operation op) {
+        move.check(c);
+        if (!store.claim(c.id(), op, move.from(), Clock.millis())) {
+            CapsuleRecord now = store.find(c.id()).orElseThrow(() -> ApiException.notFound("capsule " + c.id() + " does not exist"));
+            throw move.refusal(now);
+        }
+    }
+
+    private <T> T timed(String operation, Supplier<T> work) {
+        long t0 = System.nanoTime();
+        String outcome = "error";
+        try {
+            T result = work.get();
+            outcome = "ok";
+            return result;
+        } finally {
+            metrics.operation(operation, outcome, Duration.ofNanos(System.nanoTime() - t0));
+        }
+    }
+
+    void destroyOnHostQuietly(String id) {
+        try {
+            host.destroy(id);
+        } catch (RuntimeException e) {
+            log.atWarn().addKeyValue("capsule", id).log("could not remove the capsule from the host: {}", e.getMessage());
+        }
+    }
+
+    private static void await(CompletableFuture<Void> f, Duration wait) {
+        try {
+            f.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            // the caller answers with the status as it is now
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("boot future failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

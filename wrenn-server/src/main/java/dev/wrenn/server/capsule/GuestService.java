@@ -1,0 +1,132 @@
+package dev.wrenn.server.capsule;
+
+import dev.wrenn.host.HostAgent;
+import dev.wrenn.host.guest.ExecRequest;
+import dev.wrenn.host.guest.ExecResult;
+import dev.wrenn.host.guest.FileEntry;
+import dev.wrenn.host.guest.GuestChannel;
+import dev.wrenn.host.guest.GuestProcess;
+import dev.wrenn.server.ops.Metrics;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+
+/**
+ * Running code and using files in a capsule (api.md §6). Every call counts as activity and keeps
+ * the capsule from being paused for inactivity while it runs.
+ */
+public final class GuestService {
+    /** How long exec, files and processes wait for a capsule that is still booting. */
+    public static final Duration WAIT_FOR_RUNNING = Duration.ofSeconds(30);
+    private static final String HOME = "/root";
+
+    /** A command after validation; {@code tag} is set for background commands only. */
+    public record Command(String cmd, List<String> args, Map<String, String> envs, String cwd, int timeoutSec,
+                          byte[] stdin, boolean background, String tag) {}
+
+    public record Started(int pid, String tag) {}
+
+    private final CapsuleService capsules;
+    private final HostAgent host;
+    private final ActivityTracker activity;
+    private final Metrics metrics;
+
+    public GuestService(CapsuleService capsules, HostAgent host, ActivityTracker activity, Metrics metrics) {
+        this.capsules = capsules;
+        this.host = host;
+        this.activity = activity;
+        this.metrics = metrics;
+    }
+
+    public ExecResult exec(String teamId, String id, Command cmd) {
+        long t0 = System.nanoTime();
+        String outcome = "error";
+        try {
+            ExecResult r = withGuest(teamId, id, "running " + cmd.cmd() + " in capsule " + id,
+                    g -> g.exec(request(cmd).build()));
+            outcome = r.timedOut() ? "timeout" : "ok";
+            return r;
+        } finally {
+            metrics.operation("exec", outcome, Duration.ofNanos(System.nanoTime() - t0));
+        }
+    }
+
+    public Started start(String teamId, String id, Command cmd) {
+        String tag = cmd.tag() != null ? cmd.tag() : "proc-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        GuestProcess p = withGuest(teamId, id, "starting " + cmd.cmd() + " in capsule " + id,
+                g -> g.startBackground(request(cmd).background(tag).build()));
+        return new Started(p.pid(), p.tag() == null ? tag : p.tag());
+    }
+
+    public List<GuestProcess> processes(String teamId, String id) {
+        return withGuest(teamId, id, "listing the processes of capsule " + id, GuestChannel::processes);
+    }
+
+    /** Signals a process (group) by pid or tag; 404 when there is none. */
+    public void kill(String teamId, String id, String pidOrTag, int signal) {
+        withGuest(teamId, id, "process " + pidOrTag + " in capsule " + id, g -> {
+            g.signal(pidOrTag, signal);
+            return null;
+        });
+    }
+
+    public long write(String teamId, String id, String path, InputStream data) {
+        String p = resolve(path);
+        return withGuest(teamId, id, "writing " + p, g -> g.writeFile(p, data, 0644));
+    }
+
+    /** Streams the file into what {@code sink} opens once the first byte is there (so a missing file is still a 404). */
+    public long read(String teamId, String id, String path, OutputStream sink) {
+        String p = resolve(path);
+        return withGuest(teamId, id, "reading " + p, g -> g.readFile(p, sink));
+    }
+
+    public List<FileEntry> list(String teamId, String id, String path, int depth) {
+        String p = resolve(path);
+        return withGuest(teamId, id, "listing " + p, g -> g.list(p, depth));
+    }
+
+    public FileEntry mkdir(String teamId, String id, String path) {
+        String p = resolve(path);
+        return withGuest(teamId, id, "creating directory " + p, g -> g.mkdir(p));
+    }
+
+    public void remove(String teamId, String id, String path) {
+        String p = resolve(path);
+        withGuest(teamId, id, "removing " + p, g -> {
+            g.remove(p);
+            return null;
+        });
+    }
+
+    private <T> T withGuest(String teamId, String id, String what, Function<GuestChannel, T> call) {
+        capsules.usable(teamId, id, WAIT_FOR_RUNNING);
+        ActivityTracker.Use use = activity.use(id);
+        try {
+            return call.apply(host.guest(id));
+        } catch (RuntimeException e) {
+            throw HostErrors.map(e, what);
+        } finally {
+            use.close();
+        }
+    }
+
+    private static ExecRequest.Builder request(Command cmd) {
+        ExecRequest.Builder b = ExecRequest.command(cmd.cmd(), cmd.args().toArray(String[]::new))
+                .env(cmd.envs())
+                .timeout(Duration.ofSeconds(cmd.timeoutSec()));
+        if (cmd.cwd() != null) b.cwd(resolve(cmd.cwd()));
+        if (cmd.stdin() != null) b.stdin(cmd.stdin());
+        return b;
+    }
+
+    /** Paths are absolute or relative to the user's home (api.md §6). */
+    static String resolve(String path) {
+        return path.startsWith("/") ? path : HOME + "/" + path;
+    }
+}

@@ -1,0 +1,140 @@
+package dev.wrenn.server.capsule;
+
+import static dev.wrenn.server.capsule.CapsuleStatus.ERROR;
+import static dev.wrenn.server.capsule.CapsuleStatus.PAUSED;
+import static dev.wrenn.server.capsule.CapsuleStatus.PENDING;
+import static dev.wrenn.server.capsule.CapsuleStatus.RUNNING;
+import static dev.wrenn.server.capsule.CapsuleStatus.STARTING;
+import static dev.wrenn.server.capsule.CapsuleStatus.STOPPED;
+
+import dev.wrenn.host.CapsuleInfo;
+import dev.wrenn.host.HostAgent;
+import dev.wrenn.host.storage.CapsuleMeta.Phase;
+import dev.wrenn.host.storage.TemplateMeta;
+import dev.wrenn.server.Clock;
+import dev.wrenn.server.store.CapsuleStore;
+import dev.wrenn.server.store.SnapshotStore;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs once at start, after the host agent has found its VMs again: makes every capsule record
+ * agree with the host, so that after a restart or a kill -9 at any moment each capsule is in a
+ * status a user can act on. The host decides what exists; the record says what the user sees.
+ * Only this host's capsules are touched: control planes sharing a database each recover their own.
+ */
+public final class Recovery {
+    private static final Logger log = LoggerFactory.getLogger(Recovery.class);
+    private static final EnumSet<CapsuleStatus> ANY = EnumSet.allOf(CapsuleStatus.class);
+
+    private final CapsuleStore capsules;
+    private final SnapshotStore snapshots;
+    private final HostAgent host;
+    private final String hostId;
+
+    public Recovery(CapsuleStore capsules, SnapshotStore snapshots, HostAgent host, String hostId) {
+        this.hostId = hostId;
+        this.capsules = capsules;
+        this.snapshots = snapshots;
+        this.host = host;
+    }
+
+    public void run() {
+        Map<String, CapsuleInfo> onHost = new HashMap<>();
+        host.list().forEach(i -> onHost.put(i.id(), i));
+        Set<String> known = new HashSet<>();
+        List<CapsuleRecord> live = capsules.listByStatus(hostId, EnumSet.of(PENDING, STARTING, RUNNING, PAUSED));
+        for (CapsuleRecord c : live) {
+            known.add(c.id());
+            try {
+                recover(c, Optional.ofNullable(onHost.get(c.id())));
+            } catch (RuntimeException e) {
+                log.atError().addKeyValue("capsule", c.id()).setCause(e).log("could not recover capsule");
+            }
+        }
+        for (CapsuleRecord c : capsules.listWithOperation(hostId)) {
+            if (!known.contains(c.id())) capsules.release(c.id(), c.operation()); // stopped/error: nothing was left to do
+        }
+        // VMs the records say should not exist: stopped or failed capsules whose removal was interrupted
+        for (String id : onHost.keySet()) {
+            if (!known.contains(id)) {
+                log.atInfo().addKeyValue("capsule", id).log("removing a VM whose capsule is stopped or unknown");
+                host.destroy(id);
+            }
+        }
+        removeOrphanTemplates();
+    }
+
+    private void recover(CapsuleRecord c, Optional<CapsuleInfo> vm) {
+        String id = c.id();
+        long now = Clock.millis();
+        Operation op = c.operation();
+        if (c.status() == PENDING || c.status() == STARTING) {
+            vm.ifPresent(i -> host.destroy(id));
+            end(c, ERROR, "create_failed: interrupted by a restart of the server", now, null);
+            log.atWarn().addKeyValue("capsule", id).log("interrupted create marked error");
+            return;
+        }
+        if (op == Operation.DESTROY) {
+            vm.ifPresent(i -> host.destroy(id));
+            end(c, STOPPED, null, now, null);
+            log.atInfo().addKeyValue("capsule", id).log("interrupted destroy finished");
+            return;
+        }
+        Phase phase = vm.map(CapsuleInfo::phase).orElse(Phase.EXITED);
+        switch (phase) {
+            case RUNNING -> {
+                boolean resumed = c.status() == PAUSED;
+                end(c, RUNNING, c.status() == RUNNING ? c.statusReason() : null, now, resumed ? now : null);
+                log.atInfo().addKeyValue("capsule", id).addKeyValue("was", describe(c)).log("capsule is running");
+            }
+            case PAUSED -> {
+                String reason = c.status() == PAUSED ? c.statusReason() : null;
+                end(c, PAUSED, reason, now, null);
+                log.atInfo().addKeyValue("capsule", id).addKeyValue("was", describe(c)).log("capsule is paused");
+            }
+            case EXITED -> {
+                String reason = vm.map(CapsuleInfo::exitReason).filter(r -> r != null && r.startsWith(CapsuleService.VM_EXITED))
+                        .map(r -> CapsuleService.VM_EXITED).orElse(CapsuleService.HOST_LOST);
+                vm.ifPresent(i -> host.destroy(id));
+                end(c, ERROR, reason, now, null);
+                log.atWarn().addKeyValue("capsule", id).addKeyValue("was", describe(c)).log("capsule lost its VM: {}", reason);
+            }
+        }
+    }
+
+    /** Records the status, ending whatever operation was interrupted; a no-op when nothing changes. */
+    private void end(CapsuleRecord c, CapsuleStatus to, String reason, long now, Long startedAt) {
+        if (c.operation() != null) {
+            capsules.finish(c.id(), c.operation(), ANY, to, reason, now, startedAt);
+        } else if (c.status() != to) {
+            capsules.move(c.id(), ANY, to, reason, now, startedAt);
+        }
+    }
+
+    private static String describe(CapsuleRecord c) {
+        return c.status().wire() + (c.operation() == null ? "" : " (" + c.operation().progressive() + ")");
+    }
+
+    /** Templates a snapshot left on the host when the server died before recording them. */
+    private void removeOrphanTemplates() {
+        Set<String> recorded = new HashSet<>(snapshots.allHostNames());
+        for (TemplateMeta t : host.templates()) {
+            if (Templates.isTeamTemplate(t.name()) && !recorded.contains(t.name())) {
+                log.atInfo().addKeyValue("template", t.name()).log("removing a template no team owns");
+                try {
+                    host.deleteTemplate(t.name());
+                } catch (RuntimeException e) {
+                    log.atWarn().addKeyValue("template", t.name()).log("could not remove it: {}", e.getMessage());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package dev.wrenn.server.store;
+
+import dev.wrenn.server.Json;
+import dev.wrenn.server.capsule.CapsuleRecord;
+import dev.wrenn.server.capsule.CapsuleStatus;
+import dev.wrenn.server.capsule.Operation;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * The SQL of capsule records. Every status change is one conditional UPDATE, so two control-plane
+ * threads (or processes) can never both move one capsule: the loser sees zero rows changed.
+ */
+public final class CapsuleStore {
+    private static final String COLUMNS = "id, team_id, host_id, status, status_reason, template, host_template, vcpus, memory_mb, "
+            + "timeout_sec, metadata, created_at, last_updated, started_at, last_active_at, operation, operation_started_at";
+
+    private final Sql sql;
+    private final RecordCache<CapsuleRecord> cache;
+
+    /**
+     * @param soleWriter this process is the only one that writes capsule rows (embedded SQLite):
+     *                   reads of one capsule are then served from memory until it changes
+     */
+    public CapsuleStore(DataSource ds, boolean soleWriter) {
+        this.sql = new Sql(ds);
+        this.cache = soleWriter ? new RecordCache<>() : null;
+    }
+
+    public void insert(CapsuleRecord c) {
+        sql.update("INSERT INTO capsules (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                c.id(), c.teamId(), c.hostId(), c.status().wire(), c.statusReason(), c.template(), c.hostTemplate(), c.vcpus(),
+                c.memoryMb(), c.timeoutSec(), Json.write(c.metadata()), c.createdAt(), c.lastUpdated(), c.startedAt(),
+                c.lastActiveAt(), c.operation() == null ? null : c.operation().wire(), c.operationStartedAt());
+        changed(c.id());
+    }
+
+    public Optional<CapsuleRecord> find(String id) {
+        if (cache != null) return cache.get(id, () -> load(id));
+        return load(id);
+    }
+
+    /** A capsule of this team; another team's is as absent as an unknown one. */
+    public Optional<CapsuleRecord> find(String teamId, String id) {
+        return find(id).filter(c -> c.teamId().equals(teamId));
+    }
+
+    private Optional<CapsuleRecord> load(String id) {
+        return sql.one("SELECT " + COLUMNS + " FROM capsules WHERE id = ?", CapsuleStore::map, id);
+    }
+
+    private <T> T changed(String id, T result) {
+        if (cache != null) cache.invalidate(id);
+        return result;
+    }
+
+    private void changed(String id) {
+        changed(id, null);
+    }
+
+    /** The team's capsules, newest first; {@code statuses} empty = every status. */
+    public List<CapsuleRecord> list(String teamId, Collection<CapsuleStatus> statuses) {
+        List<Object> args = new ArrayList<>();
+        args.add(teamId);
+        String where = "team_id = ?";
+        if (!statuses.isEmpty()) {
+            where += " AND status IN (" + Sql.placeholders(statuses.size()) + ")";
+            statuses.forEach(s -> args.add(s.wire()));
+        }
+        return sql.query("SELECT " + COLUMNS + " FROM capsules WHERE " + where + " ORDER BY created_at DESC, id DESC",
+                CapsuleStore::map, args.toArray());
+    }
+
+    /** The capsules of one host, of every team, in these statuses. */
+    public List<CapsuleRecord> listByStatus(String hostId, Collection<CapsuleStatus> statuses) {
+        List<Object> args = new ArrayList<>(List.of(hostId));
+        statuses.forEach(s -> args.add(s.wire()));
+        return sql.query("SELECT " + COLUMNS + " FROM capsules WHERE host_id = ? AND status IN ("
+                + Sql.placeholders(statuses.size()) + ")", CapsuleStore::map, args.toArray());
+    }
+
+    /** The capsules of one host with an operation in flight (or interrupted by a crash). */
+    public List<CapsuleRecord> listWithOperation(String hostId) {
+        return sql.query("SELECT " + COLUMNS + " FROM capsules WHERE host_id = ? AND operation IS NOT NULL",
+                CapsuleStore::map, hostId);
+    }
+
+    /**
+     * Takes the capsule's operation slot if it is free and the capsule is in one of {@code from}.
+     * False when another operation holds it or the status does not allow this one.
+     */
+    public boolean claim(String id, Operation op, Collection<CapsuleStatus> from, long now) {
+        List<Object> args = new ArrayList<>(List.of(op.wire(), now, id));
+        from.forEach(s -> args.add(s.wire()));
+        return changed(id, sql.update("UPDATE capsules SET operation = ?, operation_started_at = ? WHERE id = ? AND operation IS NULL"
+                + " AND status IN (" + Sql.placeholders(from.size()) + ")", args.toArray()) == 1);
+    }
+
+    /**
+     * Ends operation {@code op} by moving the capsule from one of {@code from} to {@code to};
+     * {@code startedAt} non-null also records that it reached running then. False when {@code op}
+     * no longer holds the slot or the status moved meanwhile (e.g. destroyed during its boot).
+     */
+    public boolean finish(String id, Operation op, Collection<CapsuleStatus> from, CapsuleStatus to, String reason,
+                          long now, Long startedAt) {
+        List<Object> args = new ArrayList<>(List.of(to.wire()));
+        args.add(reason);
+        args.add(now);
+        String set = "status = ?, status_reason = ?, last_updated = ?, operation = NULL, operation_started_at = NULL";
+        if (startedAt != null) {
+            set += ", started_at = ?";
+            args.add(startedAt);
+        }
+        args.add(id);
+        args.add(op.wire());
+        from.forEach(s -> args.add(s.wire()));
+        return changed(id, sql.update("UPDATE capsules SET " + set + " WHERE id = ? AND operation = ? AND status IN ("
+                + Sql.placeholders(from.size()) + ")", args.toArray()) == 1);
+    }
+
+    /** Gives up operation {@code op} without a status change (the operation failed and was rolled back). */
+    public boolean release(String id, Operation op) {
+        return changed(id, sql.update("UPDATE capsules SET operation = NULL, operation_started_at = NULL WHERE id = ? AND operation = ?",
+                id, op.wire()) == 1);
+    }
+
+    /**
+     * Moves the capsule to {@code to} if it is in one of {@code from}, whatever operation is in
+     * flight (boot progress, destroy during boot, a VM that died). {@code startedAt} as in finish.
+     */
+    public boolean move(String id, Collection<CapsuleStatus> from, CapsuleStatus to, String reason, long now, Long startedAt) {
+        List<Object> args = new ArrayList<>(List.of(to.wire()));
+        args.add(reason);
+        args.add(now);
+        String set = "status = ?, status_reason = ?, last_updated = ?";
+        if (startedAt != null) {
+            set += ", started_at = ?";
+            args.add(startedAt);
+        }
+        args.add(id);
+        from.forEach(s -> args.add(s.wire()));
+        return changed(id, sql.update("UPDATE capsules SET " + set + " WHERE id = ? AND status IN (" + Sql.placeholders(from.size()) + ")",
+                args.toArray()) == 1);
+    }
+
+    public void touch(String id, long now) {
+        sql.update("UPDATE capsules SET last_active_at = ? WHERE id = ?", now, id);
+        changed(id);
+    }
+
+    /** vCPUs and MiB of one host held by capsules that hold resources (or are being resumed), over every team. */
+    public long[] usage(String hostId) {
+        return sql.one("SELECT COALESCE(SUM(vcpus), 0), COALESCE(SUM(memory_mb), 0) FROM capsules WHERE host_id = ?"
+                + " AND (status IN ('pending', 'starting', 'running') OR operation = 'resume')",
+                rs -> new long[] {rs.getLong(1), rs.getLong(2)}, hostId).orElseThrow();
+    }
+
+    /** The team's capsules that hold resources. */
+    public int countActive(String teamId) {
+        return sql.one("SELECT COUNT(*) FROM capsules WHERE team_id = ?"
+                + " AND (status IN ('pending', 'starting', 'running') OR operation = 'resume')",
+                rs -> rs.getInt(1), teamId).orElseThrow();
+    }
+
+    public Map<CapsuleStatus, Long> countByStatus() {
+        Map<CapsuleStatus, Long> counts = new EnumMap<>(CapsuleStatus.class);
+        for (CapsuleStatus s : CapsuleStatus.values()) counts.put(s, 0L);
+        sql.query("SELECT status, COUNT(*) FROM capsules GROUP BY status", rs -> {
+            counts.put(CapsuleStatus.fromWire(rs.getString(1)), rs.getLong(2));
+            return null;
+        });
+        return counts;
+    }
+
+    /** Forgets stopped capsules whose last change is older than {@code cutoff}; how many. */
+    public int deleteStoppedBefore(long cutoff) {
+        return changed(null, sql.update("DELETE FROM capsules WHERE status = 'stopped' AND operation IS NULL AND last_updated < ?", cutoff));
+    }
+
+    private static CapsuleRecord map(ResultSet rs) throws SQLException {
+        return new CapsuleRecord(rs.getString("id"), rs.getString("team_id"), rs.getString("host_id"),
+                CapsuleStatus.fromWire(rs.getString("status")),
+                rs.getString("status_reason"), rs.getString("template"), rs.getString("host_template"), rs.getInt("vcpus"),
+                rs.getInt("memory_mb"), rs.getInt("timeout_sec"), Json.readStringMap(rs.getString("metadata")),
+                rs.getLong("created_at"), rs.getLong("last_updated"), Sql.longOrNull(rs, "started_at"),
+                Sql.longOrNull(rs, "last_active_at"), Operation.fromWire(rs.getString("operation")),
+                Sql.longOrNull(rs, "operation_started_at"));
+    }
+}

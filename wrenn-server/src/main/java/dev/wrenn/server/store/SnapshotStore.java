@@ -1,0 +1,53 @@
+package dev.wrenn.server.store;
+
+import dev.wrenn.server.capsule.SnapshotRecord;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/** The SQL of a team's snapshot templates. */
+public final class SnapshotStore {
+    private static final String COLUMNS = "team_id, name, host_name, vcpus, memory_mb, size_bytes, source_capsule_id, created_at";
+
+    private final Sql sql;
+
+    public SnapshotStore(DataSource ds) {
+        this.sql = new Sql(ds);
+    }
+
+    public Optional<SnapshotRecord> find(String teamId, String name) {
+        return sql.one("SELECT " + COLUMNS + " FROM snapshot_templates WHERE team_id = ? AND name = ?",
+                SnapshotStore::map, teamId, name);
+    }
+
+    public List<SnapshotRecord> list(String teamId) {
+        return sql.query("SELECT " + COLUMNS + " FROM snapshot_templates WHERE team_id = ? ORDER BY created_at DESC, name",
+                SnapshotStore::map, teamId);
+    }
+
+    public List<String> allHostNames() {
+        return sql.query("SELECT host_name FROM snapshot_templates", rs -> rs.getString(1));
+    }
+
+    /** Inserts or replaces the team's template of that name. */
+    public void put(SnapshotRecord s) {
+        sql.inTransaction(c -> {
+            Sql.update(c, "DELETE FROM snapshot_templates WHERE team_id = ? AND name = ?", s.teamId(), s.name());
+            return Sql.update(c, "INSERT INTO snapshot_templates (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    s.teamId(), s.name(), s.hostName(), s.vcpus(), s.memoryMb(), s.sizeBytes(), s.sourceCapsuleId(),
+                    s.createdAt());
+        });
+    }
+
+    public boolean delete(String teamId, String name) {
+        return sql.update("DELETE FROM snapshot_templates WHERE team_id = ? AND name = ?", teamId, name) == 1;
+    }
+
+    private static SnapshotRecord map(ResultSet rs) throws SQLException {
+        return new SnapshotRecord(rs.getString("team_id"), rs.getString("name"), rs.getString("host_name"),
+                rs.getInt("vcpus"), rs.getInt("memory_mb"), rs.getLong("size_bytes"), rs.getString("source_capsule_id"),
+                rs.getLong("created_at"));
+    }
+}

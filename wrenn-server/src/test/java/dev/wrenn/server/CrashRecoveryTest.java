@@ -1,0 +1,219 @@
+package dev.wrenn.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.wrenn.host.storage.FileOps;
+import dev.wrenn.server.Api.Response;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The server killed with SIGKILL in the middle of creates, pauses and resumes, then started again
+ * on the same data dir and database: every capsule must be in a status a user can act on, and
+ * running and paused capsules must have kept their state.
+ */
+class CrashRecoveryTest {
+    private static final Random RANDOM = new Random();
+    private static Path dataDir;
+    private static Process server;
+    private static Api api;
+    private static final java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @BeforeAll
+    static void up() throws Exception {
+        dataDir = Files.createTempDirectory(Path.of("/tmp"), "wrenn-crash-");
+        String[] ready = start();
+        api = new Api("http://127.0.0.1:" + ready[1], ready[2]);
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (server != null && server.isAlive()) {
+            for (JsonNode c : api.get("/capsules").json()) api.destroyQuietly(c.get("id").asText());
+            server.destroy();
+            server.waitFor(30, TimeUnit.SECONDS);
+        }
+        // a VM a failed recovery lost track of must not outlive the test
+        ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(cl -> seen.stream().anyMatch(id -> cl.contains("wrenn-" + id))).orElse(false))
+                .forEach(ProcessHandle::destroyForcibly);
+        FileOps.deleteTree(dataDir);
+        Files.deleteIfExists(log());
+    }
+
+    private static Path log() {
+        return dataDir.resolveSibling(dataDir.getFileName() + ".log");
+    }
+
+    @Test
+    void killedDuringCreatePauseAndResumeEveryCapsuleIsActionableAfterARestart() throws Exception {
+        String steady = createRunning();
+        write(steady, "steady");
+        String parked = createRunning();
+        write(parked, "parked");
+        assertEquals(200, api.post("/capsules/" + parked + "/pause").status());
+
+        for (int round = 0; round < 3; round++) {
+            String toPause = createRunning();
+            write(toPause, "to-pause");
+            String toResume = createRunning();
+            write(toResume, "to-resume");
+            assertEquals(200, api.post("/capsules/" + toResume + "/pause").status());
+
+            List<CompletableFuture<Response>> inFlight = new ArrayList<>();
+            inFlight.add(async(() -> api.post("/capsules/" + toPause + "/pause")));
+            inFlight.add(async(() -> api.post("/capsules/" + toResume + "/resume")));
+            inFlight.add(async(() -> api.post("/capsules", "{}")));
+            Thread.sleep(RANDOM.nextInt(250));
+            server.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            inFlight.forEach(f -> f.handle((r, e) -> null).join());
+
+            String[] ready = start();
+            api = new Api("http://127.0.0.1:" + ready[1], api.key());
+            Map<String, String> expected = new LinkedHashMap<>();
+            expected.put(steady, "steady");
+            expected.put(parked, "parked");
+            expected.put(toPause, "to-pause");
+            expected.put(toResume, "to-resume");
+            assertEquals("running", api.capsule(steady).get("status").asText(), "a running capsule is found again");
+            assertEquals("paused", api.capsule(parked).get("status").asText(), "a paused capsule stays paused");
+            checkEveryCapsuleIsActionable(expected);
+            assertEquals(200, api.post("/capsules/" + parked + "/pause").status(), "parked again for the next round");
+            api.delete("/capsules/" + toPause);
+            api.delete("/capsules/" + toResume);
+        }
+    }
+
+    @Test
+    void aCleanRestartChangesNothing() throws Exception {
+        for (JsonNode c : api.get("/capsules").json()) api.destroyQuietly(c.get("id").asText());
+        String running = createRunning();
+        String paused = createRunning();
+        api.post("/capsules/" + paused + "/pause");
+        JsonNode before1 = api.capsule(running);
+        JsonNode before2 = api.capsule(paused);
+        server.destroy();
+        assertTrue(server.waitFor(60, TimeUnit.SECONDS), "SIGTERM stops the server");
+        assertEquals(143, server.exitValue(), "the JVM ends on the signal after its shutdown hook");
+        String[] ready = start();
+        api = new Api("http://127.0.0.1:" + ready[1], api.key());
+        assertEquals(before1, api.capsule(running));
+        assertEquals(before2, api.capsule(paused));
+        assertEquals(0, api.exec(running, "{\"cmd\":\"true\"}").json().get("exit_code").asInt());
+        api.delete("/capsules/" + running);
+        api.delete("/capsules/" + paused);
+    }
+
+    @Test
+    void sigtermLetsTheOperationsInFlightFinish() throws Exception {
+        for (JsonNode c : api.get("/capsules").json()) api.destroyQuietly(c.get("id").asText());
+        String id = createRunning();
+        write(id, "kept");
+        CompletableFuture<Response> pause = async(() -> api.post("/capsules/" + id + "/pause"));
+        Thread.sleep(50); // the pause takes over 100 ms: it is in flight when the signal comes
+        server.destroy();
+        Response r = pause.join();
+        assertEquals(200, r.status(), "the pause in flight finishes: " + r);
+        assertTrue(server.waitFor(60, TimeUnit.SECONDS), "SIGTERM stops the server");
+        String[] ready = start();
+        api = new Api("http://127.0.0.1:" + ready[1], api.key());
+        assertEquals("paused", api.capsule(id).get("status").asText());
+        assertEquals(200, api.post("/capsules/" + id + "/resume").status());
+        assertRuns(id, "kept");
+        api.delete("/capsules/" + id);
+    }
+
+    /**
+     * Every capsule is running (and runs commands), paused (and resumes with its files), or
+     * failed/stopped (and destroys); capsules untouched by the crash are as they were.
+     */
+    private static void checkEveryCapsuleIsActionable(Map<String, String> content) {
+        for (JsonNode c : api.get("/capsules").json()) {
+            String id = c.get("id").asText();
+            seen.add(id);
+            String status = c.get("status").asText();
+            switch (status) {
+                case "running" -> assertRuns(id, content.get(id));
+                case "paused" -> {
+                    Response r = api.post("/capsules/" + id + "/resume");
+                    assertEquals(200, r.status(), "resume of " + c + ": " + r);
+                    assertRuns(id, content.get(id));
+                }
+                case "error" -> {
+                    assertTrue(c.get("status_reason").asText().matches("create_failed: .*|host_lost|vm_exited"), c::toString);
+                    assertEquals(204, api.delete("/capsules/" + id).status());
+                }
+                case "stopped" -> assertEquals(204, api.delete("/capsules/" + id).status());
+                default -> throw new AssertionError("capsule left " + status + " after a restart: " + c);
+            }
+        }
+    }
+
+    private static void assertRuns(String id, String content) {
+        Response r = api.exec(id, "{\"cmd\":\"cat\",\"args\":[\"/root/mark\"]}");
+        assertEquals(200, r.status(), id + ": " + r);
+        if (content != null) assertEquals(content, r.json().get("stdout").asText(), "files survive for " + id);
+    }
+
+    private static String createRunning() {
+        Response r = api.post("/capsules", "{}");
+        assertEquals(201, r.status(), r::toString);
+        String id = r.json().get("id").asText();
+        seen.add(id);
+        api.awaitStatus(id, "running", Duration.ofMinutes(5));
+        return id;
+    }
+
+    private static void write(String id, String content) {
+        Response r = api.exec(id, "{\"cmd\":\"sh\",\"args\":[\"-c\",\"printf %s " + content + " > /root/mark\"]}");
+        assertEquals(200, r.status(), r::toString);
+    }
+
+    private static CompletableFuture<Response> async(java.util.function.Supplier<Response> call) {
+        return CompletableFuture.supplyAsync(call);
+    }
+
+    /** Starts the server process on the data dir; {@code [READY, port, key]}. */
+    private static String[] start() throws IOException {
+        server = launch(dataDir, null, log());
+        return awaitReady(server, log());
+    }
+
+    /** A {@link ServerProcess} on {@code dataDir} (and {@code databaseUrl}, null: SQLite in it), stderr to {@code log}. */
+    static Process launch(Path dataDir, String databaseUrl, Path log) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+                "-Dwrenn.repo=" + TestServer.repoDir(), "-cp", System.getProperty("java.class.path"),
+                ServerProcess.class.getName(), dataDir.toString()));
+        if (databaseUrl != null) cmd.add(databaseUrl);
+        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    /** Reads the process's stdout up to its READY line: {@code [READY, port, key]}. */
+    static String[] awaitReady(Process p, Path log) throws IOException {
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null) {
+            if (line.startsWith("READY ")) return line.split(" ");
+        }
+        throw new AssertionError("the server process ended before it was ready (exit " + p.onExit().join().exitValue()
+                + "); see " + log);
+    }
+}

@@ -1,0 +1,89 @@
+package dev.wrenn.server;
+
+import dev.wrenn.host.storage.FileOps;
+import dev.wrenn.server.auth.KeyService;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One real server per test JVM (SQLite, its own data dir, a random port, the real host agent),
+ * shared by the test classes so the built-in templates are booted once. Each test class takes a
+ * team of its own, so listings and limits do not see other classes' capsules.
+ */
+public final class TestServer {
+    /** Small enough that a request for the largest capsule is always over it (503 tests). */
+    public static final long HOST_MEMORY_MB = 8192;
+    public static final int TEAM_LIMIT = 4;
+    private static WrennServer server;
+    private static Path dataDir;
+
+    private TestServer() {}
+
+    public static synchronized WrennServer get() {
+        if (server == null) {
+            try {
+                dataDir = Files.createTempDirectory(Path.of("/tmp"), "wrenn-srv-");
+                server = WrennServer.start(config(dataDir).build());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(TestServer::stop));
+        }
+        return server;
+    }
+
+    /** The settings every test server uses (also the crash tests' server processes). */
+    public static ServerConfig.Builder config(Path dataDir) {
+        return ServerConfig.builder(dataDir)
+                .bindHost("127.0.0.1")
+                .port(0)
+                .repoDir(repoDir())
+                .hostMemoryMb(HOST_MEMORY_MB)
+                .hostVcpus(2)
+                .teamActiveLimit(TEAM_LIMIT)
+                .shutdownGrace(Duration.ofSeconds(20));
+    }
+
+    public static Path repoDir() {
+        return Path.of(System.getProperty("wrenn.repo", "..")).toAbsolutePath().normalize();
+    }
+
+    /** A client with a key of a new team. */
+    public static Api newTeam() {
+        KeyService keys = get().keys();
+        var team = keys.team("test-" + UUID.randomUUID());
+        return new Api(baseUrl(), keys.create(team.id(), "test key").secret());
+    }
+
+    /** The built-in templates, booted and saved (needed before any test that creates a capsule). */
+    public static void awaitTemplates() {
+        try {
+            get().awaitTemplates(Duration.ofMinutes(10));
+        } catch (TimeoutException e) {
+            throw new AssertionError("the built-in templates were not ready within 10 minutes");
+        }
+    }
+
+    public static String baseUrl() {
+        return "http://127.0.0.1:" + get().port();
+    }
+
+    private static synchronized void stop() {
+        if (server == null) return;
+        var host = server.host();
+        host.list().forEach(c -> {
+            try {
+                host.destroy(c.id());
+            } catch (RuntimeException ignored) {
+                // best effort at JVM exit
+            }
+        });
+        server.close();
+        FileOps.deleteTree(dataDir);
+    }
+}

@@ -3,6 +3,7 @@ package dev.wrenn.host;
 import dev.wrenn.host.guest.ExecRequest;
 import dev.wrenn.host.guest.GuestChannel;
 import dev.wrenn.host.image.GuestImage;
+import dev.wrenn.host.storage.Commands;
 import dev.wrenn.host.storage.DiskLayers;
 import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.host.storage.TemplateMeta;
@@ -160,25 +161,14 @@ final class TemplateBuilder {
             shared.add(VmSpec.INITRD);
             DiskLayers.link(capsuleDir, shared, dir);
             Files.copy(capsuleDir.resolve(dev.wrenn.host.storage.CapsuleMeta.STATE), dir.resolve(TemplateMeta.STATE));
-            sparseCopy(capsuleDir.resolve(dev.wrenn.host.storage.CapsuleMeta.MEMORY), dir.resolve(TemplateMeta.MEMORY));
+            Commands.run(null, "cp", "--sparse=always", capsuleDir.resolve(dev.wrenn.host.storage.CapsuleMeta.MEMORY).toString(),
+                    dir.resolve(TemplateMeta.MEMORY).toString());
             seal(dir, layers);
             return store.commit(dir, new TemplateMeta(name, "snapshot", false, vcpus, memoryMb, layers,
                     Instant.now(), sourceCapsuleId, null, 0));
         } catch (IOException | RuntimeException e) {
             FileOps.deleteTree(dir);
             throw e;
-        }
-    }
-
-    private static void sparseCopy(Path from, Path to) throws IOException {
-        try {
-            Process cp = new ProcessBuilder("cp", "--sparse=always", from.toString(), to.toString())
-                    .redirectErrorStream(true).start();
-            String out = new String(cp.getInputStream().readAllBytes());
-            if (cp.waitFor() != 0) throw new IOException("copying " + from + " failed: " + out.strip());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while copying " + from, e);
         }
     }
 

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A capsule's disk is a chain of qcow2 layers: frozen, read-only layers shared with templates and
@@ -31,17 +30,17 @@ public final class DiskLayers {
 
     /** Creates {@code name} in {@code dir} as a new empty overlay on top of {@code backing}. */
     public void createOverlay(Path dir, String backing, String name) throws IOException {
-        run(dir, qemuImg, "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", backing, name);
+        Commands.run(dir, qemuImg, "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", backing, name);
     }
 
     /** Creates {@code name} in {@code dir} as a throwaway overlay on a raw image that must never be written. */
     public void createOverlayOnRaw(Path dir, Path rawBacking, String name) throws IOException {
-        run(dir, qemuImg, "create", "-q", "-f", "qcow2", "-F", "raw", "-b", rawBacking.toString(), name);
+        Commands.run(dir, qemuImg, "create", "-q", "-f", "qcow2", "-F", "raw", "-b", rawBacking.toString(), name);
     }
 
     /** Makes a compact qcow2 base layer from a raw file-system image. */
     public void convertBase(Path raw, Path target) throws IOException {
-        run(target.getParent(), qemuImg, "convert", "-q", "-f", "raw", "-O", "qcow2", raw.toString(),
+        Commands.run(target.getParent(), qemuImg, "convert", "-q", "-f", "raw", "-O", "qcow2", raw.toString(),
                 target.getFileName().toString());
     }
 
@@ -54,22 +53,6 @@ public final class DiskLayers {
         for (String f : files) {
             Path p = dir.resolve(f);
             if (Files.exists(p)) p.toFile().setWritable(false, false);
-        }
-    }
-
-    private static void run(Path dir, String... cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        try {
-            String out = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", cmd) + " did not finish within 60 s");
-            }
-            if (p.exitValue() != 0) throw new IOException(String.join(" ", cmd) + " failed: " + out.strip());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            throw new IOException("interrupted: " + String.join(" ", cmd));
         }
     }
 }

@@ -118,15 +118,8 @@ public final class FileOps {
     /** Bytes a tree really occupies on disk (sparse files count their allocated blocks only). */
     public static long allocatedBytes(Path path) {
         try {
-            Process du = new ProcessBuilder("du", "-s", "--block-size=1", path.toString())
-                    .redirectErrorStream(true).start();
-            String out = new String(du.getInputStream().readAllBytes()).trim();
-            du.waitFor();
-            return Long.parseLong(out.split("\\s+")[0]);
+            return Long.parseLong(Commands.run(null, "du", "-s", "--block-size=1", path.toString()).trim().split("\\s+")[0]);
         } catch (IOException | NumberFormatException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             return -1;
         }
     }

@@ -1,0 +1,151 @@
+package dev.wrenn.sdk;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Capsule operations of an {@link AsyncWrennClient}: each returns at once with a future that
+ * completes with the answer, or exceptionally with a {@link WrennException}.
+ */
+public final class AsyncCapsules {
+    private static final Duration POLL = Duration.ofMillis(200);
+
+    private final Api api;
+
+    AsyncCapsules(Api api) {
+        this.api = api;
+    }
+
+    /**
+     * Creates a capsule from the {@code minimal} template with the server's defaults.
+     *
+     * @return the new capsule, usually {@code pending} or {@code starting}; it boots in the background
+     */
+    public CompletableFuture<CapsuleInfo> create() {
+        return create(CreateCapsuleParams.defaults(), false);
+    }
+
+    /**
+     * Creates a capsule; fields left unset in {@code params} take the server's defaults.
+     *
+     * @param params template, size, auto-pause timeout and metadata
+     * @return the new capsule, usually {@code pending} or {@code starting}; it boots in the background
+     */
+    public CompletableFuture<CapsuleInfo> create(CreateCapsuleParams params) {
+        return create(params, false);
+    }
+
+    /**
+     * Creates a capsule and, with {@code wait}, completes only once it is {@code running}.
+     *
+     * @param params template, size, auto-pause timeout and metadata
+     * @param wait true to complete when the capsule runs (within the long-operation timeout), failing
+     *             with {@link WrennCapsuleStateException} if it ends in {@code error} instead
+     * @return the new capsule
+     */
+    public CompletableFuture<CapsuleInfo> create(CreateCapsuleParams params, boolean wait) {
+        ObjectNode body = Json.object();
+        if (params.template() != null) body.put("template", params.template());
+        if (params.vcpus() != null) body.put("vcpus", params.vcpus());
+        if (params.memoryMb() != null) body.put("memory_mb", params.memoryMb());
+        if (params.timeoutSec() != null) body.put("timeout_sec", params.timeoutSec());
+        if (!params.metadata().isEmpty()) params.metadata().forEach(body.putObject("metadata")::put);
+        if (!wait) {
+            return api.transport().json(Call.post("/v1/capsules", Json.bytes(body), false, api.quick()), Wire::capsule);
+        }
+        Duration limit = api.longOperation();
+        long deadline = System.nanoTime() + limit.toNanos();
+        return api.transport().json(Call.post("/v1/capsules?wait=true", Json.bytes(body), false, limit), Wire::capsule)
+                .thenCompose(c -> awaitRunning(c, deadline, limit));
+    }
+
+    /**
+     * @param id the capsule id
+     * @return the capsule; fails with {@link WrennNotFoundException} when the team has no such capsule
+     */
+    public CompletableFuture<CapsuleInfo> get(String id) {
+        return api.transport().json(Call.get(UrlPath.capsule(id), api.quick()), Wire::capsule);
+    }
+
+    /** @return every capsule of the team, in every status, newest first */
+    public CompletableFuture<List<CapsuleInfo>> list() {
+        return api.transport().json(Call.get("/v1/capsules", api.quick()), n -> Wire.list(n, Wire::capsule, "capsules"));
+    }
+
+    /**
+     * Pauses a running capsule: its memory, devices and disk are written to disk and the VM exits.
+     *
+     * @param id the capsule id
+     * @return the capsule, {@code paused}; fails with {@link WrennConflictException} unless it was running
+     */
+    public CompletableFuture<CapsuleInfo> pause(String id) {
+        return api.transport().json(Call.post(UrlPath.capsule(id) + "/pause", null, false, api.longOperation()), Wire::capsule);
+    }
+
+    /**
+     * Resumes a paused capsule exactly where it was paused.
+     *
+     * @param id the capsule id
+     * @return the capsule, {@code running}; fails with {@link WrennConflictException} unless it was paused
+     */
+    public CompletableFuture<CapsuleInfo> resume(String id) {
+        return api.transport().json(Call.post(UrlPath.capsule(id) + "/resume", null, false, api.longOperation()), Wire::capsule);
+    }
+
+    /**
+     * Resets the capsule's inactivity timer, so auto-pause counts from now.
+     *
+     * @param id the capsule id
+     * @return completes when the server has recorded the activity
+     */
+    public CompletableFuture<Void> ping(String id) {
+        return api.transport().discard(Call.post(UrlPath.capsule(id) + "/ping", null, true, api.quick()));
+    }
+
+    /**
+     * Destroys a capsule for good: its VM and files are gone, its record stays as {@code stopped}.
+     * Destroying a stopped capsule does nothing.
+     *
+     * @param id the capsule id
+     * @return completes when it is destroyed
+     */
+    public CompletableFuture<Void> destroy(String id) {
+        return api.transport().discard(Call.delete(UrlPath.capsule(id), api.longOperation()));
+    }
+
+    /**
+     * Waits until a capsule is {@code running}.
+     *
+     * @param id the capsule id
+     * @param timeout the longest to wait
+     * @return the running capsule; fails with {@link WrennTimeoutException} when it is still starting after
+     *         {@code timeout}, or {@link WrennCapsuleStateException} when it is paused, stopped or in error
+     */
+    public CompletableFuture<CapsuleInfo> waitUntilRunning(String id, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        return get(id).thenCompose(c -> awaitRunning(c, deadline, timeout));
+    }
+
+    private CompletableFuture<CapsuleInfo> awaitRunning(CapsuleInfo seen, long deadline, Duration limit) {
+        switch (seen.status()) {
+            case RUNNING:
+                return CompletableFuture.completedFuture(seen);
+            case PAUSED, STOPPED, ERROR:
+                return CompletableFuture.failedFuture(new WrennCapsuleStateException("capsule " + seen.id() + " is "
+                        + seen.status().wire() + (seen.statusReason() == null ? "" : " (" + seen.statusReason() + ")")
+                        + ", so it will not reach running", seen));
+            default:
+                break;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            return CompletableFuture.failedFuture(new WrennTimeoutException("capsule " + seen.id() + " did not reach running within "
+                    + Durations.readable(limit) + "; it is still " + seen.status().wire(), null));
+        }
+        return api.transport().after(Math.min(POLL.toNanos(), left))
+                .thenCompose(x -> api.transport().json(Call.get(UrlPath.capsule(seen.id()), api.quick()), Wire::capsule))
+                .thenCompose(next -> awaitRunning(next, deadline, limit));
+    }
+}

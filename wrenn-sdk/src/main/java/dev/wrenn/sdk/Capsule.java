@@ -1,0 +1,193 @@
+package dev.wrenn.sdk;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A handle on one capsule: create or connect to it, run commands, move files, pause and resume it.
+ * Closing the handle destroys the capsule, so try-with-resources gives an ephemeral one:
+ *
+ * <pre>{@code
+ * try (Capsule capsule = Capsule.create()) {
+ *     System.out.println(capsule.commands().run("echo hello").stdout());
+ * }   // destroyed here
+ * }</pre>
+ *
+ * <p>The static forms without a {@link WrennClient} use one shared client configured from the
+ * environment ({@code WRENN_API_KEY}, {@code WRENN_BASE_URL}). A handle is thread-safe.
+ */
+public final class Capsule implements AutoCloseable {
+    private final WrennClient client;
+    private final String id;
+    private final CapsuleCommands commands;
+    private final CapsuleFiles files;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private Capsule(WrennClient client, String id) {
+        this.client = client;
+        this.id = id;
+        GuestCalls guest = new GuestCalls(client.api(), id);
+        this.commands = new CapsuleCommands(guest);
+        this.files = new CapsuleFiles(guest);
+    }
+
+    /**
+     * Creates a capsule from the {@code minimal} template with the server's defaults and waits until it runs.
+     *
+     * @return the running capsule
+     * @throws IllegalArgumentException when {@code WRENN_API_KEY} is not set
+     */
+    public static Capsule create() {
+        return create(CreateCapsuleParams.defaults(), true);
+    }
+
+    /**
+     * Creates a capsule with the environment's client.
+     *
+     * @param params template, size, auto-pause timeout and metadata; unset fields take the server's defaults
+     * @param wait true to return only once it runs; false to return while it is still pending or starting
+     * @return the capsule
+     * @throws WrennCapsuleStateException when {@code wait} and it ends in {@code error} (e.g. the boot failed)
+     */
+    public static Capsule create(CreateCapsuleParams params, boolean wait) {
+        return create(DefaultClient.get(), params, wait);
+    }
+
+    /**
+     * Creates a capsule with the given client.
+     *
+     * @param client the client to make every call of the handle with
+     * @param params template, size, auto-pause timeout and metadata
+     * @param wait true to return only once it runs
+     * @return the capsule
+     */
+    public static Capsule create(WrennClient client, CreateCapsuleParams params, boolean wait) {
+        return new Capsule(client, client.capsules().create(params, wait).id());
+    }
+
+    /**
+     * A handle on an existing capsule, made ready to use: a paused capsule is resumed, a starting one
+     * awaited.
+     *
+     * @param id the capsule id
+     * @return the running capsule
+     * @throws WrennNotFoundException when the team has no such capsule
+     * @throws WrennCapsuleStateException when it is stopped or in error
+     */
+    public static Capsule connect(String id) {
+        return connect(DefaultClient.get(), id);
+    }
+
+    /**
+     * {@link #connect(String)} with the given client.
+     *
+     * @param client the client to make every call of the handle with
+     * @param id the capsule id
+     * @return the running capsule
+     */
+    public static Capsule connect(WrennClient client, String id) {
+        Capsule c = new Capsule(client, id);
+        CapsuleInfo info = c.getInfo();
+        if (info.status() == CapsuleStatus.PAUSED) {
+            try {
+                client.capsules().resume(id);
+            } catch (WrennConflictException racedWithAnotherResume) {
+                c.waitUntilRunning(client.api().longOperation());
+            }
+        } else if (info.status() != CapsuleStatus.RUNNING) {
+            c.waitUntilRunning(client.api().longOperation());
+        }
+        return c;
+    }
+
+    /** @return every capsule of the team (the environment's client), newest first */
+    public static List<CapsuleInfo> list() {
+        return DefaultClient.get().capsules().list();
+    }
+
+    /**
+     * @param id the capsule id
+     * @return the capsule's current state (the environment's client)
+     */
+    public static CapsuleInfo getInfo(String id) {
+        return DefaultClient.get().capsules().get(id);
+    }
+
+    /** @return the capsule id, {@code cl-...} */
+    public String id() {
+        return id;
+    }
+
+    /** @return the capsule's current state, fetched now */
+    public CapsuleInfo getInfo() {
+        return client.capsules().get(id);
+    }
+
+    /** @return the capsule's current status, fetched now */
+    public CapsuleStatus status() {
+        return getInfo().status();
+    }
+
+    /**
+     * Pauses the capsule: memory, devices and disk go to disk and its VM exits; nothing is lost.
+     *
+     * @return the capsule, {@code paused}
+     * @throws WrennConflictException unless it is running
+     */
+    public CapsuleInfo pause() {
+        return client.capsules().pause(id);
+    }
+
+    /**
+     * Resumes the paused capsule exactly where it was paused.
+     *
+     * @return the capsule, {@code running}
+     * @throws WrennConflictException unless it is paused
+     */
+    public CapsuleInfo resume() {
+        return client.capsules().resume(id);
+    }
+
+    /** Resets the inactivity timer, so auto-pause counts from now. */
+    public void ping() {
+        client.capsules().ping(id);
+    }
+
+    /** Destroys the capsule for good; calling it again does nothing. */
+    public void destroy() {
+        client.capsules().destroy(id);
+        closed.set(true);
+    }
+
+    /**
+     * @param timeout the longest to wait
+     * @return the capsule once it is {@code running}
+     * @throws WrennTimeoutException when it is still starting after {@code timeout}
+     * @throws WrennCapsuleStateException when it is paused, stopped or in error
+     */
+    public CapsuleInfo waitUntilRunning(Duration timeout) {
+        return client.capsules().waitUntilRunning(id, timeout);
+    }
+
+    /** @return runs commands in this capsule */
+    public CapsuleCommands commands() {
+        return commands;
+    }
+
+    /** @return reads and writes files in this capsule */
+    public CapsuleFiles files() {
+        return files;
+    }
+
+    /** Destroys the capsule (once; later calls do nothing). */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) client.capsules().destroy(id);
+    }
+
+    @Override
+    public String toString() {
+        return "Capsule[" + id + "]";
+    }
+}

@@ -1,0 +1,112 @@
+package dev.wrenn.sdk;
+
+import java.time.Duration;
+import java.util.List;
+
+/** Capsule operations of a {@link WrennClient}; each blocks until the server has answered. */
+public final class Capsules {
+    private final AsyncCapsules async;
+
+    Capsules(AsyncCapsules async) {
+        this.async = async;
+    }
+
+    /**
+     * Creates a capsule from the {@code minimal} template with the server's defaults.
+     *
+     * @return the new capsule, usually {@code pending} or {@code starting}; it boots in the background
+     */
+    public CapsuleInfo create() {
+        return Futures.await(async.create());
+    }
+
+    /**
+     * Creates a capsule; fields left unset in {@code params} take the server's defaults.
+     *
+     * @param params template, size, auto-pause timeout and metadata
+     * @return the new capsule, usually {@code pending} or {@code starting}; it boots in the background
+     */
+    public CapsuleInfo create(CreateCapsuleParams params) {
+        return Futures.await(async.create(params));
+    }
+
+    /**
+     * Creates a capsule and, with {@code wait}, returns only once it is {@code running}.
+     *
+     * @param params template, size, auto-pause timeout and metadata
+     * @param wait true to return when the capsule runs, throwing {@link WrennCapsuleStateException} if it
+     *             ends in {@code error} instead
+     * @return the new capsule
+     */
+    public CapsuleInfo create(CreateCapsuleParams params, boolean wait) {
+        return Futures.await(async.create(params, wait));
+    }
+
+    /**
+     * @param id the capsule id
+     * @return the capsule
+     * @throws WrennNotFoundException when the team has no such capsule
+     */
+    public CapsuleInfo get(String id) {
+        return Futures.await(async.get(id));
+    }
+
+    /** @return every capsule of the team, in every status, newest first */
+    public List<CapsuleInfo> list() {
+        return Futures.await(async.list());
+    }
+
+    /**
+     * Pauses a running capsule: memory, devices and disk go to disk and the VM exits.
+     *
+     * @param id the capsule id
+     * @return the capsule, {@code paused}
+     * @throws WrennConflictException unless it was running
+     */
+    public CapsuleInfo pause(String id) {
+        return Futures.await(async.pause(id));
+    }
+
+    /**
+     * Resumes a paused capsule exactly where it was paused.
+     *
+     * @param id the capsule id
+     * @return the capsule, {@code running}
+     * @throws WrennConflictException unless it was paused
+     */
+    public CapsuleInfo resume(String id) {
+        return Futures.await(async.resume(id));
+    }
+
+    /**
+     * Resets the capsule's inactivity timer, so auto-pause counts from now.
+     *
+     * @param id the capsule id
+     * @throws WrennConflictException unless it is running
+     */
+    public void ping(String id) {
+        Futures.await(async.ping(id));
+    }
+
+    /**
+     * Destroys a capsule for good; destroying a stopped capsule does nothing.
+     *
+     * @param id the capsule id
+     */
+    public void destroy(String id) {
+        Futures.await(async.destroy(id));
+    }
+
+    /**
+     * Waits until a capsule is {@code running}.
+     *
+     * @param id the capsule id
+     * @param timeout the longest to wait
+     * @return the running capsule
+     * @throws WrennTimeoutException when it is still starting after {@code timeout}
+     * @throws WrennCapsuleStateException when it is paused, stopped or in error
+     */
+    public CapsuleInfo waitUntilRunning(String id, Duration timeout) {
+        return Futures.await(async.waitUntilRunning(id, timeout));
+    }
+}

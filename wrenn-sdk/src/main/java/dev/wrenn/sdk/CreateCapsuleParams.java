@@ -1,0 +1,108 @@
+package dev.wrenn.sdk;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What to create a capsule with. Every field is optional: an unset (null) field is not sent, so
+ * the server's default applies (template {@code minimal}, 1 vCPU, 512 MiB, no auto-pause).
+ *
+ * <pre>{@code
+ * CreateCapsuleParams p = CreateCapsuleParams.builder()
+ *         .template("base-python").vcpus(2).memoryMb(1024).timeoutSec(300).build();
+ * }</pre>
+ *
+ * @param template template or snapshot name; null for the server's default
+ * @param vcpus virtual CPUs; null for the default
+ * @param memoryMb memory in MiB; null for the default
+ * @param timeoutSec inactivity seconds before auto-pause, 0 disables it; null for the default
+ * @param metadata string pairs to attach (filterable in listings); empty sends none
+ */
+public record CreateCapsuleParams(String template, Integer vcpus, Integer memoryMb, Integer timeoutSec,
+                                  Map<String, String> metadata) {
+    /** Copies {@code metadata}, so the record stays immutable. */
+    public CreateCapsuleParams {
+        metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+    }
+
+    /** @return parameters with every field unset: the server's defaults */
+    public static CreateCapsuleParams defaults() {
+        return builder().build();
+    }
+
+    /** @return a builder with every field unset */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds {@link CreateCapsuleParams}; values are checked by the server, which names a bad one. */
+    public static final class Builder {
+        private String template;
+        private Integer vcpus;
+        private Integer memoryMb;
+        private Integer timeoutSec;
+        private final Map<String, String> metadata = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        /**
+         * @param template a built-in template ({@code minimal}, {@code base-python}) or a snapshot's name
+         * @return this builder
+         */
+        public Builder template(String template) {
+            this.template = template;
+            return this;
+        }
+
+        /**
+         * @param vcpus virtual CPUs (1 to the server's maximum)
+         * @return this builder
+         */
+        public Builder vcpus(int vcpus) {
+            this.vcpus = vcpus;
+            return this;
+        }
+
+        /**
+         * @param memoryMb memory in MiB (128 to the server's maximum)
+         * @return this builder
+         */
+        public Builder memoryMb(int memoryMb) {
+            this.memoryMb = memoryMb;
+            return this;
+        }
+
+        /**
+         * @param timeoutSec seconds without exec, ping or file activity before the capsule is paused; 0 disables
+         * @return this builder
+         */
+        public Builder timeoutSec(int timeoutSec) {
+            this.timeoutSec = timeoutSec;
+            return this;
+        }
+
+        /**
+         * @param metadata string pairs to attach, added to any set before
+         * @return this builder
+         */
+        public Builder metadata(Map<String, String> metadata) {
+            this.metadata.putAll(metadata);
+            return this;
+        }
+
+        /**
+         * @param key metadata key
+         * @param value metadata value
+         * @return this builder
+         */
+        public Builder metadata(String key, String value) {
+            this.metadata.put(key, value);
+            return this;
+        }
+
+        /** @return the parameters */
+        public CreateCapsuleParams build() {
+            return new CreateCapsuleParams(template, vcpus, memoryMb, timeoutSec, metadata);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.wrenn.sdk;
+
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/** The blocking face of async calls: waits, and throws what the call failed with, unwrapped. */
+final class Futures {
+    private Futures() {}
+
+    static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new WrennException(0, "interrupted", "interrupted while waiting for the Wrenn API", null, e);
+        } catch (ExecutionException e) {
+            throw rethrowable(e.getCause());
+        } catch (CancellationException e) {
+            throw new WrennException(0, "cancelled", "the call was cancelled", null, e);
+        }
+    }
+
+    /** The failure as the caller should see it: CompletionException wrappers removed. */
+    static RuntimeException rethrowable(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof RuntimeException r) return r;
+        if (t instanceof Error err) throw err;
+        return new WrennException(0, "client_error", String.valueOf(t), null, t);
+    }
+}

@@ -1,0 +1,109 @@
+package dev.wrenn.sdk;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * How to run a command in a capsule. Unset fields take the server's defaults: the user's home as
+ * working directory, a 30 second timeout, no extra environment, no standard input.
+ *
+ * <pre>{@code
+ * RunOptions o = RunOptions.builder().env("DEBUG", "1").cwd("/srv").timeout(Duration.ofMinutes(5)).build();
+ * }</pre>
+ *
+ * @param env environment variables added to the command's
+ * @param cwd working directory (absolute, or relative to the home directory); null for home
+ * @param timeout how long the command may run before its process group is killed; {@link Duration#ZERO}
+ *                for no limit; null for the server's default (30 s). Ignored for background commands.
+ * @param stdin text given to the command on standard input; null for none
+ * @param tag a name for a background command, usable instead of its pid; null for a generated one
+ */
+public record RunOptions(Map<String, String> env, String cwd, Duration timeout, String stdin, String tag) {
+    /** Copies {@code env}, so the record stays immutable. */
+    public RunOptions {
+        env = env == null ? Map.of() : Map.copyOf(env);
+    }
+
+    /** @return options with every field unset */
+    public static RunOptions defaults() {
+        return builder().build();
+    }
+
+    /** @return a builder with every field unset */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds {@link RunOptions}. */
+    public static final class Builder {
+        private final Map<String, String> env = new LinkedHashMap<>();
+        private String cwd;
+        private Duration timeout;
+        private String stdin;
+        private String tag;
+
+        private Builder() {}
+
+        /**
+         * @param name variable name
+         * @param value its value
+         * @return this builder
+         */
+        public Builder env(String name, String value) {
+            env.put(name, value);
+            return this;
+        }
+
+        /**
+         * @param vars variables to add to any set before
+         * @return this builder
+         */
+        public Builder env(Map<String, String> vars) {
+            env.putAll(vars);
+            return this;
+        }
+
+        /**
+         * @param cwd working directory, absolute or relative to the home directory
+         * @return this builder
+         */
+        public Builder cwd(String cwd) {
+            this.cwd = cwd;
+            return this;
+        }
+
+        /**
+         * @param timeout the longest the command may run (whole seconds); {@link Duration#ZERO} for no limit
+         * @return this builder
+         */
+        public Builder timeout(Duration timeout) {
+            if (timeout.isNegative()) throw new IllegalArgumentException("timeout must not be negative, got " + timeout);
+            this.timeout = timeout;
+            return this;
+        }
+
+        /**
+         * @param stdin text for the command's standard input
+         * @return this builder
+         */
+        public Builder stdin(String stdin) {
+            this.stdin = stdin;
+            return this;
+        }
+
+        /**
+         * @param tag name of a background command (1 to 64 of {@code [a-zA-Z0-9._-]})
+         * @return this builder
+         */
+        public Builder tag(String tag) {
+            this.tag = tag;
+            return this;
+        }
+
+        /** @return the options */
+        public RunOptions build() {
+            return new RunOptions(env, cwd, timeout, stdin, tag);
+        }
+    }
+}

@@ -47,7 +47,7 @@ final class Errors {
     }
 
     static WrennException fromTransport(Call call, URI url, Throwable failure) {
-        Throwable t = Futures.rethrowable(failure);
+        Throwable t = Futures.unwrap(failure);
         if (t instanceof WrennException w) return w;
         if (t instanceof HttpConnectTimeoutException) {
             return new WrennConnectionException("could not connect to " + origin(url) + " in time (" + call.describe() + ")", t);

@@ -24,12 +24,17 @@ final class Futures {
     }
 
     /** The failure as the caller should see it: CompletionException wrappers removed. */
-    static RuntimeException rethrowable(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
+    static RuntimeException rethrowable(Throwable failure) {
+        Throwable t = unwrap(failure);
         if (t instanceof RuntimeException r) return r;
         if (t instanceof Error err) throw err;
         return new WrennException(0, "client_error", String.valueOf(t), null, t);
+    }
+
+    static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 }

@@ -62,6 +62,8 @@ public final class AsyncCapsules {
     }
 
     /**
+     * Gets one capsule of the team.
+     *
      * @param id the capsule id
      * @return the capsule; fails with {@link WrennNotFoundException} when the team has no such capsule
      */
@@ -69,7 +71,7 @@ public final class AsyncCapsules {
         return api.transport().json(Call.get(UrlPath.capsule(id), api.quick()), Wire::capsule);
     }
 
-    /** @return every capsule of the team, in every status, newest first */
+    /** {@return every capsule of the team, in every status, newest first} */
     public CompletableFuture<List<CapsuleInfo>> list() {
         return api.transport().json(Call.get("/v1/capsules", api.quick()), n -> Wire.list(n, Wire::capsule, "capsules"));
     }

@@ -40,7 +40,7 @@ public final class AsyncSnapshots {
         return api.transport().json(Call.post(path, Json.bytes(body), false, api.longOperation()), Wire::template);
     }
 
-    /** @return the built-in templates and the team's snapshots, newest first */
+    /** {@return the built-in templates and the team's snapshots, newest first} */
     public CompletableFuture<List<Template>> list() {
         return api.transport().json(Call.get("/v1/snapshots", api.quick()), n -> Wire.list(n, Wire::template, "templates"));
     }

@@ -32,6 +32,8 @@ public final class AsyncWrennClient implements AutoCloseable {
     }
 
     /**
+     * A client with the given key.
+     *
      * @param apiKey the API key; the URL comes from {@code WRENN_BASE_URL} or the default
      */
     public AsyncWrennClient(String apiKey) {
@@ -39,6 +41,8 @@ public final class AsyncWrennClient implements AutoCloseable {
     }
 
     /**
+     * A client with the given key, for the server at {@code baseUrl}.
+     *
      * @param apiKey the API key
      * @param baseUrl the API's base URL, e.g. {@code https://wrenn.example.com/api}
      */
@@ -57,17 +61,17 @@ public final class AsyncWrennClient implements AutoCloseable {
         this.snapshots = new AsyncSnapshots(api);
     }
 
-    /** @return a builder for the key, URL, timeouts, retries and executor */
+    /** {@return a builder for the key, URL, timeouts, retries and executor} */
     public static ClientBuilder<AsyncWrennClient> builder() {
         return new ClientBuilder<>(AsyncWrennClient::new);
     }
 
-    /** @return capsule operations: create, get, list, pause, resume, ping, destroy */
+    /** {@return the capsule operations: create, get, list, pause, resume, ping, destroy} */
     public AsyncCapsules capsules() {
         return capsules;
     }
 
-    /** @return snapshot-template operations: create, list, delete */
+    /** {@return the snapshot-template operations: create, list, delete} */
     public AsyncSnapshots snapshots() {
         return snapshots;
     }

@@ -101,12 +101,14 @@ public final class Capsule implements AutoCloseable {
         return c;
     }
 
-    /** @return every capsule of the team (the environment's client), newest first */
+    /** {@return every capsule of the team (the environment's client), newest first} */
     public static List<CapsuleInfo> list() {
         return DefaultClient.get().capsules().list();
     }
 
     /**
+     * Gets one capsule of the team, with the environment's client.
+     *
      * @param id the capsule id
      * @return the capsule's current state (the environment's client)
      */
@@ -114,17 +116,17 @@ public final class Capsule implements AutoCloseable {
         return DefaultClient.get().capsules().get(id);
     }
 
-    /** @return the capsule id, {@code cl-...} */
+    /** {@return the capsule id, {@code cl-...}} */
     public String id() {
         return id;
     }
 
-    /** @return the capsule's current state, fetched now */
+    /** {@return the capsule's current state, fetched now} */
     public CapsuleInfo getInfo() {
         return client.capsules().get(id);
     }
 
-    /** @return the capsule's current status, fetched now */
+    /** {@return the capsule's current status, fetched now} */
     public CapsuleStatus status() {
         return getInfo().status();
     }
@@ -161,6 +163,8 @@ public final class Capsule implements AutoCloseable {
     }
 
     /**
+     * Waits until the capsule is {@code running}.
+     *
      * @param timeout the longest to wait
      * @return the capsule once it is {@code running}
      * @throws WrennTimeoutException when it is still starting after {@code timeout}
@@ -170,12 +174,12 @@ public final class Capsule implements AutoCloseable {
         return client.capsules().waitUntilRunning(id, timeout);
     }
 
-    /** @return runs commands in this capsule */
+    /** {@return the commands of this capsule: run, run in background, list, kill} */
     public CapsuleCommands commands() {
         return commands;
     }
 
-    /** @return reads and writes files in this capsule */
+    /** {@return the files of this capsule: write, read, list, make directories, remove} */
     public CapsuleFiles files() {
         return files;
     }

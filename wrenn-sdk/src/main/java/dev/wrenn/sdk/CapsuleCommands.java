@@ -69,7 +69,7 @@ public final class CapsuleCommands {
         return Futures.await(guest.start(SHELL, List.of("-c", shellLine), options));
     }
 
-    /** @return the background processes started through the API that are still running */
+    /** {@return the background processes started through the API that are still running} */
     public List<ProcessInfo> list() {
         return Futures.await(guest.processes());
     }

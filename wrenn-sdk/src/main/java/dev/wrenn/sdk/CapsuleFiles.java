@@ -53,6 +53,8 @@ public final class CapsuleFiles {
     }
 
     /**
+     * Reads a text file.
+     *
      * @param path the file to read
      * @return its content decoded as UTF-8 (invalid sequences replaced)
      * @throws WrennNotFoundException when it does not exist
@@ -62,6 +64,8 @@ public final class CapsuleFiles {
     }
 
     /**
+     * Reads a file's exact bytes.
+     *
      * @param path the file to read
      * @return its exact bytes
      * @throws WrennNotFoundException when it does not exist
@@ -71,6 +75,8 @@ public final class CapsuleFiles {
     }
 
     /**
+     * Lists a directory's children.
+     *
      * @param path a directory
      * @return its entries, sorted by name
      * @throws WrennNotFoundException when it does not exist
@@ -80,6 +86,8 @@ public final class CapsuleFiles {
     }
 
     /**
+     * Lists a directory down to {@code depth} levels.
+     *
      * @param path a directory
      * @param depth how many levels to descend (1 = its children only; at most 32)
      * @return the entries, depth-first, sorted by name within each directory

@@ -22,17 +22,19 @@ public enum CapsuleStatus {
     /** A status this version of the SDK does not know. */
     UNKNOWN;
 
-    /** @return the status as the API writes it, e.g. {@code running} */
+    /** {@return the status as the API writes it, e.g. {@code running}} */
     public String wire() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** @return true for {@link #STOPPED} and {@link #ERROR}: the capsule will never run again */
+    /** {@return true for {@link #STOPPED} and {@link #ERROR}: the capsule will never run again} */
     public boolean isTerminal() {
         return this == STOPPED || this == ERROR;
     }
 
     /**
+     * The status for its API spelling.
+     *
      * @param wire the status as the API writes it; null or unrecognized gives {@link #UNKNOWN}
      * @return the matching status
      */

@@ -43,6 +43,8 @@ public final class Capsules {
     }
 
     /**
+     * Gets one capsule of the team.
+     *
      * @param id the capsule id
      * @return the capsule
      * @throws WrennNotFoundException when the team has no such capsule
@@ -51,7 +53,7 @@ public final class Capsules {
         return Futures.await(async.get(id));
     }
 
-    /** @return every capsule of the team, in every status, newest first */
+    /** {@return every capsule of the team, in every status, newest first} */
     public List<CapsuleInfo> list() {
         return Futures.await(async.list());
     }

@@ -41,6 +41,8 @@ public final class ClientBuilder<T> {
     }
 
     /**
+     * Sets the API key.
+     *
      * @param apiKey the API key ({@code wrn_...}); default: the {@code WRENN_API_KEY} environment variable
      * @return this builder
      */
@@ -50,6 +52,8 @@ public final class ClientBuilder<T> {
     }
 
     /**
+     * Sets the server's base URL.
+     *
      * @param baseUrl the API's base URL, e.g. {@code https://wrenn.example.com/api}; default: the
      *                {@code WRENN_BASE_URL} environment variable, else {@code http://localhost:8080/api}
      * @return this builder
@@ -60,6 +64,8 @@ public final class ClientBuilder<T> {
     }
 
     /**
+     * Sets the TCP connect timeout.
+     *
      * @param timeout how long to wait for a TCP connection (default 10 s)
      * @return this builder
      */
@@ -69,6 +75,8 @@ public final class ClientBuilder<T> {
     }
 
     /**
+     * Sets the timeout of ordinary calls.
+     *
      * @param timeout how long a call may take in all, retries included (default 30 s); pause, resume,
      *                snapshots and waiting creates use {@link #longOperationTimeout(Duration)} instead
      * @return this builder
@@ -79,6 +87,8 @@ public final class ClientBuilder<T> {
     }
 
     /**
+     * Sets the timeout of long operations.
+     *
      * @param timeout how long pause, resume, snapshot and a create that waits for {@code running} may
      *                take (default 5 min)
      * @return this builder
@@ -89,6 +99,8 @@ public final class ClientBuilder<T> {
     }
 
     /**
+     * Sets how often idempotent calls are retried.
+     *
      * @param maxRetries how many times an idempotent call (GET, DELETE, ping) is retried after a 429,
      *                   502, 503 or connection failure (default 3; 0 disables retries)
      * @return this builder
@@ -99,6 +111,8 @@ public final class ClientBuilder<T> {
     }
 
     /**
+     * Sets the backoff between retries.
+     *
      * @param initial the delay before the first retry (default 250 ms); it doubles each retry, with jitter
      * @param max the longest delay between two attempts (default 8 s); a longer {@code Retry-After} is honoured
      *            as long as the call's timeout allows it
@@ -111,6 +125,8 @@ public final class ClientBuilder<T> {
     }
 
     /**
+     * Sets the executor for HTTP work and future completion.
+     *
      * @param executor runs the HTTP client's work and completes async calls' futures (default: the JDK
      *                 HTTP client's own pool)
      * @return this builder
@@ -121,7 +137,7 @@ public final class ClientBuilder<T> {
     }
 
     /**
-     * @return the client
+     * {@return the client}
      * @throws IllegalArgumentException when no API key is given or set in {@code WRENN_API_KEY}, or a
      *                                  setting is out of range (the message names it)
      */

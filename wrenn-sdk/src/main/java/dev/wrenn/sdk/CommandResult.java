@@ -16,17 +16,17 @@ import java.util.Base64;
  */
 public record CommandResult(int exitCode, String stdout, String stderr, long durationMs, boolean timedOut,
                             boolean truncated, String encoding) {
-    /** @return true when the command exited with status 0 */
+    /** {@return true when the command exited with status 0} */
     public boolean isSuccess() {
         return exitCode == 0 && !timedOut;
     }
 
-    /** @return the exact bytes of standard output, whatever the encoding */
+    /** {@return the exact bytes of standard output, whatever the encoding} */
     public byte[] stdoutBytes() {
         return bytes(stdout);
     }
 
-    /** @return the exact bytes of standard error, whatever the encoding */
+    /** {@return the exact bytes of standard error, whatever the encoding} */
     public byte[] stderrBytes() {
         return bytes(stderr);
     }

@@ -25,12 +25,12 @@ public record CreateCapsuleParams(String template, Integer vcpus, Integer memory
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
     }
 
-    /** @return parameters with every field unset: the server's defaults */
+    /** {@return parameters with every field unset: the server's defaults} */
     public static CreateCapsuleParams defaults() {
         return builder().build();
     }
 
-    /** @return a builder with every field unset */
+    /** {@return a builder with every field unset} */
     public static Builder builder() {
         return new Builder();
     }
@@ -46,6 +46,8 @@ public record CreateCapsuleParams(String template, Integer vcpus, Integer memory
         private Builder() {}
 
         /**
+         * Sets the template to create from.
+         *
          * @param template a built-in template ({@code minimal}, {@code base-python}) or a snapshot's name
          * @return this builder
          */
@@ -55,6 +57,8 @@ public record CreateCapsuleParams(String template, Integer vcpus, Integer memory
         }
 
         /**
+         * Sets the number of virtual CPUs.
+         *
          * @param vcpus virtual CPUs (1 to the server's maximum)
          * @return this builder
          */
@@ -64,6 +68,8 @@ public record CreateCapsuleParams(String template, Integer vcpus, Integer memory
         }
 
         /**
+         * Sets the memory size.
+         *
          * @param memoryMb memory in MiB (128 to the server's maximum)
          * @return this builder
          */
@@ -73,6 +79,8 @@ public record CreateCapsuleParams(String template, Integer vcpus, Integer memory
         }
 
         /**
+         * Sets the inactivity timeout (auto-pause).
+         *
          * @param timeoutSec seconds without exec, ping or file activity before the capsule is paused; 0 disables
          * @return this builder
          */
@@ -82,6 +90,8 @@ public record CreateCapsuleParams(String template, Integer vcpus, Integer memory
         }
 
         /**
+         * Adds metadata pairs.
+         *
          * @param metadata string pairs to attach, added to any set before
          * @return this builder
          */
@@ -91,6 +101,8 @@ public record CreateCapsuleParams(String template, Integer vcpus, Integer memory
         }
 
         /**
+         * Adds one metadata pair.
+         *
          * @param key metadata key
          * @param value metadata value
          * @return this builder
@@ -100,7 +112,7 @@ public record CreateCapsuleParams(String template, Integer vcpus, Integer memory
             return this;
         }
 
-        /** @return the parameters */
+        /** {@return the parameters} */
         public CreateCapsuleParams build() {
             return new CreateCapsuleParams(template, vcpus, memoryMb, timeoutSec, metadata);
         }

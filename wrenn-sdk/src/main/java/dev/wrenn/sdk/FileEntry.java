@@ -16,12 +16,12 @@ import java.time.Instant;
  */
 public record FileEntry(String name, String path, String type, long size, int mode, String permissions,
                         Instant modifiedAt, String symlinkTarget) {
-    /** @return true when this is a directory (not a symlink to one) */
+    /** {@return true when this is a directory (not a symlink to one)} */
     public boolean isDirectory() {
         return "directory".equals(type);
     }
 
-    /** @return true when this is a regular file */
+    /** {@return true when this is a regular file} */
     public boolean isFile() {
         return "file".equals(type);
     }

@@ -25,12 +25,12 @@ public record RunOptions(Map<String, String> env, String cwd, Duration timeout, 
         env = env == null ? Map.of() : Map.copyOf(env);
     }
 
-    /** @return options with every field unset */
+    /** {@return options with every field unset} */
     public static RunOptions defaults() {
         return builder().build();
     }
 
-    /** @return a builder with every field unset */
+    /** {@return a builder with every field unset} */
     public static Builder builder() {
         return new Builder();
     }
@@ -46,6 +46,8 @@ public record RunOptions(Map<String, String> env, String cwd, Duration timeout, 
         private Builder() {}
 
         /**
+         * Adds one environment variable.
+         *
          * @param name variable name
          * @param value its value
          * @return this builder
@@ -56,6 +58,8 @@ public record RunOptions(Map<String, String> env, String cwd, Duration timeout, 
         }
 
         /**
+         * Adds environment variables.
+         *
          * @param vars variables to add to any set before
          * @return this builder
          */
@@ -65,6 +69,8 @@ public record RunOptions(Map<String, String> env, String cwd, Duration timeout, 
         }
 
         /**
+         * Sets the working directory.
+         *
          * @param cwd working directory, absolute or relative to the home directory
          * @return this builder
          */
@@ -74,6 +80,8 @@ public record RunOptions(Map<String, String> env, String cwd, Duration timeout, 
         }
 
         /**
+         * Sets the command's timeout.
+         *
          * @param timeout the longest the command may run (whole seconds); {@link Duration#ZERO} for no limit
          * @return this builder
          */
@@ -84,6 +92,8 @@ public record RunOptions(Map<String, String> env, String cwd, Duration timeout, 
         }
 
         /**
+         * Sets the text given on standard input.
+         *
          * @param stdin text for the command's standard input
          * @return this builder
          */
@@ -93,6 +103,8 @@ public record RunOptions(Map<String, String> env, String cwd, Duration timeout, 
         }
 
         /**
+         * Sets the tag of a background command.
+         *
          * @param tag name of a background command (1 to 64 of {@code [a-zA-Z0-9._-]})
          * @return this builder
          */
@@ -101,7 +113,7 @@ public record RunOptions(Map<String, String> env, String cwd, Duration timeout, 
             return this;
         }
 
-        /** @return the options */
+        /** {@return the options} */
         public RunOptions build() {
             return new RunOptions(env, cwd, timeout, stdin, tag);
         }

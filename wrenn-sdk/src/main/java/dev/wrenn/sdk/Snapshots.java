@@ -34,7 +34,7 @@ public final class Snapshots {
         return Futures.await(async.create(capsuleId, name, overwrite));
     }
 
-    /** @return the built-in templates and the team's snapshots, newest first */
+    /** {@return the built-in templates and the team's snapshots, newest first} */
     public List<Template> list() {
         return Futures.await(async.list());
     }

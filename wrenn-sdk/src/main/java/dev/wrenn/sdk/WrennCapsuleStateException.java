@@ -4,6 +4,8 @@ package dev.wrenn.sdk;
  * A capsule ended in a status the call cannot go on from: it reached {@code error} while the SDK
  * waited for {@code running}, or {@link Capsule#connect(String)} found it stopped. {@link #capsule()}
  * is the capsule as last seen, with its {@link CapsuleInfo#statusReason() status reason}.
+ *
+ * @serial exclude
  */
 public class WrennCapsuleStateException extends WrennException {
     private static final long serialVersionUID = 1L;
@@ -11,6 +13,8 @@ public class WrennCapsuleStateException extends WrennException {
     private final transient CapsuleInfo capsule;
 
     /**
+     * Creates the exception.
+     *
      * @param message what was expected and what the capsule's status is instead
      * @param capsule the capsule as last seen
      */
@@ -19,7 +23,7 @@ public class WrennCapsuleStateException extends WrennException {
         this.capsule = capsule;
     }
 
-    /** @return the capsule as last seen, including its status reason */
+    /** {@return the capsule as last seen, including its status reason} */
     public CapsuleInfo capsule() {
         return capsule;
     }

@@ -31,6 +31,8 @@ public final class WrennClient implements AutoCloseable {
     }
 
     /**
+     * A client with the given key.
+     *
      * @param apiKey the API key; the URL comes from {@code WRENN_BASE_URL} or the default
      */
     public WrennClient(String apiKey) {
@@ -38,6 +40,8 @@ public final class WrennClient implements AutoCloseable {
     }
 
     /**
+     * A client with the given key, for the server at {@code baseUrl}.
+     *
      * @param apiKey the API key
      * @param baseUrl the API's base URL, e.g. {@code https://wrenn.example.com/api}
      */
@@ -51,17 +55,17 @@ public final class WrennClient implements AutoCloseable {
         this.snapshots = new Snapshots(async.snapshots());
     }
 
-    /** @return a builder for the key, URL, timeouts, retries and executor */
+    /** {@return a builder for the key, URL, timeouts, retries and executor} */
     public static ClientBuilder<WrennClient> builder() {
         return new ClientBuilder<>(s -> new WrennClient(AsyncWrennClient.builder().build(s)));
     }
 
-    /** @return capsule operations: create, get, list, pause, resume, ping, destroy */
+    /** {@return the capsule operations: create, get, list, pause, resume, ping, destroy} */
     public Capsules capsules() {
         return capsules;
     }
 
-    /** @return snapshot-template operations: create, list, delete */
+    /** {@return the snapshot-template operations: create, list, delete} */
     public Snapshots snapshots() {
         return snapshots;
     }
@@ -77,7 +81,7 @@ public final class WrennClient implements AutoCloseable {
         return new WrennClient(async.withTimeout(timeout));
     }
 
-    /** @return the async client this one blocks on; they share the connection pool */
+    /** {@return the async client this one blocks on; they share the connection pool} */
     public AsyncWrennClient async() {
         return async;
     }

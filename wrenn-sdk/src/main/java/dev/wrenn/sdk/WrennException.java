@@ -6,6 +6,8 @@ package dev.wrenn.sdk;
  *
  * <p>The message is the server's, which names the offending value; {@link #code()} is the stable
  * error code of the API contract (for example {@code invalid_state}), suitable for programmatic checks.
+ *
+ * @serial exclude
  */
 public class WrennException extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -15,6 +17,8 @@ public class WrennException extends RuntimeException {
     private final String requestId;
 
     /**
+     * Creates the exception.
+     *
      * @param statusCode the HTTP status, or 0 when no response was received
      * @param code the API's error code, e.g. {@code not_found}; never null
      * @param message what went wrong
@@ -28,17 +32,17 @@ public class WrennException extends RuntimeException {
         this.requestId = requestId;
     }
 
-    /** @return the HTTP status of the failed response, or 0 when none was received (timeout, connection failure) */
+    /** {@return the HTTP status of the failed response, or 0 when none was received (timeout, connection failure)} */
     public int statusCode() {
         return statusCode;
     }
 
-    /** @return the API's stable error code, e.g. {@code invalid_state}, {@code not_found}, {@code timeout} */
+    /** {@return the API's stable error code, e.g. {@code invalid_state}, {@code not_found}, {@code timeout}} */
     public String code() {
         return code;
     }
 
-    /** @return the server's request id ({@code X-Request-Id}) to quote when reporting a problem, or null */
+    /** {@return the server's request id ({@code X-Request-Id}) to quote when reporting a problem, or null} */
     public String requestId() {
         return requestId;
     }

@@ -5,6 +5,8 @@ public class WrennNoCapacityException extends WrennException {
     private static final long serialVersionUID = 1L;
 
     /**
+     * Creates the exception.
+     *
      * @param statusCode the HTTP status
      * @param code the API's error code
      * @param message the server's message

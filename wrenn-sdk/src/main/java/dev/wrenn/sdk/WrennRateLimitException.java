@@ -2,13 +2,19 @@ package dev.wrenn.sdk;
 
 import java.time.Duration;
 
-/** HTTP 429: the key's request rate or the team's capsule quota is exceeded. */
+/**
+ * HTTP 429: the key's request rate or the team's capsule quota is exceeded.
+ *
+ * @serial exclude
+ */
 public class WrennRateLimitException extends WrennException {
     private static final long serialVersionUID = 1L;
 
     private final Duration retryAfter;
 
     /**
+     * Creates the exception.
+     *
      * @param code the API's error code
      * @param message the server's message
      * @param requestId the server's request id, or null
@@ -19,7 +25,7 @@ public class WrennRateLimitException extends WrennException {
         this.retryAfter = retryAfter;
     }
 
-    /** @return how long the server asked the client to wait before retrying, or null when it did not say */
+    /** {@return how long the server asked the client to wait before retrying, or null when it did not say} */
     public Duration retryAfter() {
         return retryAfter;
     }

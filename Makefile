@@ -4,7 +4,7 @@ JAVA_HOME := $(shell scripts/find-jdk.sh)
 export JAVA_HOME
 MVN := ./mvnw -B -ntp
 
-.PHONY: deps agent images run test test-agent test-java bench clean
+.PHONY: deps agent images run test test-agent test-java test-sdk-consumer bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -28,8 +28,12 @@ test-agent: agent
 test-java: images
 	scripts/with-postgres.sh $(MVN) verify
 
-## Every test: the guest agent's own (host process over a socket pair), then the Java suites with real VMs.
-test: test-agent test-java
+# After `mvn install`, a project outside the repository can use the SDK by its coordinates (Jackson its only dependency).
+test-sdk-consumer:
+	scripts/check-sdk-consumer.sh
+
+## Every test: the guest agent's own (host process over a socket pair), the Java suites with real VMs, the SDK as a dependency.
+test: test-agent test-java test-sdk-consumer
 
 ## Benchmarks with real VMs; prints BENCH lines and writes docs/benchmarks.md.
 bench: images

@@ -42,7 +42,8 @@ public final class AsyncCapsules {
      *
      * @param params template, size, auto-pause timeout and metadata
      * @param wait true to complete when the capsule runs (within the long-operation timeout), failing
-     *             with {@link WrennCapsuleStateException} if it ends in {@code error} instead
+     *             with {@link WrennCapsuleStateException} if it ends in {@code error} instead, or with
+     *             {@link WrennTimeoutException} if it is still starting at the timeout (it is then destroyed)
      * @return the new capsule
      */
     public CompletableFuture<CapsuleInfo> create(CreateCapsuleParams params, boolean wait) {
@@ -58,7 +59,17 @@ public final class AsyncCapsules {
         Duration limit = api.longOperation();
         long deadline = System.nanoTime() + limit.toNanos();
         return api.transport().json(Call.post("/v1/capsules?wait=true", Json.bytes(body), false, limit), Wire::capsule)
-                .thenCompose(c -> awaitRunning(c, deadline, limit));
+                .thenCompose(c -> awaitRunning(c, deadline, limit).exceptionallyCompose(e -> destroyIfStillStarting(c, e)));
+    }
+
+    /** A capsule the caller waited for in vain would otherwise hold resources under an id nobody was told. */
+    private CompletableFuture<CapsuleInfo> destroyIfStillStarting(CapsuleInfo c, Throwable failure) {
+        Throwable cause = Futures.unwrap(failure);
+        if (!(cause instanceof WrennTimeoutException)) return CompletableFuture.failedFuture(cause);
+        return destroy(c.id()).handle((ok, destroyFailed) -> {
+            if (destroyFailed != null) cause.addSuppressed(Futures.unwrap(destroyFailed));
+            return null;
+        }).thenCompose(x -> CompletableFuture.failedFuture(cause));
     }
 
     /**
@@ -73,7 +84,18 @@ public final class AsyncCapsules {
 
     /** {@return every capsule of the team, in every status, newest first} */
     public CompletableFuture<List<CapsuleInfo>> list() {
-        return api.transport().json(Call.get("/v1/capsules", api.quick()), n -> Wire.list(n, Wire::capsule, "capsules"));
+        return list(CapsuleFilter.all());
+    }
+
+    /**
+     * Lists the team's capsules that match a filter.
+     *
+     * @param filter statuses and metadata pairs to match
+     * @return the matching capsules, newest first
+     */
+    public CompletableFuture<List<CapsuleInfo>> list(CapsuleFilter filter) {
+        return api.transport().json(Call.get("/v1/capsules" + filter.query(), api.quick()),
+                n -> Wire.list(n, Wire::capsule, "capsules"));
     }
 
     /**

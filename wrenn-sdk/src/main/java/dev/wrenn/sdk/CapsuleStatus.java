@@ -27,6 +27,12 @@ public enum CapsuleStatus {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** {@return the status as the API writes it, e.g. {@code running}, as the seeds print it} */
+    @Override
+    public String toString() {
+        return wire();
+    }
+
     /** {@return true for {@link #STOPPED} and {@link #ERROR}: the capsule will never run again} */
     public boolean isTerminal() {
         return this == STOPPED || this == ERROR;

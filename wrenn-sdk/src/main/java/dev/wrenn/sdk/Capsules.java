@@ -35,7 +35,8 @@ public final class Capsules {
      *
      * @param params template, size, auto-pause timeout and metadata
      * @param wait true to return when the capsule runs, throwing {@link WrennCapsuleStateException} if it
-     *             ends in {@code error} instead
+     *             ends in {@code error} instead, or {@link WrennTimeoutException} if it is still starting at
+     *             the long-operation timeout (it is then destroyed)
      * @return the new capsule
      */
     public CapsuleInfo create(CreateCapsuleParams params, boolean wait) {
@@ -56,6 +57,16 @@ public final class Capsules {
     /** {@return every capsule of the team, in every status, newest first} */
     public List<CapsuleInfo> list() {
         return Futures.await(async.list());
+    }
+
+    /**
+     * Lists the team's capsules that match a filter.
+     *
+     * @param filter statuses and metadata pairs to match
+     * @return the matching capsules, newest first
+     */
+    public List<CapsuleInfo> list(CapsuleFilter filter) {
+        return Futures.await(async.list(filter));
     }
 
     /**

@@ -77,8 +77,9 @@ public final class ClientBuilder<T> {
     /**
      * Sets the timeout of ordinary calls.
      *
-     * @param timeout how long a call may take in all, retries included (default 30 s); pause, resume,
-     *                snapshots and waiting creates use {@link #longOperationTimeout(Duration)} instead
+     * @param timeout how long a call may take in all, retries included (default 30 s); long operations
+     *                use {@link #longOperationTimeout(Duration)} instead, and a command the time it may run
+     *                plus this
      * @return this builder
      */
     public ClientBuilder<T> requestTimeout(Duration timeout) {
@@ -89,8 +90,8 @@ public final class ClientBuilder<T> {
     /**
      * Sets the timeout of long operations.
      *
-     * @param timeout how long pause, resume, snapshot and a create that waits for {@code running} may
-     *                take (default 5 min)
+     * @param timeout how long pause, resume, destroy, snapshot, file transfers and a create that waits
+     *                for {@code running} may take (default 5 min)
      * @return this builder
      */
     public ClientBuilder<T> longOperationTimeout(Duration timeout) {
@@ -101,8 +102,9 @@ public final class ClientBuilder<T> {
     /**
      * Sets how often idempotent calls are retried.
      *
-     * @param maxRetries how many times an idempotent call (GET, DELETE, ping) is retried after a 429,
-     *                   502, 503 or connection failure (default 3; 0 disables retries)
+     * @param maxRetries how many times an idempotent call (GET, DELETE, ping, file read and list) is
+     *                   retried after a 429, 502, 503 or connection failure (default 3; 0 disables retries);
+     *                   a call that timed out is not retried
      * @return this builder
      */
     public ClientBuilder<T> maxRetries(int maxRetries) {

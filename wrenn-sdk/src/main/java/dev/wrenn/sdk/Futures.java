@@ -17,7 +17,10 @@ final class Futures {
             Thread.currentThread().interrupt();
             throw new WrennException(0, "interrupted", "interrupted while waiting for the Wrenn API", null, e);
         } catch (ExecutionException e) {
-            throw rethrowable(e.getCause());
+            RuntimeException failure = rethrowable(e.getCause());
+            // the exception was made on an HTTP thread; keep the caller's own stack with it for debugging
+            failure.addSuppressed(new CallerStack());
+            throw failure;
         } catch (CancellationException e) {
             throw new WrennException(0, "cancelled", "the call was cancelled", null, e);
         }
@@ -29,6 +32,15 @@ final class Futures {
         if (t instanceof RuntimeException r) return r;
         if (t instanceof Error err) throw err;
         return new WrennException(0, "client_error", String.valueOf(t), null, t);
+    }
+
+    /** Where a blocking call that failed was made. */
+    private static final class CallerStack extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        CallerStack() {
+            super("the blocking call was made here");
+        }
     }
 
     static Throwable unwrap(Throwable t) {

@@ -55,6 +55,10 @@ class ClientEndToEndTest {
             assertNotNull(client.capsules().get(id).lastActiveAt(), "a ping is activity");
 
             assertEquals(CapsuleStatus.PAUSED, client.capsules().pause(id).status());
+            CapsuleFilter mine = CapsuleFilter.statuses(CapsuleStatus.PAUSED).withMetadata("owner", "sdk-test");
+            assertEquals(List.of(id), client.capsules().list(mine).stream().map(CapsuleInfo::id).toList());
+            assertTrue(client.capsules().list(CapsuleFilter.statuses(CapsuleStatus.RUNNING)).stream().noneMatch(c -> c.id().equals(id)));
+            assertTrue(client.capsules().list(CapsuleFilter.all().withMetadata("owner", "someone-else")).isEmpty());
             WrennConflictException twice = assertThrows(WrennConflictException.class, () -> client.capsules().pause(id));
             assertEquals("invalid_state", twice.code());
             assertTrue(twice.getMessage().contains(id), twice.getMessage());

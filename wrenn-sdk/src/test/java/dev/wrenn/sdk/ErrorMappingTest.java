@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.wrenn.sdk.ScriptedServer.Answer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -131,5 +132,24 @@ class ErrorMappingTest {
         client.capsules().create(CreateCapsuleParams.builder().vcpus(2).metadata("team", "ml").build());
         assertEquals("{}", server.received().get(0).body());
         assertEquals("{\"vcpus\":2,\"metadata\":{\"team\":\"ml\"}}", server.received().get(1).body());
+    }
+
+    @Test
+    void aBlockingCallsExceptionKeepsTheCallersStack() {
+        server.then(Answer.error(404, "not_found", "no capsule cl-x"));
+        WrennNotFoundException e = assertThrows(WrennNotFoundException.class, () -> client.capsules().get("cl-x"));
+        boolean callerSeen = java.util.Arrays.stream(e.getSuppressed()).flatMap(t -> java.util.Arrays.stream(t.getStackTrace()))
+                .anyMatch(f -> f.getMethodName().contains("aBlockingCallsExceptionKeepsTheCallersStack"));
+        assertTrue(callerSeen, "the calling method is in the exception's suppressed caller stack");
+    }
+
+    @Test
+    void listFiltersGoToTheServerAsQueryParameters() {
+        server.then(Answer.json(200, "[" + CAPSULE + "]"));
+        List<CapsuleInfo> found = client.capsules().list(CapsuleFilter.statuses(CapsuleStatus.PAUSED, CapsuleStatus.RUNNING)
+                .withMetadata("user name", "a&b"));
+        assertEquals(1, found.size());
+        assertEquals("/api/v1/capsules?status=running,paused&metadata.user%20name=a%26b", server.received().get(0).uri());
+        assertEquals("running", CapsuleStatus.RUNNING.toString(), "statuses print as the API and the seeds write them");
     }
 }

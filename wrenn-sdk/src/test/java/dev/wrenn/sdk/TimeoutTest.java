@@ -71,11 +71,42 @@ class TimeoutTest {
     @Test
     void aCommandsCallLastsAsLongAsTheCommandMayRun() {
         String result = "{\"capsule_id\":\"cl-x\",\"cmd\":\"/bin/sh\",\"stdout\":\"done\\n\",\"stderr\":\"\",\"exit_code\":0,"
-                + "\"duration_ms\":1100,\"encoding\":\"utf-8\",\"timed_out\":false,\"truncated\":false}";
-        server.then(Answer.json(200, ErrorMappingTest.CAPSULE), Answer.json(200, result).after(Duration.ofMillis(1100)));
-        Capsule capsule = Capsule.connect(client, "cl-x");
-        CommandResult r = capsule.commands().run("sleep 1; echo done", RunOptions.builder().timeout(Duration.ofSeconds(2)).build());
-        assertEquals("done\n", r.stdout());
-        assertEquals("{\"cmd\":\"/bin/sh\",\"args\":[\"-c\",\"sleep 1; echo done\"],\"timeout_sec\":2}", server.received().get(1).body());
+                + "\"duration_ms\":2500,\"encoding\":\"utf-8\",\"timed_out\":false,\"truncated\":false}";
+        server.then(Answer.json(200, ErrorMappingTest.CAPSULE), Answer.json(200, result).after(Duration.ofMillis(2500)));
+        try (WrennClient c = WrennClient.builder().apiKey("wrn_test").baseUrl(server.baseUrl())
+                .requestTimeout(Duration.ofSeconds(1)).build()) {
+            Capsule capsule = Capsule.connect(c, "cl-x");
+            // 2.5 s is over the client's 1 s, but within the command's own 3 s (plus the 1 s margin)
+            CommandResult r = capsule.commands().run("sleep 2; echo done", RunOptions.builder().timeout(Duration.ofSeconds(3)).build());
+            assertEquals("done\n", r.stdout());
+        }
+        assertEquals("{\"cmd\":\"/bin/sh\",\"args\":[\"-c\",\"sleep 2; echo done\"],\"timeout_sec\":3}", server.received().get(1).body());
+    }
+
+    @Test
+    void aCreateThatNeverRunsWithinTheWaitIsDestroyedAndReportedAsATimeout() {
+        String starting = ErrorMappingTest.CAPSULE.replace("\"running\"", "\"starting\"");
+        server.then(Answer.json(201, starting));
+        server.always(Answer.json(200, starting));
+        try (WrennClient c = WrennClient.builder().apiKey("wrn_test").baseUrl(server.baseUrl())
+                .longOperationTimeout(Duration.ofMillis(700)).build()) {
+            WrennTimeoutException e = assertThrows(WrennTimeoutException.class,
+                    () -> c.capsules().create(CreateCapsuleParams.defaults(), true));
+            assertTrue(e.getMessage().contains("cl-0123456789abcdefghijklmno did not reach running"), e.getMessage());
+        }
+        var last = server.received().get(server.received().size() - 1);
+        assertEquals("DELETE /api/v1/capsules/cl-0123456789abcdefghijklmno", last.method() + " " + last.uri());
+        assertEquals("/api/v1/capsules?wait=true", server.received().get(0).uri());
+    }
+
+    @Test
+    void aCreateThatEndsInErrorFailsWithTheReasonAndKeepsTheRecord() {
+        server.then(Answer.json(201, ErrorMappingTest.CAPSULE.replace("\"running\"", "\"error\"")
+                .replace("\"status_reason\":null", "\"status_reason\":\"create_failed: boot timed out\"")));
+        WrennCapsuleStateException e = assertThrows(WrennCapsuleStateException.class,
+                () -> client.capsules().create(CreateCapsuleParams.defaults(), true));
+        assertEquals(CapsuleStatus.ERROR, e.capsule().status());
+        assertTrue(e.getMessage().contains("create_failed: boot timed out"), e.getMessage());
+        assertEquals(1, server.received().size(), "nothing destroyed: an error capsule holds no resources");
     }
 }

@@ -38,7 +38,7 @@ test: test-agent test-java test-sdk-consumer
 ## Benchmarks with real VMs; prints BENCH lines and writes docs/benchmarks.md.
 bench: images
 	$(MVN) -q -DskipTests install
-	$(MVN) -pl wrenn-host,wrenn-server surefire:test -Dgroups=bench -Dwrenn.excludedGroups=none -Dtest='*Benchmark' -Dsurefire.failIfNoSpecifiedTests=false
+	$(MVN) -pl wrenn-host,wrenn-server,wrenn-sdk surefire:test -Dgroups=bench -Dwrenn.excludedGroups=none -Dtest='*Benchmark' -Dsurefire.failIfNoSpecifiedTests=false
 
 clean:
 	$(MVN) -q clean

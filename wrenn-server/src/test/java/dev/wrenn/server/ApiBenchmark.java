@@ -6,12 +6,9 @@ import dev.wrenn.host.HostAgent;
 import dev.wrenn.host.guest.ExecRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.LongSupplier;
@@ -133,15 +130,12 @@ class ApiBenchmark {
     }
 
     private static double ms(long[] nanos) {
-        long[] v = nanos.clone();
-        Arrays.sort(v);
-        double mid = v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2.0;
-        return mid / 1e6;
+        return BenchmarkDoc.medianMs(nanos);
     }
 
-    /** Replaces the API section of docs/benchmarks.md (between its markers; appended the first time). */
+    /** Replaces the API section of docs/benchmarks.md. */
     private static void writeDoc(List<Row> rows) throws IOException {
-        StringBuilder t = new StringBuilder("<!-- api:begin -->\n")
+        StringBuilder t = new StringBuilder()
                 .append("Measured by `make bench` (date=").append(LocalDate.now()).append(", accelerator=")
                 .append(TestServer.get().host().accelerator().label()).append(", cpus=")
                 .append(Runtime.getRuntime().availableProcessors())
@@ -155,12 +149,6 @@ class ApiBenchmark {
             t.append(String.format(Locale.ROOT, "| `%s` | %.1f %s | %s | %s | %s |%n", r.name(), r.api(), r.unit(), runtime,
                     overhead, r.note()));
         }
-        t.append("<!-- api:end -->");
-        Path doc = Path.of(System.getProperty("wrenn.repo", "..")).resolve("docs/benchmarks.md");
-        String old = Files.exists(doc) ? Files.readString(doc) : "# Benchmarks\n";
-        String updated = old.contains("<!-- api:begin -->")
-                ? old.replaceAll("(?s)<!-- api:begin -->.*<!-- api:end -->", java.util.regex.Matcher.quoteReplacement(t.toString()))
-                : old.stripTrailing() + "\n\n## API (HTTP, wrenn server)\n\n" + t + "\n";
-        Files.writeString(doc, updated);
+        BenchmarkDoc.replaceSection("api", "API (HTTP, wrenn server)", t.toString());
     }
 }

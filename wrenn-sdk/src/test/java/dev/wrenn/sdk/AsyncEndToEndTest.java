@@ -37,6 +37,8 @@ class AsyncEndToEndTest {
         try {
             assertEquals("async", capsules.get(id).join().metadata().get("via"));
             assertTrue(capsules.list().join().stream().anyMatch(c -> c.id().equals(id)));
+            assertEquals(List.of(id), capsules.list(CapsuleFilter.statuses(CapsuleStatus.RUNNING).withMetadata("via", "async"))
+                    .join().stream().map(CapsuleInfo::id).toList());
             capsules.ping(id).join();
             CapsuleInfo resumed = capsules.pause(id)
                     .thenCompose(paused -> {
@@ -72,11 +74,23 @@ class AsyncEndToEndTest {
         try {
             Template t = client.snapshots().create(source, name).join();
             assertEquals(source, t.sourceCapsuleId());
+            assertEquals(name, client.snapshots().create(source, name, true).join().name(), "overwrite replaces it");
             assertTrue(client.snapshots().list().join().stream().anyMatch(x -> x.name().equals(name)));
             client.snapshots().delete(name).join();
             assertTrue(client.snapshots().list().join().stream().noneMatch(x -> x.name().equals(name)));
         } finally {
             client.capsules().destroy(source).join();
+        }
+    }
+
+    @Test
+    void createWithoutArgumentsTakesTheServersDefaults() {
+        CapsuleInfo c = client.capsules().create().join();
+        try {
+            assertEquals("minimal", c.template());
+            assertEquals(512, c.memoryMb());
+        } finally {
+            client.capsules().destroy(c.id()).join();
         }
     }
 

@@ -93,6 +93,12 @@ class CapsuleEndToEndTest {
         capsule.commands().kill("sleeper");
         assertTrue(capsule.commands().list().stream().noneMatch(x -> x.pid() == p.pid()));
         assertThrows(WrennNotFoundException.class, () -> capsule.commands().kill("sleeper"));
+
+        ProcessInfo trapping = capsule.commands().runInBackground("trap 'echo got-term > /tmp/term; exit 0' TERM; "
+                + "touch /tmp/trap-set; while true; do sleep 0.1; done", RunOptions.defaults());
+        capsule.commands().run("while [ ! -e /tmp/trap-set ]; do sleep 0.05; done"); // a signal before the trap would just kill it
+        capsule.commands().kill(Integer.toString(trapping.pid()), "SIGTERM");
+        assertEquals("got-term\n", capsule.commands().run("sleep 0.5; cat /tmp/term").stdout(), "the signal asked for was sent");
     }
 
     @Test
@@ -167,8 +173,10 @@ class CapsuleEndToEndTest {
 
     @Test
     void connectingToAStoppedCapsuleFailsSayingSo() {
-        String id = client.capsules().create(CreateCapsuleParams.defaults(), true).id();
-        client.capsules().destroy(id);
+        Capsule doomed = Capsule.create(client, CreateCapsuleParams.defaults(), false);
+        String id = doomed.id();
+        doomed.destroy();
+        doomed.close(); // after destroy(), close() has nothing left to do
         WrennCapsuleStateException e = assertThrows(WrennCapsuleStateException.class, () -> Capsule.connect(client, id));
         assertEquals(CapsuleStatus.STOPPED, e.capsule().status());
         assertTrue(e.getMessage().contains(id + " is stopped"), e.getMessage());

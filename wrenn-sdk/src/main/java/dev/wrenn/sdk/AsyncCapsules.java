@@ -153,23 +153,19 @@ public final class AsyncCapsules {
     }
 
     private CompletableFuture<CapsuleInfo> awaitRunning(CapsuleInfo seen, long deadline, Duration limit) {
-        switch (seen.status()) {
-            case RUNNING:
-                return CompletableFuture.completedFuture(seen);
-            case PAUSED, STOPPED, ERROR:
-                return CompletableFuture.failedFuture(new WrennCapsuleStateException("capsule " + seen.id() + " is "
-                        + seen.status().wire() + (seen.statusReason() == null ? "" : " (" + seen.statusReason() + ")")
-                        + ", so it will not reach running", seen));
-            default:
-                break;
+        if (seen.status() == CapsuleStatus.RUNNING) return CompletableFuture.completedFuture(seen);
+        if (seen.status() == CapsuleStatus.PAUSED || seen.status().isTerminal()) {
+            return CompletableFuture.failedFuture(new WrennCapsuleStateException("capsule " + seen.id() + " is "
+                    + seen.status() + (seen.statusReason() == null ? "" : " (" + seen.statusReason() + ")")
+                    + ", so it will not reach running", seen));
         }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
             return CompletableFuture.failedFuture(new WrennTimeoutException("capsule " + seen.id() + " did not reach running within "
-                    + Durations.readable(limit) + "; it is still " + seen.status().wire(), null));
+                    + Durations.readable(limit) + "; it is still " + seen.status(), null));
         }
         return api.transport().after(Math.min(POLL.toNanos(), left))
-                .thenCompose(x -> api.transport().json(Call.get(UrlPath.capsule(seen.id()), api.quick()), Wire::capsule))
+                .thenCompose(x -> get(seen.id()))
                 .thenCompose(next -> awaitRunning(next, deadline, limit));
     }
 }

@@ -25,7 +25,7 @@ final class Errors {
         String requestId = response.headers().firstValue("X-Request-Id").orElse(null);
         String code = null;
         String message = null;
-        JsonNode error = Json.parseOrNull(response.body()).path("error");
+        JsonNode error = Json.parseOrMissing(response.body()).path("error");
         if (error.isObject()) {
             code = error.path("code").asText(null);
             message = error.path("message").asText(null);

@@ -26,7 +26,7 @@ final class Json {
     }
 
     /** The parsed body, or a missing node when it is empty or not JSON (an error page from a proxy). */
-    static JsonNode parseOrNull(byte[] body) {
+    static JsonNode parseOrMissing(byte[] body) {
         if (body == null || body.length == 0) return MissingNode.getInstance();
         try {
             JsonNode n = MAPPER.readTree(body);

@@ -50,7 +50,7 @@ final class Transport implements AutoCloseable {
 
     /** The call's JSON answer read by {@code reader}. */
     <T> CompletableFuture<T> json(Call call, Function<JsonNode, T> reader) {
-        return send(call).thenApply(r -> reader.apply(Json.parseOrNull(r.body())));
+        return send(call).thenApply(r -> reader.apply(Json.parseOrMissing(r.body())));
     }
 
     /** Completes when the call succeeds; its body is ignored. */

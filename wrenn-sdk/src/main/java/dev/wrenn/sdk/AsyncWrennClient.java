@@ -91,7 +91,10 @@ public final class AsyncWrennClient implements AutoCloseable {
         return api;
     }
 
-    /** Closes the connection pool once calls in flight are done. */
+    /**
+     * Closes the client without waiting: it takes no new calls, calls in flight run to their end, and
+     * then its connections and threads are released.
+     */
     @Override
     public void close() {
         if (ownsTransport) api.transport().close();

@@ -25,6 +25,13 @@ record Settings(String apiKey, URI baseUrl, Duration connectTimeout, Duration re
         if (maxRetries < 0) throw new IllegalArgumentException("maxRetries must be 0 or more, got " + maxRetries);
     }
 
+    /** Never the key itself: settings may end up in a log. */
+    @Override
+    public String toString() {
+        return "Settings[baseUrl=" + baseUrl + ", apiKey=" + apiKey.substring(0, Math.min(8, apiKey.length())) + "…, requestTimeout="
+                + requestTimeout + ", longOperationTimeout=" + longOperationTimeout + ", maxRetries=" + maxRetries + "]";
+    }
+
     /** The key and URL when the caller gave none: the environment's, then the default URL. */
     static String apiKeyOrEnv(String given, UnaryOperator<String> env) {
         return given != null ? given : env.apply(API_KEY_ENV);

@@ -121,8 +121,9 @@ final class Transport implements AutoCloseable {
         };
     }
 
+    /** Takes no new calls; those in flight finish on their own. Never waits: a command may run for hours. */
     @Override
     public void close() {
-        http.close();
+        http.shutdown();
     }
 }

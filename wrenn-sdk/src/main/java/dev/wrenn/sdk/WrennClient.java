@@ -90,7 +90,10 @@ public final class WrennClient implements AutoCloseable {
         return async.api();
     }
 
-    /** Closes the connection pool once calls in flight are done. */
+    /**
+     * Closes the client without waiting: it takes no new calls, calls in flight run to their end, and
+     * then its connections and threads are released.
+     */
     @Override
     public void close() {
         async.close();

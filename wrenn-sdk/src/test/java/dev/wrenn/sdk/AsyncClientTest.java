@@ -71,4 +71,17 @@ class AsyncClientTest {
             one.shutdownNow();
         }
     }
+
+    @Test
+    void closingTheClientDoesNotWaitForCallsInFlightWhichStillComplete() throws Exception {
+        try (ScriptedServer server = new ScriptedServer()) {
+            server.always(Answer.json(200, ErrorMappingTest.CAPSULE).after(Duration.ofSeconds(1)));
+            AsyncWrennClient client = new AsyncWrennClient("wrn_test", server.baseUrl());
+            CompletableFuture<CapsuleInfo> inFlight = client.capsules().get("cl-x");
+            long t0 = System.nanoTime();
+            client.close();
+            assertTrue(System.nanoTime() - t0 < Duration.ofMillis(500).toNanos(), "close() returned at once");
+            assertEquals(CapsuleStatus.RUNNING, inFlight.join().status(), "the call in flight completed");
+        }
+    }
 }

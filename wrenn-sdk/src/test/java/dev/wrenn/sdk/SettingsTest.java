@@ -44,4 +44,11 @@ class SettingsTest {
                 () -> withEnv(Map.of("WRENN_API_KEY", "wrn_x")).requestTimeout(java.time.Duration.ZERO).settings())
                 .getMessage().contains("requestTimeout"));
     }
+
+    @Test
+    void settingsNeverPrintTheWholeKey() {
+        String key = "wrn_0123456789abcdef0123456789abcdef";
+        String printed = withEnv(Map.of()).apiKey(key).settings().toString();
+        assertTrue(!printed.contains(key) && printed.contains("wrn_0123"), printed);
+    }
 }

@@ -127,7 +127,7 @@ class CrashRecoveryTest {
         String id = createRunning();
         write(id, "kept");
         CompletableFuture<Response> pause = async(() -> api.post("/capsules/" + id + "/pause"));
-        Thread.sleep(50); // the pause takes over 100 ms: it is in flight when the signal comes
+        awaitLogLine("pausing capsule", id); // the pause is in flight when the signal comes
         server.destroy();
         Response r = pause.join();
         assertEquals(200, r.status(), "the pause in flight finishes: " + r);
@@ -186,6 +186,30 @@ class CrashRecoveryTest {
         assertEquals(200, r.status(), r::toString);
     }
 
+    /** Waits until the server's log has a line with every one of {@code parts}. */
+    private static void awaitLogLine(String... parts) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.readAllLines(log()).stream().anyMatch(l -> java.util.Arrays.stream(parts).allMatch(l::contains))) return;
+            Thread.sleep(5);
+        }
+        throw new AssertionError("no log line with " + String.join(" and ", parts) + " within 30 s; see " + log());
+    }
+
+    private static void copyToEnd(BufferedReader out, Path log) {
+        try (var w = Files.newBufferedWriter(log, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND)) {
+            String line;
+            while ((line = out.readLine()) != null) {
+                w.write(line);
+                w.newLine();
+                w.flush();
+            }
+        } catch (IOException ended) {
+            // the process is gone or the log was deleted with the test's files: nothing left to copy
+        }
+    }
+
     private static CompletableFuture<Response> async(java.util.function.Supplier<Response> call) {
         return CompletableFuture.supplyAsync(call);
     }
@@ -206,12 +230,19 @@ class CrashRecoveryTest {
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 
-    /** Reads the process's stdout up to its READY line: {@code [READY, port, key]}. */
+    /**
+     * Reads the process's stdout up to its READY line: {@code [READY, port, key]}. The rest of its
+     * stdout (its log) is copied to {@code log} from then on: a pipe nobody reads fills up after
+     * 64 KiB and then blocks every thread of the server that logs.
+     */
     static String[] awaitReady(Process p, Path log) throws IOException {
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line;
         while ((line = out.readLine()) != null) {
-            if (line.startsWith("READY ")) return line.split(" ");
+            if (line.startsWith("READY ")) {
+                Thread.ofPlatform().daemon().name("server-log").start(() -> copyToEnd(out, log));
+                return line.split(" ");
+            }
         }
         throw new AssertionError("the server process ended before it was ready (exit " + p.onExit().join().exitValue()
                 + "); see " + log);

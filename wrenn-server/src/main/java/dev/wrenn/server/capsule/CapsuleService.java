@@ -191,6 +191,7 @@ public final class CapsuleService {
     CapsuleRecord pause(CapsuleRecord c, String reason) {
         String id = c.id();
         claim(c, Lifecycle.PAUSE, Operation.PAUSE);
+        log.atInfo().addKeyValue("capsule", id).addKeyValue("reason", reason).log("pausing capsule");
         timed("pause", () -> {
             try {
                 host.pause(id);

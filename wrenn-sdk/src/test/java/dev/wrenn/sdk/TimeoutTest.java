@@ -63,7 +63,7 @@ class TimeoutTest {
             long t0 = System.nanoTime();
             assertThrows(WrennException.class, () -> patient.capsules().list());
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            assertTrue(ms < 1300, "50 retries were cut by the 800 ms timeout, took " + ms + " ms");
+            assertTrue(ms < 2000, "50 retries (10 s) were cut by the 800 ms timeout, took " + ms + " ms");
             assertTrue(server.received().size() < 10, server.received().size() + " attempts");
         }
     }

@@ -27,6 +27,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,6 +81,12 @@ public final class HttpApi implements AutoCloseable {
             cfg.jetty.multipartConfig.maxFileSize(GuestHandlers.MAX_UPLOAD_BYTES, SizeUnit.BYTES);
             cfg.jetty.multipartConfig.maxTotalRequestSize(GuestHandlers.MAX_UPLOAD_BYTES + (1 << 20), SizeUnit.BYTES);
             cfg.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
+            // An operation ends (and the shutdown drain with it) before Javalin has written its answer;
+            // a graceful stop lets Jetty finish writing the answers in progress instead of cutting them off.
+            cfg.jetty.modifyServer(server -> {
+                server.setHandler(new GracefulHandler());
+                server.setStopTimeout(config.shutdownGrace().toMillis());
+            });
             cfg.events.handlerAdded(h -> {
                 if (h.getHttpMethod().isHttpMethod()) registered.add(new Route(h.getHttpMethod().name(), h.getPath()));
             });

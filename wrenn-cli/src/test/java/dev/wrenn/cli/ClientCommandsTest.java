@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wrenn.sdk.WrennClient;
 import dev.wrenn.server.TestServer;
 import java.io.ByteArrayOutputStream;
@@ -25,26 +24,10 @@ import picocli.CommandLine;
 
 /** {@code wrenn capsules} and {@code wrenn snapshots} end to end: the SDK against a real server with real capsules. */
 class ClientCommandsTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String UNKNOWN_ID = "cl-" + "0".repeat(25);
 
     private static String key;
     private static String baseUrl;
-
-    private record Run(int exit, String out, String err) {
-        JsonNode json() {
-            try {
-                return JSON.readTree(out);
-            } catch (Exception e) {
-                throw new AssertionError("not JSON: " + out + " (stderr: " + err + ")", e);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "exit " + exit + "\nstdout: " + out + "\nstderr: " + err;
-        }
-    }
 
     @BeforeAll
     static void server() {
@@ -63,22 +46,16 @@ class ClientCommandsTest {
     }
 
     /** {@code wrenn ARGS} in this JVM with the team's key and URL in its environment, as a user's shell would have them. */
-    private static Run wrenn(String... args) {
+    private static CliRun wrenn(String... args) {
         return wrenn(Map.of("WRENN_API_KEY", key, "WRENN_BASE_URL", baseUrl), args);
     }
 
-    private static Run wrenn(Map<String, String> env, String... args) {
-        CommandLine cl = Main.commandLine(new CliEnvironment(env::get, false));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    private static CliRun wrenn(Map<String, String> env, String... args) {
+        return CliRun.of(Main.commandLine(new CliEnvironment(env::get, false)), args);
     }
 
-    private static Run ok(String... args) {
-        Run r = wrenn(args);
+    private static CliRun ok(String... args) {
+        CliRun r = wrenn(args);
         assertEquals(0, r.exit(), r::toString);
         return r;
     }
@@ -86,7 +63,7 @@ class ClientCommandsTest {
     @Test
     void aCapsuleFromCreateToDestroy() {
         // the template's own size: another size would boot a template of that size first
-        Run created = ok("capsules", "create", "--json", "--template", "minimal", "--timeout-sec", "600",
+        CliRun created = ok("capsules", "create", "--json", "--template", "minimal", "--timeout-sec", "600",
                 "--metadata", "owner=cli-test", "--metadata", "run=1");
         JsonNode c = created.json();
         String id = c.get("id").asText();
@@ -99,13 +76,13 @@ class ClientCommandsTest {
             assertTrue(created.err().contains("Creating capsule from minimal...")
                     && created.err().contains("done in"), "a start and a done line: " + created.err());
 
-            Run get = ok("capsules", "get", id);
+            CliRun get = ok("capsules", "get", id);
             assertTrue(get.out().lines().anyMatch(l -> l.matches("id:\\s+" + id)), get::toString);
             assertTrue(get.out().lines().anyMatch(l -> l.matches("status:\\s+running")), get::toString);
             assertTrue(get.out().contains("owner=cli-test"), get::toString);
             assertEquals(id, ok("capsules", "get", id, "--json").json().get("id").asText());
 
-            Run list = ok("capsules", "list");
+            CliRun list = ok("capsules", "list");
             assertTrue(list.out().startsWith("ID "), list::toString);
             assertTrue(list.out().lines().anyMatch(l -> l.startsWith(id + "  ") && l.contains("running") && l.contains("512 MiB")),
                     list::toString);
@@ -116,51 +93,51 @@ class ClientCommandsTest {
 
             exec(id);
 
-            Run ping = ok("capsules", "ping", id);
+            CliRun ping = ok("capsules", "ping", id);
             assertTrue(ping.err().contains(id), ping::toString);
 
             snapshot(id);
 
-            Run paused = ok("capsules", "pause", id, "--json");
+            CliRun paused = ok("capsules", "pause", id, "--json");
             assertEquals("paused", paused.json().get("status").asText(), paused::toString);
             assertTrue(paused.err().contains("Pausing " + id + "..."), paused::toString);
             assertTrue(ids(ok("capsules", "list", "--status", "paused", "--json").json()).contains(id));
-            Run resumed = ok("capsules", "resume", id);
+            CliRun resumed = ok("capsules", "resume", id);
             assertTrue(resumed.out().lines().anyMatch(l -> l.matches("status:\\s+running")), resumed::toString);
             assertTrue(resumed.err().contains("Resuming " + id + "... done in"), resumed::toString);
 
             ok("capsules", "pause", id);
-            Run afterPause = wrenn("capsules", "exec", id, "--", "echo", "back");
+            CliRun afterPause = wrenn("capsules", "exec", id, "--", "echo", "back");
             assertEquals(0, afterPause.exit(), afterPause::toString);
             assertEquals("back\n", afterPause.out(), "exec resumes a paused capsule");
         } finally {
-            Run destroyed = wrenn("capsules", "destroy", id);
+            CliRun destroyed = wrenn("capsules", "destroy", id);
             assertEquals(0, destroyed.exit(), destroyed::toString);
         }
         assertEquals("stopped", ok("capsules", "get", id, "--json").json().get("status").asText());
-        Run gone = wrenn("capsules", "exec", id, "--", "true");
+        CliRun gone = wrenn("capsules", "exec", id, "--", "true");
         assertEquals(1, gone.exit(), gone::toString);
         assertOneErrorLine(gone);
     }
 
     private static void exec(String id) {
-        Run split = wrenn("capsules", "exec", id, "--", "sh", "-c", "echo out; echo err >&2; exit 3");
+        CliRun split = wrenn("capsules", "exec", id, "--", "sh", "-c", "echo out; echo err >&2; exit 3");
         assertEquals(3, split.exit(), split::toString);
         assertEquals("out\n", split.out());
         assertEquals("err\n", split.err());
 
-        Run shellLine = wrenn("capsules", "exec", id, "echo hello | tr a-z A-Z");
+        CliRun shellLine = wrenn("capsules", "exec", id, "echo hello | tr a-z A-Z");
         assertEquals("HELLO\n", shellLine.out(), "one argument with spaces is a shell line: " + shellLine);
-        Run argv = wrenn("capsules", "exec", id, "--", "echo", "a  b", "$HOME");
+        CliRun argv = wrenn("capsules", "exec", id, "--", "echo", "a  b", "$HOME");
         assertEquals("a  b $HOME\n", argv.out(), "several arguments run without a shell: " + argv);
 
-        Run envCwd = wrenn("capsules", "exec", "--env", "GREETING=hi", "--cwd", "/tmp", id, "--", "sh", "-c", "echo $GREETING; pwd");
+        CliRun envCwd = wrenn("capsules", "exec", "--env", "GREETING=hi", "--cwd", "/tmp", id, "--", "sh", "-c", "echo $GREETING; pwd");
         assertEquals("hi\n/tmp\n", envCwd.out(), envCwd::toString);
 
-        Run timeout = wrenn("capsules", "exec", "--timeout", "1", id, "--", "sleep", "10");
+        CliRun timeout = wrenn("capsules", "exec", "--timeout", "1", id, "--", "sleep", "10");
         assertEquals(124, timeout.exit(), timeout::toString);
 
-        Run json = wrenn("capsules", "exec", "--json", id, "--", "sh", "-c", "printf x; exit 5");
+        CliRun json = wrenn("capsules", "exec", "--json", id, "--", "sh", "-c", "printf x; exit 5");
         assertEquals(5, json.exit(), json::toString);
         assertEquals("x", json.json().get("stdout").asText());
         assertEquals(5, json.json().get("exit_code").asInt());
@@ -177,7 +154,7 @@ class ClientCommandsTest {
 
     private static void snapshot(String id) {
         String name = "cli-" + UUID.randomUUID().toString().substring(0, 8);
-        Run created = ok("snapshots", "create", id, "--name", name, "--json");
+        CliRun created = ok("snapshots", "create", id, "--name", name, "--json");
         JsonNode t = created.json();
         assertEquals(name, t.get("name").asText());
         assertEquals("snapshot", t.get("type").asText());
@@ -185,12 +162,12 @@ class ClientCommandsTest {
         assertFalse(t.get("built_in").asBoolean());
         assertTrue(created.err().contains("Snapshotting " + id + " as " + name + "..."), created::toString);
 
-        Run again = wrenn("snapshots", "create", id, "--name", name);
+        CliRun again = wrenn("snapshots", "create", id, "--name", name);
         assertEquals(1, again.exit(), "the name is taken: " + again);
         assertOneErrorLine(again);
         ok("snapshots", "create", id, "--name", name, "--overwrite");
 
-        Run list = ok("snapshots", "list");
+        CliRun list = ok("snapshots", "list");
         assertTrue(list.out().startsWith("NAME "), list::toString);
         assertTrue(list.out().lines().anyMatch(l -> l.startsWith(name + " ") && l.contains(id)), list::toString);
         assertTrue(list.out().lines().anyMatch(l -> l.startsWith("minimal ")), list::toString);
@@ -199,7 +176,7 @@ class ClientCommandsTest {
 
         ok("snapshots", "delete", name);
         assertFalse(ok("snapshots", "list").out().contains(name));
-        Run builtIn = wrenn("snapshots", "delete", "minimal");
+        CliRun builtIn = wrenn("snapshots", "delete", "minimal");
         assertEquals(1, builtIn.exit(), builtIn::toString);
         assertOneErrorLine(builtIn);
     }
@@ -207,50 +184,50 @@ class ClientCommandsTest {
     @Test
     void anUnknownCapsuleIsOneLineNamingItAndExitOne() {
         for (String cmd : new String[] {"get", "pause", "resume", "ping", "destroy"}) {
-            Run r = wrenn("capsules", cmd, UNKNOWN_ID);
+            CliRun r = wrenn("capsules", cmd, UNKNOWN_ID);
             assertEquals(1, r.exit(), cmd + ": " + r);
             assertOneErrorLine(r);
             assertTrue(r.err().contains(UNKNOWN_ID), cmd + ": " + r);
         }
-        Run exec = wrenn("capsules", "exec", UNKNOWN_ID, "--", "true");
+        CliRun exec = wrenn("capsules", "exec", UNKNOWN_ID, "--", "true");
         assertEquals(1, exec.exit(), exec::toString);
         assertTrue(exec.err().contains(UNKNOWN_ID), exec::toString);
     }
 
     @Test
     void withoutAnApiKeyTheErrorNamesTheVariable() {
-        Run r = wrenn(Map.of(), "capsules", "list");
+        CliRun r = wrenn(Map.of(), "capsules", "list");
         assertEquals(2, r.exit(), r::toString);
         assertOneErrorLine(r);
         assertTrue(r.err().contains("WRENN_API_KEY") && r.err().contains("--api-key"), r::toString);
         assertEquals("", r.out());
 
-        Run given = wrenn(Map.of(), "snapshots", "list", "--api-key", key, "--base-url", baseUrl);
+        CliRun given = wrenn(Map.of(), "snapshots", "list", "--api-key", key, "--base-url", baseUrl);
         assertEquals(0, given.exit(), "the options stand in for the environment: " + given);
     }
 
     @Test
     void usageMistakesAndUnreachableServersAreOneLineToo() {
-        Run badKey = wrenn(Map.of("WRENN_API_KEY", "wrn_" + "0".repeat(32), "WRENN_BASE_URL", baseUrl), "capsules", "list");
+        CliRun badKey = wrenn(Map.of("WRENN_API_KEY", "wrn_" + "0".repeat(32), "WRENN_BASE_URL", baseUrl), "capsules", "list");
         assertEquals(1, badKey.exit(), badKey::toString);
         assertOneErrorLine(badKey);
 
-        Run nobody = wrenn(Map.of("WRENN_API_KEY", key), "capsules", "list", "--base-url", "http://127.0.0.1:1/api");
+        CliRun nobody = wrenn(Map.of("WRENN_API_KEY", key), "capsules", "list", "--base-url", "http://127.0.0.1:1/api");
         assertEquals(1, nobody.exit(), nobody::toString);
         assertOneErrorLine(nobody);
 
-        Run badStatus = wrenn("capsules", "list", "--status", "sleeping");
+        CliRun badStatus = wrenn("capsules", "list", "--status", "sleeping");
         assertEquals(2, badStatus.exit(), badStatus::toString);
         assertTrue(badStatus.err().contains("sleeping"), badStatus::toString);
 
-        Run badSize = wrenn("capsules", "create", "--vcpus", "0", "--no-wait");
+        CliRun badSize = wrenn("capsules", "create", "--vcpus", "0", "--no-wait");
         assertEquals(1, badSize.exit(), badSize::toString);
         assertOneErrorLine(badSize);
         assertTrue(badSize.err().contains("vcpus"), badSize::toString);
     }
 
     /** The error is one line, no stack trace; a long operation's progress start line may come before it. */
-    private static void assertOneErrorLine(Run r) {
+    private static void assertOneErrorLine(CliRun r) {
         List<String> lines = r.err().lines().filter(l -> !l.endsWith("...")).toList();
         assertEquals(1, lines.size(), "one line: " + r);
         assertTrue(lines.get(0).startsWith("wrenn: "), r::toString);

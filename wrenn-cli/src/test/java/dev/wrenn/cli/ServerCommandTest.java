@@ -34,7 +34,8 @@ class ServerCommandTest {
             assertEquals(200, get(url + "/v1/capsules", key), "the first key works");
             assertEquals(401, get(url + "/v1/capsules", "wrn_" + "0".repeat(32)));
 
-            CommandRun created = CommandRun.of("keys", "create", "--name", "second", "--data-dir", dir.toString());
+            CliRun created = CliRun.of(Main.commandLine(), "keys", "create", "--name", "second", "--data-dir", dir.toString());
+            assertEquals(0, created.exit(), created::toString);
             assertEquals(200, get(url + "/v1/capsules", created.out().strip()), "a key made by the CLI works at once");
         } finally {
             p.destroy();
@@ -83,15 +84,5 @@ class ServerCommandTest {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
                 .header("X-API-Key", key).build(), HttpResponse.BodyHandlers.ofString());
         return r.statusCode();
-    }
-
-    private record CommandRun(String out) {
-        static CommandRun of(String... args) {
-            var cl = Main.commandLine();
-            var out = new java.io.StringWriter();
-            cl.setOut(new java.io.PrintWriter(out));
-            assertEquals(0, cl.execute(args));
-            return new CommandRun(out.toString());
-        }
     }
 }

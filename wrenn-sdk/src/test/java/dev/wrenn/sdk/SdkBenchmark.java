@@ -2,11 +2,9 @@ package dev.wrenn.sdk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.wrenn.host.HostAgent;
 import dev.wrenn.server.Api;
 import dev.wrenn.server.BenchmarkDoc;
 import dev.wrenn.server.TestServer;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,18 +29,17 @@ class SdkBenchmark {
     void sdk() throws Exception {
         TestServer.awaitTemplates();
         Api http = TestServer.newTeam();
-        HostAgent host = TestServer.get().host();
         List<Row> rows = new ArrayList<>();
         try (WrennClient client = WrennClient.builder().apiKey(http.key()).baseUrl(RealServer.baseUrl()).build()) {
             long[] create = new long[RUNS];
             long[] rawCreate = new long[RUNS];
             for (int i = 0; i < RUNS; i++) {
-                awaitWarmClone(host);
+                TestServer.awaitWarmClone();
                 long t0 = System.nanoTime();
                 String id = client.capsules().create(CreateCapsuleParams.defaults(), true).id();
                 create[i] = System.nanoTime() - t0;
                 client.capsules().destroy(id);
-                awaitWarmClone(host);
+                TestServer.awaitWarmClone();
                 t0 = System.nanoTime();
                 String raw = http.createRunning();
                 rawCreate[i] = System.nanoTime() - t0;
@@ -104,10 +101,6 @@ class SdkBenchmark {
         return BenchmarkDoc.medianMs(mine);
     }
 
-    private static void awaitWarmClone(HostAgent host) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (host.warmClones("minimal") == 0 && System.nanoTime() < deadline) Api.sleepFor(Duration.ofMillis(20));
-    }
 
     private static void writeDoc(List<Row> rows) throws java.io.IOException {
         StringBuilder t = new StringBuilder()

@@ -45,13 +45,13 @@ class ApiBenchmark {
         long[] hostCreate = new long[RUNS];
         String first = null;
         for (int i = 0; i < RUNS; i++) {
-            awaitWarmClone(host);
+            TestServer.awaitWarmClone();
             long t0 = System.nanoTime();
             String made = api.createRunning();
             create[i] = System.nanoTime() - t0;
             if (first == null) first = made;
             else api.destroyQuietly(made); // the test server's team limit is small
-            awaitWarmClone(host);
+            TestServer.awaitWarmClone();
             String direct = Ids.CAPSULE.next();
             t0 = System.nanoTime();
             host.create(direct, "minimal", null, null);
@@ -62,7 +62,7 @@ class ApiBenchmark {
         String id = first;
 
         // pause and resume alternate too: the API's capsule, then one the host agent holds directly
-        awaitWarmClone(host);
+        TestServer.awaitWarmClone();
         String direct = Ids.CAPSULE.next();
         host.create(direct, "minimal", null, null);
         long[] pause = new long[RUNS];
@@ -118,10 +118,6 @@ class ApiBenchmark {
         return GetLoad.run(port, request, CLIENTS, time);
     }
 
-    private static void awaitWarmClone(HostAgent host) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (host.warmClones("minimal") == 0 && System.nanoTime() < deadline) Api.sleepFor(Duration.ofMillis(20));
-    }
 
     private static double median(int runs, LongSupplier nanos) {
         long[] v = new long[runs];

@@ -69,6 +69,15 @@ public final class TestServer {
         }
     }
 
+    /**
+     * Waits (up to 30 s) until a warm clone of {@code minimal} is waiting, so a benchmarked create measures
+     * the warm path and not the pool's refill.
+     */
+    public static void awaitWarmClone() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (get().host().warmClones("minimal") == 0 && System.nanoTime() < deadline) Api.sleepFor(Duration.ofMillis(20));
+    }
+
     public static String baseUrl() {
         return "http://127.0.0.1:" + get().port();
     }

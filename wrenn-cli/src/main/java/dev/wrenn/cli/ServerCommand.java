@@ -1,5 +1,7 @@
 package dev.wrenn.cli;
 
+import dev.wrenn.host.HostAgent;
+import dev.wrenn.host.HostConfig;
 import dev.wrenn.server.ServerConfig;
 import dev.wrenn.server.WrennServer;
 import java.io.PrintWriter;
@@ -75,7 +77,8 @@ final class ServerCommand implements Callable<Integer> {
                 .stoppedRetention(Duration.ofDays(retentionDays))
                 .prepareTemplates(prepareTemplates)
                 .build();
-        WrennServer server = WrennServer.start(config);
+        // the embedded default: the control plane with the host agent of this machine in the same process
+        WrennServer server = WrennServer.start(config, HostAgent.start(HostConfig.defaults(config.dataDir(), config.repoDir())));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

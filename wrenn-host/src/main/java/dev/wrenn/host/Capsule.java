@@ -1,5 +1,7 @@
 package dev.wrenn.host;
 
+import dev.wrenn.host.api.CapsuleState;
+import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.guest.GuestChannel;
 import dev.wrenn.host.storage.CapsuleMeta;
 import dev.wrenn.host.storage.FileOps;
@@ -48,20 +50,26 @@ final class Capsule {
         this.guest = guest;
     }
 
-    /** Drops the VMM and channel handles (the VM has gone or is being let go). */
-    void detach() {
+    /**
+     * Drops the VMM and channel handles (the VM has gone or is being let go); calls and streams
+     * still waiting on the guest fail with {@code why}.
+     */
+    void detach(HostError why, String message) {
         GuestChannel g = guest;
         QemuVm v = vm;
         guest = null;
         vm = null;
-        if (g != null) g.close();
+        if (g != null) g.close(why, message);
         if (v != null) v.close();
     }
 
-    CapsuleInfo info() {
-        CapsuleMeta m = meta;
+    long vmmPid() {
         QemuVm v = vm;
-        return new CapsuleInfo(id, m.template(), m.phase(), m.vcpus(), m.memoryMb(), v == null ? 0 : v.pid(),
-                m.exitReason());
+        return v == null ? 0 : v.pid();
+    }
+
+    CapsuleState state() {
+        CapsuleMeta m = meta;
+        return new CapsuleState(id, m.template(), m.phase(), m.vcpus(), m.memoryMb(), m.exitCause(), m.exitReason());
     }
 }

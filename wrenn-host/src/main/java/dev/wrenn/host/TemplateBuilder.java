@@ -1,6 +1,6 @@
 package dev.wrenn.host;
 
-import dev.wrenn.host.guest.ExecRequest;
+import dev.wrenn.host.api.ExecRequest;
 import dev.wrenn.host.guest.GuestChannel;
 import dev.wrenn.host.image.GuestImage;
 import dev.wrenn.host.storage.Commands;

@@ -7,12 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wrenn.host.guest.ExecRequest;
-import dev.wrenn.host.guest.ExecResult;
-import dev.wrenn.host.guest.GuestChannel;
-import dev.wrenn.host.guest.GuestException;
-import dev.wrenn.host.guest.GuestProcess;
-import dev.wrenn.host.storage.CapsuleMeta.Phase;
+import dev.wrenn.host.api.ExecRequest;
+import dev.wrenn.host.api.ExecResult;
+import dev.wrenn.host.api.Guest;
+import dev.wrenn.host.api.HostError;
+import dev.wrenn.host.api.HostException;
+import dev.wrenn.host.api.ProcessInfo;
+import dev.wrenn.host.api.CapsuleState;
+import dev.wrenn.host.api.ExitCause;
+import dev.wrenn.host.api.Phase;
+import dev.wrenn.host.storage.FileOps;
+import dev.wrenn.host.storage.TemplateMeta;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -45,16 +50,16 @@ class CapsuleLifecycleTest {
             assertEquals(3, r.exitCode());
             assertEquals(id, TestHost.out(id, "hostname"));
             assertEquals(id, TestHost.out(id, "echo $WRENN_CAPSULE_ID"));
-            GuestChannel g = host.guest(id);
-            ExecResult withEnv = g.exec(ExecRequest.command("sh", "-c", "pwd; echo $GREETING; cat")
+            Guest g = host.guest(id);
+            ExecResult withEnv = g.run(ExecRequest.command("sh", "-c", "pwd; echo $GREETING; cat")
                     .cwd("/tmp").env("GREETING", "hi").stdin("from stdin".getBytes()).build());
             assertEquals("/tmp\nhi\nfrom stdin", withEnv.stdoutText());
-            ExecResult slow = g.exec(ExecRequest.command("sleep", "30").timeout(Duration.ofMillis(300)).build());
+            ExecResult slow = g.run(ExecRequest.command("sleep", "30").timeout(Duration.ofMillis(300)).build());
             assertTrue(slow.timedOut());
             assertEquals(124, slow.exitCode());
-            GuestException missing = assertThrows(GuestException.class,
-                    () -> g.exec(ExecRequest.command("no-such-program").build()));
-            assertEquals("ENOENT", missing.code());
+            HostException missing = assertThrows(HostException.class,
+                    () -> g.run(ExecRequest.command("no-such-program").build()));
+            assertEquals(HostError.NOT_FOUND, missing.error());
         } finally {
             host.destroy(id);
         }
@@ -64,25 +69,25 @@ class CapsuleLifecycleTest {
     void pauseLeavesOnlyFilesAndResumeContinuesTheSameProcessWithIdenticalFiles() throws Exception {
         String id = TestHost.create("minimal");
         try {
-            GuestChannel g = host.guest(id);
+            Guest g = host.guest(id);
             byte[] onDisk = random(200_000);
             byte[] inTmpfs = random(100_000);
             g.writeFile("/root/disk.bin", onDisk);
             g.writeFile("/tmp/mem.bin", inTmpfs);
-            GuestProcess counter = startCounter(g);
+            ProcessInfo counter = startCounter(g);
             long before = waitForCount(id, 3);
-            long vmmPid = host.info(id).orElseThrow().vmmPid();
+            long vmmPid = host.vmmPid(id);
 
-            CapsuleInfo paused = host.pause(id);
+            CapsuleState paused = host.pause(id);
             assertEquals(Phase.PAUSED, paused.phase());
-            assertEquals(0, paused.vmmPid());
+            assertEquals(0, host.vmmPid(id));
             assertFalse(ProcessHandle.of(vmmPid).map(ProcessHandle::isAlive).orElse(false), "VMM still running after pause");
             assertTrue(Files.exists(host.capsuleDir(id).resolve("state")), "no state file after pause");
-            assertThrows(CapsuleBusyException.class, () -> host.guest(id));
+            assertEquals(HostError.INVALID_STATE, assertThrows(HostException.class, () -> host.guest(id)).error());
 
             host.resume(id);
-            assertEquals(Phase.RUNNING, host.info(id).orElseThrow().phase());
-            GuestChannel g2 = host.guest(id);
+            assertEquals(Phase.RUNNING, host.capsule(id).orElseThrow().phase());
+            Guest g2 = host.guest(id);
             assertEquals(counter.pid(), pidOfTag(g2, "counter"), "the counter is not the same process");
             long after = waitForCount(id, before + 3);
             assertTrue(after > before);
@@ -97,7 +102,7 @@ class CapsuleLifecycleTest {
     void twentyPauseResumeCyclesEachKeepProcessesAndFiles() throws Exception {
         String id = TestHost.create("minimal");
         try {
-            GuestChannel g = host.guest(id);
+            Guest g = host.guest(id);
             int pid = startCounter(g).pid();
             long last = waitForCount(id, 1);
             for (int cycle = 1; cycle <= 20; cycle++) {
@@ -105,7 +110,7 @@ class CapsuleLifecycleTest {
                 host.guest(id).writeFile("/root/cycle.bin", data);
                 host.pause(id);
                 host.resume(id);
-                GuestChannel now = host.guest(id);
+                Guest now = host.guest(id);
                 assertEquals(pid, pidOfTag(now, "counter"), "cycle " + cycle + ": counter process changed");
                 assertArrayEquals(data, now.readFile("/root/cycle.bin"), "cycle " + cycle + ": file changed");
                 long count = waitForCount(id, last + 1);
@@ -119,8 +124,8 @@ class CapsuleLifecycleTest {
 
     @Test
     void twoCapsulesFromOneTemplateAreIndependentAndTheTemplateStaysUnchanged() throws Exception {
-        var template = host.template("minimal").orElseThrow();
         var tdir = host.capsuleDir(TestHost.newId()).getParent().getParent().resolve("templates/minimal");
+        var template = FileOps.readJson(tdir.resolve(TemplateMeta.FILE), TemplateMeta.class);
         String memBefore = sha256(tdir.resolve("memory.ram"));
         String topBefore = sha256(tdir.resolve(template.topLayer()));
         String a = TestHost.create("minimal");
@@ -144,27 +149,27 @@ class CapsuleLifecycleTest {
     @Test
     void destroyLeavesNoProcessAndNoFile() {
         String id = TestHost.create("minimal");
-        long pid = host.info(id).orElseThrow().vmmPid();
+        long pid = host.vmmPid(id);
         host.destroy(id);
         assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "VMM survived destroy");
         assertFalse(Files.exists(host.capsuleDir(id)), "capsule files survived destroy");
-        assertTrue(host.info(id).isEmpty());
+        assertTrue(host.capsule(id).isEmpty());
         host.destroy(id); // destroying again is a no-op
     }
 
     @Test
     void killedVmmIsNoticedWithAReason() throws Exception {
         String id = TestHost.create("minimal");
-        CompletableFuture<CapsuleInfo> exited = new CompletableFuture<>();
+        CompletableFuture<CapsuleState> exited = new CompletableFuture<>();
         host.onVmExit(info -> {
             if (info.id().equals(id)) exited.complete(info);
         });
-        long pid = host.info(id).orElseThrow().vmmPid();
+        long pid = host.vmmPid(id);
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-        CapsuleInfo info = exited.get(5, TimeUnit.SECONDS);
+        CapsuleState info = exited.get(5, TimeUnit.SECONDS);
         assertEquals(Phase.EXITED, info.phase());
-        assertTrue(info.exitReason().startsWith("vm_exited"), info.exitReason());
-        assertEquals(Phase.EXITED, host.info(id).orElseThrow().phase());
+        assertEquals(ExitCause.VM_EXITED, info.exitCause(), info.exitDetail());
+        assertEquals(Phase.EXITED, host.capsule(id).orElseThrow().phase());
         host.destroy(id);
     }
 
@@ -172,7 +177,7 @@ class CapsuleLifecycleTest {
     void fiftyMebibyteBinaryFileRoundTripsIntact() throws Exception {
         String id = TestHost.create("minimal");
         try {
-            GuestChannel g = host.guest(id);
+            Guest g = host.guest(id);
             byte[] data = random(50 << 20);
             g.writeFile("/root/big.bin", new ByteArrayInputStream(data), 0600);
             assertEquals(sha256(data), TestHost.out(id, "sha256sum /root/big.bin | cut -d' ' -f1"));
@@ -199,12 +204,12 @@ class CapsuleLifecycleTest {
 
     // ---- helpers ----
 
-    static GuestProcess startCounter(GuestChannel g) {
+    static ProcessInfo startCounter(Guest g) {
         return g.startBackground(ExecRequest.shell("i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done")
                 .background("counter").timeout(Duration.ZERO).build());
     }
 
-    static int pidOfTag(GuestChannel g, String tag) {
+    static int pidOfTag(Guest g, String tag) {
         return g.processes().stream().filter(p -> tag.equals(p.tag())).findFirst()
                 .orElseThrow(() -> new AssertionError("no process tagged " + tag)).pid();
     }

@@ -1,9 +1,9 @@
 package dev.wrenn.host;
 
-import dev.wrenn.host.guest.ExecRequest;
-import dev.wrenn.host.guest.GuestChannel;
+import dev.wrenn.host.api.ExecRequest;
+import dev.wrenn.host.api.Guest;
 import dev.wrenn.host.storage.FileOps;
-import dev.wrenn.host.storage.TemplateMeta;
+import dev.wrenn.host.api.TemplateInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,13 +60,13 @@ class HostBenchmark {
         }), "ms", Double.NaN, "QEMU start + restore + first guest requests in a process whose TCG code cache is empty"));
         ids.subList(1, ids.size()).forEach(host::destroy);
         String id = ids.get(0);
-        GuestChannel g = host.guest(id);
+        Guest g = host.guest(id);
         awaitWarmClone(host); // the pool's refill would compete for the CPU with what follows
 
         long[] exec = new long[100];
         for (int i = 0; i < exec.length; i++) {
             long t0 = System.nanoTime();
-            g.exec(ExecRequest.command("true").build());
+            g.run(ExecRequest.command("true").build());
             exec[i] = System.nanoTime() - t0;
         }
         metrics.add(new Metric("exec_roundtrip_ms", medianNanosAsMs(exec), "ms", 10, "fork+exec of a process under TCG"));
@@ -157,7 +157,7 @@ class HostBenchmark {
         env.put("date", LocalDate.now().toString());
         env.put("accelerator", host.accelerator().label());
         env.put("cpus", Integer.toString(Runtime.getRuntime().availableProcessors()));
-        TemplateMeta minimal = host.template("minimal").orElseThrow();
+        TemplateInfo minimal = host.template("minimal").orElseThrow();
         env.put("template", "minimal, " + minimal.vcpus() + " vCPU, " + minimal.memoryMb() + " MiB");
         StringBuilder section = new StringBuilder("<!-- runtime:begin -->\n");
         section.append("Measured by `make bench` (").append(env.toString().replaceAll("[{}]", ""))

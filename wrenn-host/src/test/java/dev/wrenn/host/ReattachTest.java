@@ -6,7 +6,8 @@ import static dev.wrenn.host.CapsuleLifecycleTest.waitForCount;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wrenn.host.storage.CapsuleMeta.Phase;
+import dev.wrenn.host.api.CapsuleState;
+import dev.wrenn.host.api.Phase;
 import org.junit.jupiter.api.Test;
 
 /** A host agent that restarts finds its VMs again; they never noticed. */
@@ -19,18 +20,18 @@ class ReattachTest {
         try {
             int pid = startCounter(host.guest(running)).pid();
             long seen = waitForCount(running, 2);
-            long vmmPid = host.info(running).orElseThrow().vmmPid();
+            long vmmPid = host.vmmPid(running);
             TestHost.out(paused, "echo still-here > /root/p.txt");
             host.pause(paused);
 
             host = TestHost.restart();
 
-            CapsuleInfo info = host.info(running).orElseThrow();
+            CapsuleState info = host.capsule(running).orElseThrow();
             assertEquals(Phase.RUNNING, info.phase());
-            assertEquals(vmmPid, info.vmmPid(), "the VM was restarted instead of reattached");
+            assertEquals(vmmPid, host.vmmPid(running), "the VM was restarted instead of reattached");
             assertEquals(pid, pidOfTag(host.guest(running), "counter"));
             assertTrue(waitForCount(running, seen + 2) > seen);
-            assertEquals(Phase.PAUSED, host.info(paused).orElseThrow().phase());
+            assertEquals(Phase.PAUSED, host.capsule(paused).orElseThrow().phase());
             host.resume(paused);
             assertEquals("still-here", TestHost.out(paused, "cat /root/p.txt"));
         } finally {

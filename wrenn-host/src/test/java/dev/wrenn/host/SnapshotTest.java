@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wrenn.host.storage.CapsuleMeta.Phase;
-import dev.wrenn.host.storage.TemplateMeta;
+import dev.wrenn.host.api.Phase;
+import dev.wrenn.host.api.HostError;
+import dev.wrenn.host.api.HostException;
+import dev.wrenn.host.api.TemplateInfo;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -32,12 +34,12 @@ class SnapshotTest {
             int pid = startCounter(host.guest(src)).pid();
             long seen = waitForCount(src, 2);
 
-            TemplateMeta t = host.snapshot(src, "snap-running", false);
-            assertEquals("snapshot", t.type());
+            TemplateInfo t = host.snapshot(src, "snap-running", false);
+            assertFalse(t.builtIn());
             assertEquals(src, t.sourceCapsuleId());
             assertTrue(t.sizeBytes() > 0);
 
-            assertEquals(Phase.RUNNING, host.info(src).orElseThrow().phase());
+            assertEquals(Phase.RUNNING, host.capsule(src).orElseThrow().phase());
             assertEquals(pid, pidOfTag(host.guest(src), "counter"));
             waitForCount(src, seen + 2);
             TestHost.out(src, "echo after-snapshot > /root/note.txt");
@@ -69,7 +71,8 @@ class SnapshotTest {
             host.pause(clone);
             host.resume(clone);
             assertEquals("kept", TestHost.out(clone, "cat /root/kept.txt"));
-            assertThrows(NotFoundException.class, () -> host.create(TestHost.newId(), "snap-doomed", null, null));
+            assertEquals(HostError.NOT_FOUND,
+                    assertThrows(HostException.class, () -> host.create(TestHost.newId(), "snap-doomed", null, null)).error());
         } finally {
             host.destroy(clone);
         }
@@ -83,7 +86,7 @@ class SnapshotTest {
             TestHost.out(src, "echo paused-state > /root/p.txt");
             host.pause(src);
             host.snapshot(src, "snap-paused", false);
-            assertEquals(Phase.PAUSED, host.info(src).orElseThrow().phase());
+            assertEquals(Phase.PAUSED, host.capsule(src).orElseThrow().phase());
             clone = TestHost.create("snap-paused");
             assertEquals("paused-state", TestHost.out(clone, "cat /root/p.txt"));
             TestHost.out(clone, "echo clone-change > /root/p.txt");
@@ -123,14 +126,15 @@ class SnapshotTest {
     void templateNamesAreCheckedBeforeAnythingIsWritten() {
         String src = TestHost.create("minimal");
         try {
-            assertEquals("name_reserved",
-                    assertThrows(TemplateConflictException.class, () -> host.snapshot(src, "minimal", true)).code());
-            assertThrows(IllegalArgumentException.class, () -> host.snapshot(src, "../escape", false));
+            assertEquals(HostError.NAME_RESERVED,
+                    assertThrows(HostException.class, () -> host.snapshot(src, "minimal", true)).error());
+            assertEquals(HostError.INVALID_ARGUMENT,
+                    assertThrows(HostException.class, () -> host.snapshot(src, "../escape", false)).error());
             host.snapshot(src, "snap-taken", false);
-            assertEquals("template_name_taken",
-                    assertThrows(TemplateConflictException.class, () -> host.snapshot(src, "snap-taken", false)).code());
+            assertEquals(HostError.NAME_TAKEN,
+                    assertThrows(HostException.class, () -> host.snapshot(src, "snap-taken", false)).error());
             host.snapshot(src, "snap-taken", true);
-            assertThrows(TemplateConflictException.class, () -> host.deleteTemplate("minimal"));
+            assertEquals(HostError.BUILT_IN, assertThrows(HostException.class, () -> host.deleteTemplate("minimal")).error());
             assertFalse(host.templates().stream().anyMatch(t -> t.name().contains("@")));
         } finally {
             host.destroy(src);

@@ -1,8 +1,9 @@
 package dev.wrenn.host;
 
-import dev.wrenn.host.guest.ExecRequest;
-import dev.wrenn.host.guest.ExecResult;
-import dev.wrenn.host.guest.GuestChannel;
+import dev.wrenn.host.api.CapsuleState;
+import dev.wrenn.host.api.ExecRequest;
+import dev.wrenn.host.api.ExecResult;
+import dev.wrenn.host.api.Guest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -63,8 +64,8 @@ final class TestHost {
     }
 
     static ExecResult sh(String id, String line) {
-        GuestChannel g = agent().guest(id);
-        return g.exec(ExecRequest.shell(line).timeout(Duration.ofSeconds(30)).build());
+        Guest g = agent().guest(id);
+        return g.run(ExecRequest.shell(line).timeout(Duration.ofSeconds(30)).build());
     }
 
     /** Runs a shell line that must succeed and returns its trimmed stdout. */
@@ -79,8 +80,8 @@ final class TestHost {
     private static void cleanUp() {
         // WRENN_KEEP_TEST_DATA=1 keeps the data dir (templates, capsule logs) for a post-mortem
         if (agent == null || System.getenv("WRENN_KEEP_TEST_DATA") != null) return;
-        List<CapsuleInfo> left = new ArrayList<>(agent.list());
-        for (CapsuleInfo c : left) {
+        List<CapsuleState> left = new ArrayList<>(agent.capsules());
+        for (CapsuleState c : left) {
             try {
                 agent.destroy(c.id());
             } catch (RuntimeException ignored) {

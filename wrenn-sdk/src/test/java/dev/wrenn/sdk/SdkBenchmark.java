@@ -105,7 +105,7 @@ class SdkBenchmark {
     private static void writeDoc(List<Row> rows) throws java.io.IOException {
         StringBuilder t = new StringBuilder()
                 .append("Measured by `make bench` (date=").append(LocalDate.now()).append(", accelerator=")
-                .append(TestServer.get().host().accelerator().label()).append(", cpus=")
+                .append(TestServer.host().accelerator().label()).append(", cpus=")
                 .append(Runtime.getRuntime().availableProcessors())
                 .append("). Medians through the blocking `WrennClient`, beside the same request sent with a bare ")
                 .append("`java.net.http` client, taking turns in the same run (create, pause, resume: ").append(RUNS)

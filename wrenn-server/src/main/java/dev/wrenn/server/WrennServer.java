@@ -1,8 +1,6 @@
 package dev.wrenn.server;
 
-import dev.wrenn.host.BuiltInTemplate;
-import dev.wrenn.host.HostAgent;
-import dev.wrenn.host.HostConfig;
+import dev.wrenn.host.api.Host;
 import dev.wrenn.server.api.HttpApi;
 import dev.wrenn.server.auth.Authenticator;
 import dev.wrenn.server.auth.KeyService;
@@ -41,7 +39,7 @@ public final class WrennServer implements AutoCloseable {
 
     private final ServerConfig config;
     private final Database db;
-    private final HostAgent host;
+    private final Host host;
     private final KeyService keys;
     private final HttpApi http;
     private final Housekeeper housekeeper;
@@ -49,7 +47,7 @@ public final class WrennServer implements AutoCloseable {
     private final String firstKey;
     private final CompletableFuture<Void> templatesReady = new CompletableFuture<>();
 
-    private WrennServer(ServerConfig config, Database db, HostAgent host, KeyService keys, HttpApi http,
+    private WrennServer(ServerConfig config, Database db, Host host, KeyService keys, HttpApi http,
                         Housekeeper housekeeper, OperationTracker tracker, String firstKey) {
         this.config = config;
         this.db = db;
@@ -61,21 +59,24 @@ public final class WrennServer implements AutoCloseable {
         this.firstKey = firstKey;
     }
 
-    public static WrennServer start(ServerConfig config) throws IOException {
-        Files.createDirectories(config.dataDir());
-        Database db = Database.open(config.databaseUrl(), config.sqliteFile());
-        HostAgent host = null;
+    /**
+     * Starts a control plane over {@code host} (the embedded default: the in-process host agent on
+     * the same data dir). The server owns the host from here: closing the server closes it.
+     */
+    public static WrennServer start(ServerConfig config, Host host) throws IOException {
+        Database db = null;
         try {
-            host = HostAgent.start(HostConfig.defaults(config.dataDir(), config.repoDir()));
+            Files.createDirectories(config.dataDir());
+            db = Database.open(config.databaseUrl(), config.sqliteFile());
             return assemble(config, db, host);
         } catch (IOException | RuntimeException e) {
-            if (host != null) host.close();
-            db.close();
+            host.close();
+            if (db != null) db.close();
             throw e;
         }
     }
 
-    private static WrennServer assemble(ServerConfig config, Database db, HostAgent host) throws IOException {
+    private static WrennServer assemble(ServerConfig config, Database db, Host host) throws IOException {
         CapsuleStore capsuleStore = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE);
         SnapshotStore snapshotStore = new SnapshotStore(db.dataSource());
         ApiKeyStore keyStore = new ApiKeyStore(db.dataSource());
@@ -85,15 +86,15 @@ public final class WrennServer implements AutoCloseable {
         OperationTracker tracker = new OperationTracker();
         ActivityTracker activity = new ActivityTracker(capsuleStore);
         String hostId = HostIdentity.of(config.dataDir());
-        CapsuleService capsules = new CapsuleService(capsuleStore, host, hostId, new Templates(snapshotStore),
+        Templates templates = new Templates(snapshotStore, host.builtInTemplates());
+        CapsuleService capsules = new CapsuleService(capsuleStore, host, hostId, templates,
                 new Capacity(capsuleStore, hostId, config), activity, metrics, tracker);
         GuestService guest = new GuestService(capsules, host, activity, metrics);
-        SnapshotService snapshots = new SnapshotService(snapshotStore, capsuleStore, capsules, host, metrics);
+        SnapshotService snapshots = new SnapshotService(snapshotStore, capsuleStore, capsules, host, templates, metrics);
 
         new Recovery(capsuleStore, snapshotStore, host, hostId).run();
         String firstKey = keys.bootstrap().map(KeyService.NewKey::secret).orElse(null);
-        HttpApi http = new HttpApi(config, auth, keys, capsules, guest, snapshots, metrics, tracker,
-                host.accelerator().label()).start();
+        HttpApi http = new HttpApi(config, auth, keys, capsules, guest, snapshots, metrics, tracker, host.info()).start();
         Housekeeper housekeeper = new Housekeeper(capsuleStore, hostId, capsules, tracker, config.autoPauseInterval(),
                 config.stoppedRetention());
         housekeeper.start();
@@ -101,7 +102,7 @@ public final class WrennServer implements AutoCloseable {
         if (config.prepareTemplates()) server.prepareTemplates();
         else server.templatesReady.complete(null);
         log.atInfo().addKeyValue("url", server.url()).addKeyValue("database", db.description())
-                .addKeyValue("accelerator", host.accelerator().label()).log("wrenn server listening");
+                .addKeyValue("accelerator", host.info().accelerator()).log("wrenn server listening");
         return server;
     }
 
@@ -109,11 +110,11 @@ public final class WrennServer implements AutoCloseable {
     private void prepareTemplates() {
         Thread.ofPlatform().name("prepare-templates").daemon().start(() -> {
             try {
-                for (BuiltInTemplate t : BuiltInTemplate.values()) {
+                for (String t : host.builtInTemplates()) {
                     long t0 = System.nanoTime();
-                    log.atInfo().addKeyValue("template", t.templateName()).log("preparing built-in template");
-                    host.ensureBuiltIn(t);
-                    log.atInfo().addKeyValue("template", t.templateName())
+                    log.atInfo().addKeyValue("template", t).log("preparing built-in template");
+                    host.prepareBuiltIn(t);
+                    log.atInfo().addKeyValue("template", t)
                             .addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000).log("built-in template ready");
                 }
                 templatesReady.complete(null);
@@ -154,7 +155,7 @@ public final class WrennServer implements AutoCloseable {
         return keys;
     }
 
-    public HostAgent host() {
+    public Host host() {
         return host;
     }
 

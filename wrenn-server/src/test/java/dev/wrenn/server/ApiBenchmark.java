@@ -3,7 +3,7 @@ package dev.wrenn.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.wrenn.host.HostAgent;
-import dev.wrenn.host.guest.ExecRequest;
+import dev.wrenn.host.api.ExecRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -36,7 +36,7 @@ class ApiBenchmark {
     void api() throws Exception {
         TestServer.awaitTemplates();
         Api api = TestServer.newTeam();
-        HostAgent host = TestServer.get().host();
+        HostAgent host = TestServer.host();
         List<Row> rows = new ArrayList<>();
 
         // as the runtime's own benchmark does: each create finds a warm clone waiting, and the API
@@ -94,7 +94,7 @@ class ApiBenchmark {
         var guest = host.guest(direct);
         double hostExec = median(EXEC_RUNS, () -> {
             long t0 = System.nanoTime();
-            guest.exec(ExecRequest.command("true").build());
+            guest.run(ExecRequest.command("true").build());
             return System.nanoTime() - t0;
         });
         host.destroy(direct);
@@ -133,7 +133,7 @@ class ApiBenchmark {
     private static void writeDoc(List<Row> rows) throws IOException {
         StringBuilder t = new StringBuilder()
                 .append("Measured by `make bench` (date=").append(LocalDate.now()).append(", accelerator=")
-                .append(TestServer.get().host().accelerator().label()).append(", cpus=")
+                .append(TestServer.host().accelerator().label()).append(", cpus=")
                 .append(Runtime.getRuntime().availableProcessors())
                 .append(", SQLite, loopback HTTP). Latencies are medians of ").append(RUNS).append(" runs (exec: ")
                 .append(EXEC_RUNS).append(") through the API, beside the same operation called on the host agent")

@@ -11,7 +11,7 @@ public final class ServerProcess {
     private ServerProcess() {}
 
     public static void main(String[] args) throws Exception {
-        WrennServer server = WrennServer.start(TestServer.config(Path.of(args[0])).prepareTemplates(false)
+        WrennServer server = TestServer.startEmbedded(TestServer.config(Path.of(args[0])).prepareTemplates(false)
                 .teamActiveLimit(0).databaseUrl(args.length > 1 ? args[1] : null).build());
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         System.out.println("READY " + server.port() + " " + server.firstKey().orElse("-"));

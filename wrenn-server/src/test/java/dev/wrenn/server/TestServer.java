@@ -1,5 +1,7 @@
 package dev.wrenn.server;
 
+import dev.wrenn.host.HostAgent;
+import dev.wrenn.host.HostConfig;
 import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.server.auth.KeyService;
 import java.io.IOException;
@@ -20,6 +22,7 @@ public final class TestServer {
     public static final long HOST_MEMORY_MB = 8192;
     public static final int TEAM_LIMIT = 4;
     private static WrennServer server;
+    private static HostAgent host;
     private static Path dataDir;
 
     private TestServer() {}
@@ -28,13 +31,26 @@ public final class TestServer {
         if (server == null) {
             try {
                 dataDir = Files.createTempDirectory(Path.of("/tmp"), "wrenn-srv-");
-                server = WrennServer.start(config(dataDir).build());
+                ServerConfig config = config(dataDir).build();
+                host = HostAgent.start(HostConfig.defaults(config.dataDir(), config.repoDir()));
+                server = WrennServer.start(config, host);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
             Runtime.getRuntime().addShutdownHook(new Thread(TestServer::stop));
         }
         return server;
+    }
+
+    /** The host agent behind the shared server, to look behind the API. */
+    public static synchronized HostAgent host() {
+        get();
+        return host;
+    }
+
+    /** A server in this process over the real host agent of its data dir (the embedded default). */
+    public static WrennServer startEmbedded(ServerConfig config) throws IOException {
+        return WrennServer.start(config, HostAgent.start(HostConfig.defaults(config.dataDir(), config.repoDir())));
     }
 
     /** The settings every test server uses (also the crash tests' server processes). */
@@ -75,7 +91,7 @@ public final class TestServer {
      */
     public static void awaitWarmClone() {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (get().host().warmClones("minimal") == 0 && System.nanoTime() < deadline) Api.sleepFor(Duration.ofMillis(20));
+        while (host().warmClones("minimal") == 0 && System.nanoTime() < deadline) Api.sleepFor(Duration.ofMillis(20));
     }
 
     public static String baseUrl() {
@@ -84,8 +100,7 @@ public final class TestServer {
 
     private static synchronized void stop() {
         if (server == null) return;
-        var host = server.host();
-        host.list().forEach(c -> {
+        host.capsules().forEach(c -> {
             try {
                 host.destroy(c.id());
             } catch (RuntimeException ignored) {

@@ -13,6 +13,7 @@ final class FrameType {
     static final int RESIZE = 0x13;
     static final int SIGNAL = 0x14;
     static final int PS = 0x15;
+    static final int ATTACH = 0x16;
     static final int READ = 0x20;
     static final int WRITE = 0x21;
     static final int WRITE_DATA = 0x22;
@@ -30,6 +31,7 @@ final class FrameType {
     static final int STDOUT = 0x90;
     static final int STDERR = 0x91;
     static final int EXIT = 0x92;
+    static final int REPLAY = 0x93;
     static final int DATA = 0xA0;
     static final int END = 0xA1;
     static final int ENTRIES = 0xA2;

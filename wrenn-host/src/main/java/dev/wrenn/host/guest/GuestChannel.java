@@ -1,5 +1,11 @@
 package dev.wrenn.host.guest;
 
+import dev.wrenn.host.api.ExecRequest;
+import dev.wrenn.host.api.ExecResult;
+import dev.wrenn.host.api.FileEntry;
+import dev.wrenn.host.api.HostError;
+import dev.wrenn.host.api.ProcessEvent;
+import dev.wrenn.host.api.ProcessInfo;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.EOFException;
@@ -50,7 +56,7 @@ public final class GuestChannel implements AutoCloseable {
     private final Map<Integer, StreamState> streams = new ConcurrentHashMap<>();
     private final AtomicInteger lastStreamId = new AtomicInteger();
     private final CompletableFuture<Void> synced = new CompletableFuture<>();
-    private final CompletableFuture<Throwable> closed = new CompletableFuture<>();
+    private final CompletableFuture<ChannelClosedException> closed = new CompletableFuture<>();
     private final String nonce = HexFormat.of().formatHex(randomBytes());
     private final Thread reader;
 
@@ -122,42 +128,70 @@ public final class GuestChannel implements AutoCloseable {
             if (request.stdin() != null) {
                 Thread.ofVirtual().name("guest-stdin-" + name).start(() -> feed(session, request.stdin()));
             }
-            ExitStatus exit = session.await(collector, deadline);
-            return new ExecResult(exit.exitCode(), exit.signal(), exit.timedOut(), collector.stdout(),
-                    collector.stderr(), exit.durationMs(), collector.truncated);
+            while (true) {
+                ProcessEvent e = session.next(deadline);
+                if (e instanceof ProcessEvent.Output o) {
+                    collector.accept(o);
+                } else if (e instanceof ProcessEvent.Exited x) {
+                    return new ExecResult(x.exitCode(), x.signal(), x.timedOut(), collector.stdout(),
+                            collector.stderr(), x.durationMs(), collector.truncated);
+                }
+            }
         }
     }
 
-    /** Starts a foreground process (or terminal) whose output the caller pumps. */
+    /** Starts a foreground process (or terminal) whose output the caller pulls. */
     public ExecSession start(ExecRequest request) {
+        if (request.background()) throw new IllegalArgumentException("a background process has no stream; use startBackground");
         StreamState s = openStream();
         try {
-            send(Frame.of(FrameType.EXEC, s.id, request.toRecord()));
+            send(Frame.of(FrameType.EXEC, s.id, Messages.exec(request)));
             Record ok = expectOk(next(s, deadline(callTimeout), "the start of " + request.argv().get(0)));
-            return new ExecSession(this, s, (int) ok.number("pid", -1));
+            return new ExecSession(this, s, (int) ok.number("pid", -1), ok.string("tag").orElse(request.tag()),
+                    request.pty(), request.pty() || request.stdin() != null);
         } catch (RuntimeException e) {
             release(s, false);
             throw e;
         }
     }
 
-    /** Starts a background process; its output goes to a log file in the guest. */
-    public GuestProcess startBackground(ExecRequest request) {
-        if (!request.background()) throw new IllegalArgumentException("not a background request");
-        Record ok = call(FrameType.EXEC, request.toRecord());
-        return new GuestProcess((int) ok.number("pid", -1), ok.string("tag").orElse(request.tag()), request.argv(), true);
+    /**
+     * Follows a process started earlier (by pid or tag), with the last 64 KiB of its output first
+     * when {@code replay}; GuestException ESRCH when there is no such process.
+     */
+    public ExecSession attach(String pidOrTag, boolean replay) {
+        StreamState s = openStream();
+        try {
+            send(Frame.of(FrameType.ATTACH, s.id, target(pidOrTag).put("replay", replay).build()));
+            Record ok = expectOk(next(s, deadline(callTimeout), "the attach to " + pidOrTag));
+            return new ExecSession(this, s, (int) ok.number("pid", -1), ok.string("tag").orElse(null), ok.flag("pty"),
+                    ok.flag("stdin"));
+        } catch (RuntimeException e) {
+            release(s, false);
+            throw e;
+        }
     }
 
-    public List<GuestProcess> processes() {
-        return call(FrameType.PS, Record.empty()).records("proc").stream().map(GuestProcess::from).toList();
+    /** Starts a background process; its output goes to its log and replay buffer in the guest. */
+    public ProcessInfo startBackground(ExecRequest request) {
+        if (!request.background()) throw new IllegalArgumentException("not a background request");
+        Record ok = call(FrameType.EXEC, Messages.exec(request));
+        return new ProcessInfo((int) ok.number("pid", -1), ok.string("tag").orElse(request.tag()), request.argv(),
+                true, false);
+    }
+
+    public List<ProcessInfo> processes() {
+        return call(FrameType.PS, Record.empty()).records("proc").stream().map(Messages::process).toList();
     }
 
     /** Signals a process group by pid or tag; GuestException ESRCH when there is no such process. */
     public void signal(String pidOrTag, int signal) {
-        Record.Builder b = Record.builder().put("signal", signal);
-        if (pidOrTag.chars().allMatch(Character::isDigit) && !pidOrTag.isEmpty()) b.put("pid", pidOrTag);
-        else b.put("tag", pidOrTag);
-        call(FrameType.SIGNAL, b.build());
+        call(FrameType.SIGNAL, target(pidOrTag).put("signal", signal).build());
+    }
+
+    private static Record.Builder target(String pidOrTag) {
+        boolean pid = !pidOrTag.isEmpty() && pidOrTag.chars().allMatch(Character::isDigit);
+        return Record.builder().put(pid ? "pid" : "tag", pidOrTag);
     }
 
     public byte[] readFile(String path) {
@@ -212,7 +246,7 @@ public final class GuestChannel implements AutoCloseable {
     }
 
     public FileEntry stat(String path) {
-        return FileEntry.from(call(FrameType.STAT, Record.builder().put("path", path).build()));
+        return Messages.entry(call(FrameType.STAT, Record.builder().put("path", path).build()));
     }
 
     public List<FileEntry> list(String path, int depth) {
@@ -223,14 +257,14 @@ public final class GuestChannel implements AutoCloseable {
                         if (entries.size() >= MAX_LIST_ENTRIES) {
                             throw new GuestProtocolException("guest listed more than " + MAX_LIST_ENTRIES + " entries");
                         }
-                        entries.add(FileEntry.from(r));
+                        entries.add(Messages.entry(r));
                     }
                 });
         return entries;
     }
 
     public FileEntry mkdir(String path) {
-        return FileEntry.from(call(FrameType.MKDIR, Record.builder().put("path", path).build()));
+        return Messages.entry(call(FrameType.MKDIR, Record.builder().put("path", path).build()));
     }
 
     public void remove(String path) {
@@ -238,7 +272,7 @@ public final class GuestChannel implements AutoCloseable {
     }
 
     /** Completes (with the cause) when the channel is gone: the VM died, or it was closed. */
-    public CompletableFuture<Throwable> closedFuture() {
+    public CompletableFuture<ChannelClosedException> closedFuture() {
         return closed;
     }
 
@@ -248,7 +282,12 @@ public final class GuestChannel implements AutoCloseable {
 
     @Override
     public void close() {
-        shutdown(new GuestProtocolException("guest channel " + name + " was closed"));
+        close(HostError.AGENT_FAILURE, "guest channel " + name + " was closed");
+    }
+
+    /** Closes the channel; every stream still open on it fails with {@code reason}. */
+    public void close(HostError reason, String message) {
+        shutdown(new ChannelClosedException(reason, message));
     }
 
     // ---- machinery ------------------------------------------------------------------------
@@ -354,17 +393,18 @@ public final class GuestChannel implements AutoCloseable {
         return true;
     }
 
-    private void feed(ExecSession session, byte[] stdin) {
+    private static void feed(ExecSession session, byte[] stdin) {
         try {
             session.write(stdin);
             session.closeStdin();
         } catch (RuntimeException e) {
-            log.atDebug().addKeyValue("channel", name).log("stdin feed ended early: {}", e.getMessage());
+            log.atDebug().addKeyValue("pid", session.pid()).log("stdin feed ended early: {}", e.getMessage());
         }
     }
 
     private StreamState openStream() {
-        if (closed.isDone()) throw new GuestProtocolException("guest channel " + name + " is closed");
+        ChannelClosedException gone = closed.getNow(null);
+        if (gone != null) throw new ChannelClosedException(gone.reason(), gone.getMessage());
         if (streams.size() >= MAX_STREAMS) throw new GuestProtocolException("too many concurrent requests to " + name);
         int id = lastStreamId.updateAndGet(v -> v >= Integer.MAX_VALUE - 1 ? 1 : v + 1);
         StreamState s = new StreamState(id);
@@ -372,9 +412,13 @@ public final class GuestChannel implements AutoCloseable {
         return s;
     }
 
-    /** Forgets a stream; {@code abandon} tells the guest to stop it (kills a foreground process). */
+    /**
+     * Forgets a stream, waking a reader still waiting on it; {@code abandon} tells the guest to end it
+     * (which kills a process the stream owns and that is not detached).
+     */
     void release(StreamState s, boolean abandon) {
         streams.remove(s.id);
+        s.fail(new ChannelClosedException(HostError.STREAM_CLOSED, "stream " + s.id + " of " + name + " was closed"));
         if (abandon && !closed.isDone()) {
             try {
                 send(new Frame(FrameType.CLOSE, s.id, new byte[0]));
@@ -391,7 +435,8 @@ public final class GuestChannel implements AutoCloseable {
             out.write(bytes.array(), 0, bytes.limit());
             out.flush();
         } catch (IOException e) {
-            GuestProtocolException failure = new GuestProtocolException("guest channel " + name + " broke: " + e.getMessage(), e);
+            ChannelClosedException failure = new ChannelClosedException(HostError.AGENT_FAILURE,
+                    "guest channel " + name + " broke: " + e.getMessage());
             shutdown(failure);
             throw failure;
         } finally {
@@ -435,9 +480,9 @@ public final class GuestChannel implements AutoCloseable {
                 if (s != null) s.deliver(f);
             }
         } catch (EOFException e) {
-            shutdown(new GuestProtocolException("guest channel " + name + " closed by the other side"));
+            shutdown(new ChannelClosedException(HostError.AGENT_FAILURE, "guest channel " + name + " closed by the other side"));
         } catch (IOException | RuntimeException e) {
-            shutdown(new GuestProtocolException("guest channel " + name + " failed: " + e.getMessage(), e));
+            shutdown(new ChannelClosedException(HostError.AGENT_FAILURE, "guest channel " + name + " failed: " + e.getMessage()));
         }
     }
 
@@ -449,7 +494,7 @@ public final class GuestChannel implements AutoCloseable {
         }
     }
 
-    private void shutdown(GuestProtocolException cause) {
+    private void shutdown(ChannelClosedException cause) {
         if (!closed.complete(cause)) return;
         synced.completeExceptionally(cause);
         try {

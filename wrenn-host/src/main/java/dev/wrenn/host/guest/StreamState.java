@@ -133,7 +133,7 @@ final class StreamState {
     }
 
     private static boolean isData(int type) {
-        return type == FrameType.STDOUT || type == FrameType.STDERR || type == FrameType.DATA
-                || type == FrameType.ENTRIES;
+        return type == FrameType.STDOUT || type == FrameType.STDERR || type == FrameType.REPLAY
+                || type == FrameType.DATA || type == FrameType.ENTRIES;
     }
 }

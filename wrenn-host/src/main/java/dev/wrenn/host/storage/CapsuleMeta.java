@@ -1,5 +1,7 @@
 package dev.wrenn.host.storage;
 
+import dev.wrenn.host.api.ExitCause;
+import dev.wrenn.host.api.Phase;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,20 +10,20 @@ import java.util.List;
  * What the host agent keeps of a capsule in {@code capsules/ID/capsule.json}: enough to find its
  * VM again after a restart, or to resume it from its pause files.
  *
- * @param layers disk chain, bottom first; the last one is the capsule's own writable layer
- * @param memory where guest RAM lived while the capsule last ran, which also fixes the format of its pause state
- * @param vmName the name its VMM process runs under (a warm-pool clone keeps the name it was started with)
+ * @param layers     disk chain, bottom first; the last one is the capsule's own writable layer
+ * @param memory     where guest RAM lived while the capsule last ran, which also fixes the format of its pause state
+ * @param exitCause  why an EXITED capsule's VM is gone (null in other phases)
+ * @param exitReason what is known of that, for people (null in other phases)
+ * @param vmName     the name its VMM process runs under (a warm-pool clone keeps the name it was started with)
  */
 public record CapsuleMeta(String id, String template, int vcpus, int memoryMb, List<String> layers,
                           Memory memory, String hostname, Instant createdAt, Phase phase, String exitReason,
-                          String vmName) {
+                          String vmName, ExitCause exitCause) {
     public static final String FILE = "capsule.json";
     public static final String STATE = "state";
     public static final String MEMORY = "memory.ram";
     public static final String TEMPLATE_MEMORY = "template.ram";
     public static final String TEMPLATE_STATE = "template.state";
-
-    public enum Phase { RUNNING, PAUSED, EXITED }
 
     /**
      * TEMPLATE: the template's RAM file mapped copy-on-write (a fresh clone); a pause then writes
@@ -40,35 +42,40 @@ public record CapsuleMeta(String id, String template, int vcpus, int memoryMb, L
     public CapsuleMeta {
         layers = List.copyOf(layers);
         if (vmName == null) vmName = id;
+        // records written before the cause was kept say only why in words
+        if (phase == Phase.EXITED && exitCause == null) exitCause = ExitCause.HOST_LOST;
     }
 
     /** The same capsule under a new id and hostname: a warm clone handed to its user. */
     public CapsuleMeta adoptedAs(String newId, String newTemplate) {
         return new CapsuleMeta(newId, newTemplate, vcpus, memoryMb, layers, memory, newId, Instant.now(), phase,
-                exitReason, vmName);
+                exitReason, vmName, exitCause);
     }
 
     /** After a resume the VMM is a new process, started under the capsule's own id. */
     public CapsuleMeta resumedAs(Memory m) {
-        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, m, hostname, createdAt, Phase.RUNNING, null, id);
+        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, m, hostname, createdAt, Phase.RUNNING, null, id, null);
     }
 
     public String topLayer() {
         return layers.get(layers.size() - 1);
     }
 
-    public CapsuleMeta withPhase(Phase p, String reason) {
-        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, memory, hostname, createdAt, p, reason, vmName);
-    }
-
     public CapsuleMeta paused() {
-        return withPhase(Phase.PAUSED, null);
+        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, memory, hostname, createdAt, Phase.PAUSED, null,
+                vmName, null);
     }
 
+    /** The VM is gone for good, for {@code cause}; {@code detail} says what is known of it. */
+    public CapsuleMeta exited(ExitCause cause, String detail) {
+        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, memory, hostname, createdAt, Phase.EXITED, detail,
+                vmName, cause);
+    }
 
     public CapsuleMeta withTopLayer(String layer) {
         List<String> chain = new ArrayList<>(layers);
         chain.add(layer);
-        return new CapsuleMeta(id, template, vcpus, memoryMb, chain, memory, hostname, createdAt, phase, exitReason, vmName);
+        return new CapsuleMeta(id, template, vcpus, memoryMb, chain, memory, hostname, createdAt, phase, exitReason,
+                vmName, exitCause);
     }
 }

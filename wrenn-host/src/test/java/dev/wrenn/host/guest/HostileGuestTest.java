@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.wrenn.host.api.ExecRequest;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PipedInputStream;
@@ -106,8 +107,9 @@ class HostileGuestTest {
         try (GuestChannel ch = g.connect(); ExecSession session = ch.start(ExecRequest.command("yes").build())) {
             // the host has consumed nothing yet, so it has granted nothing beyond the first MiB
             Thread.sleep(300);
-            GuestProtocolException e = assertThrows(GuestProtocolException.class,
-                    () -> session.await((err, data) -> { }, System.nanoTime() + CALL.toNanos()));
+            GuestProtocolException e = assertThrows(GuestProtocolException.class, () -> {
+                while (true) session.next(System.nanoTime() + CALL.toNanos());
+            });
             assertTrue(e.getMessage().contains("credit"), e.getMessage());
         }
     }

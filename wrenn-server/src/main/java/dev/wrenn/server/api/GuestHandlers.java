@@ -1,7 +1,7 @@
 package dev.wrenn.server.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wrenn.host.guest.ExecResult;
+import dev.wrenn.host.api.ExecResult;
 import dev.wrenn.server.Json;
 import dev.wrenn.server.auth.Caller;
 import dev.wrenn.server.capsule.GuestService;

@@ -1,6 +1,7 @@
 package dev.wrenn.server.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wrenn.host.api.HostInfo;
 import dev.wrenn.server.Json;
 import dev.wrenn.server.OperationTracker;
 import dev.wrenn.server.ServerConfig;
@@ -59,7 +60,7 @@ public final class HttpApi implements AutoCloseable {
 
     public HttpApi(ServerConfig config, Authenticator auth, KeyService keyService, CapsuleService capsuleService,
                    GuestService guestService, SnapshotService snapshotService, Metrics metrics, OperationTracker tracker,
-                   String accelerator) throws IOException {
+                   HostInfo host) throws IOException {
         this.auth = auth;
         this.rateLimiter = new RateLimiter(config.keyRequestRate());
         this.metrics = metrics;
@@ -68,7 +69,7 @@ public final class HttpApi implements AutoCloseable {
         this.guest = new GuestHandlers(guestService);
         this.snapshots = new SnapshotHandlers(snapshotService);
         this.keys = new KeyHandlers(keyService);
-        this.ops = new OpsHandlers(metrics, accelerator);
+        this.ops = new OpsHandlers(metrics, host);
         Path uploads = Files.createDirectories(config.dataDir().resolve("tmp").resolve("uploads"));
         this.app = Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;

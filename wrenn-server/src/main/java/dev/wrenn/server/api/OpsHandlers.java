@@ -1,6 +1,7 @@
 package dev.wrenn.server.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wrenn.host.api.HostInfo;
 import dev.wrenn.server.Json;
 import dev.wrenn.server.Version;
 import dev.wrenn.server.ops.Metrics;
@@ -14,12 +15,12 @@ final class OpsHandlers {
     static final String OPENAPI_RESOURCE = "/dev/wrenn/server/openapi.yaml";
 
     private final Metrics metrics;
-    private final String accelerator;
+    private final HostInfo host;
     private final byte[] openapi;
 
-    OpsHandlers(Metrics metrics, String accelerator) {
+    OpsHandlers(Metrics metrics, HostInfo host) {
         this.metrics = metrics;
-        this.accelerator = accelerator;
+        this.host = host;
         this.openapi = loadOpenApi();
     }
 
@@ -27,8 +28,8 @@ final class OpsHandlers {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("status", "ok");
         o.put("version", Version.get());
-        o.put("vmm", "qemu");
-        o.put("accelerator", accelerator);
+        o.put("vmm", host.vmm());
+        o.put("accelerator", host.accelerator());
         Render.json(ctx, 200, o);
     }
 

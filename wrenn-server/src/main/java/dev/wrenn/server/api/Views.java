@@ -2,9 +2,9 @@ package dev.wrenn.server.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wrenn.host.guest.ExecResult;
-import dev.wrenn.host.guest.FileEntry;
-import dev.wrenn.host.guest.GuestProcess;
+import dev.wrenn.host.api.ExecResult;
+import dev.wrenn.host.api.FileEntry;
+import dev.wrenn.host.api.ProcessInfo;
 import dev.wrenn.server.Json;
 import dev.wrenn.server.auth.ApiKey;
 import dev.wrenn.server.capsule.CapsuleRecord;
@@ -89,7 +89,7 @@ final class Views {
         return o;
     }
 
-    static ObjectNode process(GuestProcess p) {
+    static ObjectNode process(ProcessInfo p) {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("pid", p.pid());
         o.put("tag", p.tag());
@@ -107,7 +107,8 @@ final class Views {
         o.put("size", e.size());
         o.put("mode", e.mode());
         o.put("permissions", permissions(e));
-        o.put("modified_at", Instant.ofEpochSecond(e.modifiedAt().getEpochSecond()).toString());
+        // Unix seconds, as the public Python SDK parses it: the one timestamp that is not ISO 8601 (api.md §6)
+        o.put("modified_at", e.modifiedAt().getEpochSecond());
         o.put("symlink_target", e.symlinkTarget());
         return o;
     }

@@ -7,9 +7,10 @@ import static dev.wrenn.server.capsule.CapsuleStatus.RUNNING;
 import static dev.wrenn.server.capsule.CapsuleStatus.STARTING;
 import static dev.wrenn.server.capsule.CapsuleStatus.STOPPED;
 
-import dev.wrenn.host.CapsuleInfo;
-import dev.wrenn.host.HostAgent;
-import dev.wrenn.host.storage.CapsuleMeta.Phase;
+import dev.wrenn.host.api.CapsuleState;
+import dev.wrenn.host.api.ExitCause;
+import dev.wrenn.host.api.Host;
+import dev.wrenn.host.api.Phase;
 import dev.wrenn.server.Clock;
 import dev.wrenn.server.Ids;
 import dev.wrenn.server.OperationTracker;
@@ -49,7 +50,7 @@ public final class CapsuleService {
                                 Map<String, String> metadata) {}
 
     private final CapsuleStore store;
-    private final HostAgent host;
+    private final Host host;
     private final String hostId;
     private final Templates templates;
     private final Capacity capacity;
@@ -58,7 +59,7 @@ public final class CapsuleService {
     private final OperationTracker tracker;
     private final Map<String, CompletableFuture<Void>> boots = new ConcurrentHashMap<>();
 
-    public CapsuleService(CapsuleStore store, HostAgent host, String hostId, Templates templates, Capacity capacity,
+    public CapsuleService(CapsuleStore store, Host host, String hostId, Templates templates, Capacity capacity,
                           ActivityTracker activity, Metrics metrics, OperationTracker tracker) {
         this.store = store;
         this.host = host;
@@ -290,10 +291,10 @@ public final class CapsuleService {
         }
     }
 
-    private void vmExited(CapsuleInfo info) {
-        String id = info.id();
+    private void vmExited(CapsuleState state) {
+        String id = state.id();
         if (store.move(id, Lifecycle.VM_EXITED.from(), ERROR, VM_EXITED, Clock.millis(), null)) {
-            log.atWarn().addKeyValue("capsule", id).log("capsule's VM exited on its own: {}", info.exitReason());
+            log.atWarn().addKeyValue("capsule", id).log("capsule's VM exited on its own: {}", state.exitDetail());
             destroyOnHostQuietly(id);
             activity.forget(id);
         }
@@ -304,8 +305,8 @@ public final class CapsuleService {
      * before) or lost the VM; the record follows it.
      */
     private void settleAfterFailure(String id, Operation op) {
-        Optional<CapsuleInfo> info = host.info(id);
-        Phase phase = info.map(CapsuleInfo::phase).orElse(Phase.EXITED);
+        Optional<CapsuleState> state = host.capsule(id);
+        Phase phase = state.map(CapsuleState::phase).orElse(Phase.EXITED);
         long now = Clock.millis();
         switch (phase) {
             case RUNNING -> {
@@ -317,12 +318,15 @@ public final class CapsuleService {
                 if (!store.finish(id, op, EnumSet.of(RUNNING, PAUSED), PAUSED, null, now, null)) store.release(id, op);
             }
             case EXITED -> {
-                String reason = info.map(CapsuleInfo::exitReason).filter(r -> r != null && r.startsWith(VM_EXITED))
-                        .map(r -> VM_EXITED).orElse(HOST_LOST);
-                store.finish(id, op, EnumSet.of(RUNNING, PAUSED), ERROR, reason, now, null);
+                store.finish(id, op, EnumSet.of(RUNNING, PAUSED), ERROR, statusReason(state), now, null);
                 destroyOnHostQuietly(id);
             }
         }
+    }
+
+    /** A gone VM's status_reason: {@code vm_exited} when it ended on its own, else {@code host_lost}. */
+    static String statusReason(Optional<CapsuleState> state) {
+        return state.map(CapsuleState::exitCause).orElse(ExitCause.HOST_LOST) == ExitCause.VM_EXITED ? VM_EXITED : HOST_LOST;
     }
 
     private void claim(CapsuleRecord c, Lifecycle move, Operation op) {

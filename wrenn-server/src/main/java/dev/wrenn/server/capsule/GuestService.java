@@ -1,11 +1,11 @@
 package dev.wrenn.server.capsule;
 
-import dev.wrenn.host.HostAgent;
-import dev.wrenn.host.guest.ExecRequest;
-import dev.wrenn.host.guest.ExecResult;
-import dev.wrenn.host.guest.FileEntry;
-import dev.wrenn.host.guest.GuestChannel;
-import dev.wrenn.host.guest.GuestProcess;
+import dev.wrenn.host.api.ExecRequest;
+import dev.wrenn.host.api.ExecResult;
+import dev.wrenn.host.api.FileEntry;
+import dev.wrenn.host.api.Guest;
+import dev.wrenn.host.api.Host;
+import dev.wrenn.host.api.ProcessInfo;
 import dev.wrenn.server.ops.Metrics;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,11 +32,11 @@ public final class GuestService {
     public record Started(int pid, String tag) {}
 
     private final CapsuleService capsules;
-    private final HostAgent host;
+    private final Host host;
     private final ActivityTracker activity;
     private final Metrics metrics;
 
-    public GuestService(CapsuleService capsules, HostAgent host, ActivityTracker activity, Metrics metrics) {
+    public GuestService(CapsuleService capsules, Host host, ActivityTracker activity, Metrics metrics) {
         this.capsules = capsules;
         this.host = host;
         this.activity = activity;
@@ -48,7 +48,7 @@ public final class GuestService {
         String outcome = "error";
         try {
             ExecResult r = withGuest(teamId, id, "running " + cmd.cmd() + " in capsule " + id,
-                    g -> g.exec(request(cmd).build()));
+                    g -> g.run(request(cmd).build()));
             outcome = r.timedOut() ? "timeout" : "ok";
             return r;
         } finally {
@@ -58,13 +58,13 @@ public final class GuestService {
 
     public Started start(String teamId, String id, Command cmd) {
         String tag = cmd.tag() != null ? cmd.tag() : "proc-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        GuestProcess p = withGuest(teamId, id, "starting " + cmd.cmd() + " in capsule " + id,
+        ProcessInfo p = withGuest(teamId, id, "starting " + cmd.cmd() + " in capsule " + id,
                 g -> g.startBackground(request(cmd).background(tag).build()));
         return new Started(p.pid(), p.tag() == null ? tag : p.tag());
     }
 
-    public List<GuestProcess> processes(String teamId, String id) {
-        return withGuest(teamId, id, "listing the processes of capsule " + id, GuestChannel::processes);
+    public List<ProcessInfo> processes(String teamId, String id) {
+        return withGuest(teamId, id, "listing the processes of capsule " + id, Guest::processes);
     }
 
     /** Signals a process (group) by pid or tag; 404 when there is none. */
@@ -104,7 +104,7 @@ public final class GuestService {
         });
     }
 
-    private <T> T withGuest(String teamId, String id, String what, Function<GuestChannel, T> call) {
+    private <T> T withGuest(String teamId, String id, String what, Function<Guest, T> call) {
         capsules.usable(teamId, id, WAIT_FOR_RUNNING);
         ActivityTracker.Use use = activity.use(id);
         try {

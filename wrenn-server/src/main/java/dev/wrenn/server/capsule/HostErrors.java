@@ -1,57 +1,31 @@
 package dev.wrenn.server.capsule;
 
-import dev.wrenn.host.CapsuleBusyException;
-import dev.wrenn.host.NotFoundException;
-import dev.wrenn.host.TemplateConflictException;
-import dev.wrenn.host.guest.GuestException;
-import dev.wrenn.host.guest.GuestProtocolException;
+import dev.wrenn.host.api.HostException;
 import dev.wrenn.server.error.ApiException;
 import dev.wrenn.server.error.ErrorCode;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 
-/** Turns what the host agent throws into the API's errors (design: host exceptions → codes). */
+/** Turns the host's typed failures into the API's errors: one row per {@link dev.wrenn.host.api.HostError}. */
 public final class HostErrors {
     private HostErrors() {}
 
+    /** {@code what} says what was being done ("writing /root/x"), for the message. */
     public static ApiException map(RuntimeException e, String what) {
-        return switch (e) {
-            case ApiException api -> api;
-            case NotFoundException nf -> ApiException.notFound(nf.getMessage());
-            case CapsuleBusyException busy -> ApiException.invalidState(busy.getMessage());
-            case TemplateConflictException tc -> new ApiException(
-                    "forbidden".equals(tc.code()) ? ErrorCode.FORBIDDEN : ErrorCode.fromCode(tc.code()), tc.getMessage());
-            case GuestException ge -> guest(ge, what);
-            case GuestProtocolException gp -> ApiException.agent(what + " failed: the guest agent did not answer properly ("
-                    + gp.getMessage() + ")", gp);
-            case UncheckedIOException io when isDiskFull(io) -> new ApiException(ErrorCode.INSUFFICIENT_STORAGE,
-                    what + " failed: the host's disk is full", io);
-            case IllegalArgumentException bad -> ApiException.invalid(bad.getMessage());
-            default -> ApiException.agent(what + " failed: " + e.getMessage(), e);
-        };
-    }
-
-    /** An errno from the guest: the caller's mistake (4xx) unless the guest itself is in trouble. */
-    public static ApiException guest(GuestException e, String what) {
-        String msg = what + ": " + e.getMessage();
-        return switch (e.code()) {
-            case "ENOENT" -> ApiException.notFound(msg);
-            case "EEXIST", "ENOTEMPTY" -> new ApiException(ErrorCode.CONFLICT, msg);
-            case "ESRCH" -> ApiException.notFound(msg);
-            case "ENOTDIR", "EISDIR", "EINVAL", "ENAMETOOLONG", "E2BIG", "ELOOP" -> ApiException.invalid(msg);
-            case "EACCES", "EPERM", "EROFS" -> new ApiException(ErrorCode.FORBIDDEN, msg);
-            case "ENOSPC", "EDQUOT" -> new ApiException(ErrorCode.INSUFFICIENT_STORAGE, msg);
-            case "EBUSY" -> ApiException.rateLimited(msg + " (too many concurrent requests in the capsule)",
+        if (e instanceof ApiException api) return api;
+        if (!(e instanceof HostException h)) return ApiException.agent(what + " failed: " + e, e);
+        String msg = what + ": " + h.getMessage();
+        return switch (h.error()) {
+            case NOT_FOUND -> ApiException.notFound(msg);
+            case INVALID_STATE, CAPSULE_PAUSED, STREAM_CLOSED -> ApiException.invalidState(msg);
+            case INVALID_ARGUMENT -> ApiException.invalid(msg);
+            case ALREADY_EXISTS -> new ApiException(ErrorCode.CONFLICT, msg, h);
+            case NAME_TAKEN -> new ApiException(ErrorCode.TEMPLATE_NAME_TAKEN, msg, h);
+            case NAME_RESERVED -> new ApiException(ErrorCode.NAME_RESERVED, msg, h);
+            case BUILT_IN, PERMISSION_DENIED -> new ApiException(ErrorCode.FORBIDDEN, msg, h);
+            case DISK_FULL -> new ApiException(ErrorCode.INSUFFICIENT_STORAGE, msg, h);
+            case GUEST_BUSY -> ApiException.rateLimited(msg + " (too many concurrent requests in the capsule)",
                     Duration.ofSeconds(1));
-            default -> ApiException.agent(msg + " (" + e.code() + ")", e);
+            case VM_EXITED, AGENT_FAILURE, TIMEOUT, HOST_FAILURE -> ApiException.agent(msg, h);
         };
-    }
-
-    private static boolean isDiskFull(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            String m = t.getMessage();
-            if (m != null && (m.contains("No space left on device") || m.contains("ENOSPC"))) return true;
-        }
-        return false;
     }
 }

@@ -7,10 +7,10 @@ import static dev.wrenn.server.capsule.CapsuleStatus.RUNNING;
 import static dev.wrenn.server.capsule.CapsuleStatus.STARTING;
 import static dev.wrenn.server.capsule.CapsuleStatus.STOPPED;
 
-import dev.wrenn.host.CapsuleInfo;
-import dev.wrenn.host.HostAgent;
-import dev.wrenn.host.storage.CapsuleMeta.Phase;
-import dev.wrenn.host.storage.TemplateMeta;
+import dev.wrenn.host.api.CapsuleState;
+import dev.wrenn.host.api.Host;
+import dev.wrenn.host.api.Phase;
+import dev.wrenn.host.api.TemplateInfo;
 import dev.wrenn.server.Clock;
 import dev.wrenn.server.store.CapsuleStore;
 import dev.wrenn.server.store.SnapshotStore;
@@ -36,10 +36,10 @@ public final class Recovery {
 
     private final CapsuleStore capsules;
     private final SnapshotStore snapshots;
-    private final HostAgent host;
+    private final Host host;
     private final String hostId;
 
-    public Recovery(CapsuleStore capsules, SnapshotStore snapshots, HostAgent host, String hostId) {
+    public Recovery(CapsuleStore capsules, SnapshotStore snapshots, Host host, String hostId) {
         this.hostId = hostId;
         this.capsules = capsules;
         this.snapshots = snapshots;
@@ -47,8 +47,8 @@ public final class Recovery {
     }
 
     public void run() {
-        Map<String, CapsuleInfo> onHost = new HashMap<>();
-        host.list().forEach(i -> onHost.put(i.id(), i));
+        Map<String, CapsuleState> onHost = new HashMap<>();
+        host.capsules().forEach(i -> onHost.put(i.id(), i));
         Set<String> known = new HashSet<>();
         List<CapsuleRecord> live = capsules.listByStatus(hostId, EnumSet.of(PENDING, STARTING, RUNNING, PAUSED));
         for (CapsuleRecord c : live) {
@@ -72,7 +72,7 @@ public final class Recovery {
         removeOrphanTemplates();
     }
 
-    private void recover(CapsuleRecord c, Optional<CapsuleInfo> vm) {
+    private void recover(CapsuleRecord c, Optional<CapsuleState> vm) {
         String id = c.id();
         long now = Clock.millis();
         Operation op = c.operation();
@@ -88,7 +88,7 @@ public final class Recovery {
             log.atInfo().addKeyValue("capsule", id).log("interrupted destroy finished");
             return;
         }
-        Phase phase = vm.map(CapsuleInfo::phase).orElse(Phase.EXITED);
+        Phase phase = vm.map(CapsuleState::phase).orElse(Phase.EXITED);
         switch (phase) {
             case RUNNING -> {
                 boolean resumed = c.status() == PAUSED;
@@ -101,8 +101,7 @@ public final class Recovery {
                 log.atInfo().addKeyValue("capsule", id).addKeyValue("was", describe(c)).log("capsule is paused");
             }
             case EXITED -> {
-                String reason = vm.map(CapsuleInfo::exitReason).filter(r -> r != null && r.startsWith(CapsuleService.VM_EXITED))
-                        .map(r -> CapsuleService.VM_EXITED).orElse(CapsuleService.HOST_LOST);
+                String reason = CapsuleService.statusReason(vm);
                 vm.ifPresent(i -> host.destroy(id));
                 end(c, ERROR, reason, now, null);
                 log.atWarn().addKeyValue("capsule", id).addKeyValue("was", describe(c)).log("capsule lost its VM: {}", reason);
@@ -126,7 +125,7 @@ public final class Recovery {
     /** Templates a snapshot left on the host when the server died before recording them. */
     private void removeOrphanTemplates() {
         Set<String> recorded = new HashSet<>(snapshots.allHostNames());
-        for (TemplateMeta t : host.templates()) {
+        for (TemplateInfo t : host.templates()) {
             if (Templates.isTeamTemplate(t.name()) && !recorded.contains(t.name())) {
                 log.atInfo().addKeyValue("template", t.name()).log("removing a template no team owns");
                 try {

@@ -1,7 +1,9 @@
 package dev.wrenn.server.capsule;
 
-import dev.wrenn.host.HostAgent;
-import dev.wrenn.host.storage.TemplateMeta;
+import dev.wrenn.host.api.Host;
+import dev.wrenn.host.api.HostError;
+import dev.wrenn.host.api.HostException;
+import dev.wrenn.host.api.TemplateInfo;
 import dev.wrenn.server.Clock;
 import dev.wrenn.server.error.ApiException;
 import dev.wrenn.server.error.ErrorCode;
@@ -30,15 +32,17 @@ public final class SnapshotService {
     private final SnapshotStore store;
     private final CapsuleStore capsules;
     private final CapsuleService capsuleService;
-    private final HostAgent host;
+    private final Host host;
+    private final Templates templates;
     private final Metrics metrics;
 
-    public SnapshotService(SnapshotStore store, CapsuleStore capsules, CapsuleService capsuleService, HostAgent host,
-                           Metrics metrics) {
+    public SnapshotService(SnapshotStore store, CapsuleStore capsules, CapsuleService capsuleService, Host host,
+                           Templates templates, Metrics metrics) {
         this.store = store;
         this.capsules = capsules;
         this.capsuleService = capsuleService;
         this.host = host;
+        this.templates = templates;
         this.metrics = metrics;
     }
 
@@ -46,7 +50,7 @@ public final class SnapshotService {
     public TemplateView create(String teamId, String capsuleId, String name, boolean overwrite) {
         String n = name != null ? name : "template-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         Templates.requireValidName(n, "name");
-        if (Templates.isBuiltIn(n)) {
+        if (templates.isBuiltIn(n)) {
             throw new ApiException(ErrorCode.NAME_RESERVED, "template name '" + n + "' is reserved for a built-in template");
         }
         if (!overwrite && store.find(teamId, n).isPresent()) {
@@ -61,7 +65,7 @@ public final class SnapshotService {
         String hostName = Templates.hostName(teamId, n);
         long t0 = System.nanoTime();
         String outcome = "error";
-        TemplateMeta meta;
+        TemplateInfo meta;
         try {
             // the database decides whether the team has this template; a host template of the same
             // derived name without a record is a leftover of an interrupted snapshot, replaced here
@@ -84,7 +88,7 @@ public final class SnapshotService {
     public List<TemplateView> list(String teamId, Type type) {
         List<TemplateView> all = new ArrayList<>();
         if (type != Type.SNAPSHOT) {
-            host.templates().stream().filter(TemplateMeta::builtIn).map(SnapshotService::view).forEach(all::add);
+            host.templates().stream().filter(TemplateInfo::builtIn).map(SnapshotService::view).forEach(all::add);
         }
         if (type != Type.BASE) store.list(teamId).stream().map(SnapshotService::view).forEach(all::add);
         all.sort(Comparator.comparingLong(TemplateView::createdAt).reversed().thenComparing(TemplateView::name));
@@ -93,7 +97,7 @@ public final class SnapshotService {
 
     public void delete(String teamId, String name) {
         Templates.requireValidName(name, "template");
-        if (Templates.isBuiltIn(name)) {
+        if (templates.isBuiltIn(name)) {
             throw new ApiException(ErrorCode.FORBIDDEN, "template '" + name + "' is built in and cannot be deleted");
         }
         SnapshotRecord s = store.find(teamId, name)
@@ -102,8 +106,10 @@ public final class SnapshotService {
         store.delete(teamId, name);
         try {
             host.deleteTemplate(s.hostName());
-        } catch (dev.wrenn.host.NotFoundException e) {
-            // already gone on the host
+        } catch (HostException e) {
+            if (e.error() != HostError.NOT_FOUND) {
+                log.atWarn().addKeyValue("template", name).log("template record deleted but host files remain: {}", e.getMessage());
+            }
         } catch (RuntimeException e) {
             log.atWarn().addKeyValue("template", name).log("template record deleted but host files remain: {}", e.getMessage());
         }
@@ -115,7 +121,7 @@ public final class SnapshotService {
                 s.sourceCapsuleId(), false);
     }
 
-    private static TemplateView view(TemplateMeta t) {
+    private static TemplateView view(TemplateInfo t) {
         return new TemplateView(t.name(), "base", t.vcpus(), t.memoryMb(), t.sizeBytes(), t.createdAt().toEpochMilli(),
                 null, true);
     }

@@ -1,12 +1,12 @@
 package dev.wrenn.server.capsule;
 
-import dev.wrenn.host.BuiltInTemplate;
 import dev.wrenn.server.error.ApiException;
 import dev.wrenn.server.store.SnapshotStore;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -23,9 +23,12 @@ public final class Templates {
     public record Resolved(String name, String hostName, boolean builtIn, Integer vcpus, Integer memoryMb) {}
 
     private final SnapshotStore snapshots;
+    private final Set<String> builtIn;
 
-    public Templates(SnapshotStore snapshots) {
+    /** {@code builtIn}: the names of the templates every host has. */
+    public Templates(SnapshotStore snapshots, Set<String> builtIn) {
         this.snapshots = snapshots;
+        this.builtIn = Set.copyOf(builtIn);
     }
 
     public Resolved resolve(String teamId, String name) {
@@ -36,8 +39,8 @@ public final class Templates {
         return new Resolved(name, s.hostName(), false, s.vcpus(), s.memoryMb());
     }
 
-    public static boolean isBuiltIn(String name) {
-        return BuiltInTemplate.named(name).isPresent();
+    public boolean isBuiltIn(String name) {
+        return builtIn.contains(name);
     }
 
     /** 400 unless {@code name} is a template name (api.md §4); it becomes a directory name on the host. */

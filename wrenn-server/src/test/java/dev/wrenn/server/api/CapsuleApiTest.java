@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wrenn.host.CapsuleInfo;
 import dev.wrenn.server.Api;
 import dev.wrenn.server.Api.Response;
 import dev.wrenn.server.TestServer;
@@ -128,7 +127,7 @@ class CapsuleApiTest {
             assertEquals("paused", paused.json().get("status").asText());
             assertTrue(paused.json().get("status_reason").isNull(), "a user's pause has no reason");
             assertEquals(FIELDS, KeysApiTest.fields(paused.json()));
-            assertTrue(api.host().info(id).map(CapsuleInfo::vmmPid).orElse(0L) == 0, "no VMM runs for a paused capsule");
+            assertTrue(api.host().vmmPid(id) == 0, "no VMM runs for a paused capsule");
         } finally {
             api.destroyQuietly(id);
         }
@@ -152,7 +151,7 @@ class CapsuleApiTest {
             api.post("/capsules/" + id + "/pause");
             assertEquals(204, api.delete("/capsules/" + id).status());
             assertEquals("stopped", api.capsule(id).get("status").asText());
-            assertTrue(api.host().info(id).isEmpty(), "a destroyed paused capsule leaves no files");
+            assertTrue(api.host().capsule(id).isEmpty(), "a destroyed paused capsule leaves no files");
         } finally {
             api.destroyQuietly(id);
         }
@@ -187,8 +186,8 @@ class CapsuleApiTest {
             assertEquals("stopped", api.capsule(id).get("status").asText());
             Api.sleepFor(Duration.ofSeconds(1));
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (api.host().info(id).isPresent() && System.nanoTime() < deadline) Api.sleepFor(Duration.ofMillis(200));
-            assertTrue(api.host().info(id).isEmpty(), "the VM its boot made is thrown away");
+            while (api.host().capsule(id).isPresent() && System.nanoTime() < deadline) Api.sleepFor(Duration.ofMillis(200));
+            assertTrue(api.host().capsule(id).isEmpty(), "the VM its boot made is thrown away");
             assertEquals("stopped", api.capsule(id).get("status").asText(), "it stays stopped after the boot ends");
         } else {
             api.destroyQuietly(id);
@@ -212,7 +211,7 @@ class CapsuleApiTest {
     @Test
     void aVmThatDiesOnItsOwnLeavesAnErrorCapsuleThatCanOnlyBeDestroyed() throws Exception {
         String id = api.createRunning();
-        long pid = api.host().info(id).orElseThrow().vmmPid();
+        long pid = api.host().vmmPid(id);
         assertNotEquals(0, pid);
         new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
         JsonNode c = api.awaitStatus(id, "error", Duration.ofSeconds(30));
@@ -221,7 +220,7 @@ class CapsuleApiTest {
         conflict(api.exec(id, "{\"cmd\":\"true\"}"), "error");
         assertEquals(204, api.delete("/capsules/" + id).status());
         assertEquals("error", api.capsule(id).get("status").asText(), "destroying a failed capsule is a no-op");
-        assertTrue(api.host().info(id).isEmpty(), "an error capsule holds no files");
+        assertTrue(api.host().capsule(id).isEmpty(), "an error capsule holds no files");
     }
 
     private static void conflict(Response r, String statusWord) {

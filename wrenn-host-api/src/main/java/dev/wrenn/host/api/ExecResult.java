@@ -1,4 +1,4 @@
-package dev.wrenn.host.guest;
+package dev.wrenn.host.api;
 
 import java.nio.charset.StandardCharsets;
 

@@ -1,0 +1,66 @@
+package dev.wrenn.host.api;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The control plane's one way to a host: the VMs of its capsules, its templates, and what runs
+ * inside capsules. Plain records in and out, stream handles for processes, {@link HostException}s
+ * with a {@link HostError} for every failure. The embedded default implements it in-process; a
+ * host on another machine sits behind the same interface.
+ */
+public interface Host extends AutoCloseable {
+    HostInfo info();
+
+    // ---- templates ----
+
+    /** Names of the templates every host has (reserved for them). */
+    Set<String> builtInTemplates();
+
+    /** Makes sure a built-in template is booted and saved for its current image (minutes on a fresh machine). */
+    void prepareBuiltIn(String name);
+
+    /** Built-in templates at their default size and snapshot templates, newest first. */
+    List<TemplateInfo> templates();
+
+    Optional<TemplateInfo> template(String name);
+
+    /** Deletes a snapshot template; capsules created from it keep working. */
+    void deleteTemplate(String name);
+
+    // ---- capsules ----
+
+    /**
+     * Creates a running capsule from a template: a restore, with its own identity, disk and memory.
+     * {@code vcpus}/{@code memoryMb} null = the template's; a snapshot template's size is fixed.
+     */
+    CapsuleState create(String id, String template, Integer vcpus, Integer memoryMb);
+
+    /** Writes a running capsule's whole state to disk and ends its VM; on failure it keeps running. */
+    CapsuleState pause(String id);
+
+    /** Restores a paused capsule exactly as it was. */
+    CapsuleState resume(String id);
+
+    /** Ends the capsule's VM and removes its files; unknown ids are a no-op. */
+    void destroy(String id);
+
+    /** Saves a running or paused capsule as a template; a running one runs on. */
+    TemplateInfo snapshot(String id, String templateName, boolean overwrite);
+
+    Optional<CapsuleState> capsule(String id);
+
+    List<CapsuleState> capsules();
+
+    /** Called (on a background thread) with the capsule's new state when its VM ends without being asked to. */
+    void onVmExit(Consumer<CapsuleState> listener);
+
+    /** The inside of a running capsule. {@link HostError#INVALID_STATE} when it is not running. */
+    Guest guest(String capsuleId);
+
+    /** Lets go of the capsules without stopping them: a new host process on the same data takes them over. */
+    @Override
+    void close();
+}

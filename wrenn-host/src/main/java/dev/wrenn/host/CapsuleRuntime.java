@@ -1,0 +1,319 @@
+package dev.wrenn.host;
+
+import dev.wrenn.host.api.CapsuleState;
+import dev.wrenn.host.api.ExitCause;
+import dev.wrenn.host.api.HostError;
+import dev.wrenn.host.api.Phase;
+import dev.wrenn.host.guest.GuestChannel;
+import dev.wrenn.host.guest.GuestException;
+import dev.wrenn.host.guest.GuestProtocolException;
+import dev.wrenn.host.storage.CapsuleMeta;
+import dev.wrenn.host.storage.CapsuleMeta.Memory;
+import dev.wrenn.host.storage.DiskLayers;
+import dev.wrenn.host.storage.FileOps;
+import dev.wrenn.host.storage.Names;
+import dev.wrenn.host.storage.TemplateMeta;
+import dev.wrenn.host.vmm.MemoryBacking;
+import dev.wrenn.host.vmm.QemuVm;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The life of capsules on this host: created from a template (a restore, not a boot), paused to
+ * disk, resumed exactly, snapshotted into a template, destroyed; and the VMs that die on their own.
+ */
+final class CapsuleRuntime {
+    private static final Logger log = LoggerFactory.getLogger(CapsuleRuntime.class);
+    private static final Duration STATE_TIMEOUT = CloneRestorer.STATE_TIMEOUT;
+    private static final Duration FREEZE_TIMEOUT = CloneRestorer.FREEZE_TIMEOUT;
+    private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(10);
+    static final String STATE_TMP = "state.tmp";
+
+    private final CloneRestorer restorer;
+    private final DiskLayers disks;
+    private final HostTemplates templates;
+    private final TemplateBuilder builder;
+    private final WarmPool pool;
+    private final CapsuleRegistry capsules;
+    private final Path capsulesDir;
+    private final List<Consumer<CapsuleState>> exitListeners = new CopyOnWriteArrayList<>();
+
+    CapsuleRuntime(CloneRestorer restorer, DiskLayers disks, HostTemplates templates, TemplateBuilder builder,
+                   WarmPool pool, CapsuleRegistry capsules, Path capsulesDir) {
+        this.restorer = restorer;
+        this.disks = disks;
+        this.templates = templates;
+        this.builder = builder;
+        this.pool = pool;
+        this.capsules = capsules;
+        this.capsulesDir = capsulesDir;
+    }
+
+    void onVmExit(Consumer<CapsuleState> listener) {
+        exitListeners.add(listener);
+    }
+
+    Path capsuleDir(String id) {
+        return capsulesDir.resolve(Names.capsuleId(id));
+    }
+
+    /**
+     * Creates a running capsule from a template by restoring it, with its own identity and its own
+     * copy-on-write disk and memory.
+     */
+    CapsuleState create(String id, String templateName, Integer vcpus, Integer memoryMb) {
+        Names.capsuleId(id);
+        TemplateMeta t = templates.resolve(templateName, vcpus, memoryMb);
+        Path dir = capsulesDir.resolve(id);
+        Capsule c = new Capsule(id, dir, null);
+        if (!capsules.add(c)) throw HostErrors.invalidState("capsule " + id + " already exists");
+        c.lock.lock();
+        StepTimer timer = new StepTimer();
+        Clone clone = null;
+        try {
+            Optional<Clone> warm = t.builtIn() ? pool.take(t.name()) : Optional.empty();
+            if (warm.isPresent()) {
+                clone = warm.get();
+                Files.move(clone.dir(), dir, StandardCopyOption.ATOMIC_MOVE);
+                clone.vm().movedTo(dir);
+                timer.mark("take");
+                clone.guest().init(CloneRestorer.identity(id, templateName));
+                timer.mark("init");
+            } else {
+                Files.createDirectory(dir);
+                clone = restorer.restore(t, dir, id, timer);
+            }
+            c.attach(clone.vm(), clone.guest());
+            c.save(clone.meta().adoptedAs(id, templateName));
+            watch(c, clone.vm());
+            log.atInfo().addKeyValue("capsule", id).addKeyValue("template", templateName)
+                    .addKeyValue("ms", timer.totalMs()).addKeyValue("steps", timer).log("capsule created");
+            return c.state();
+        } catch (IOException | RuntimeException e) {
+            c.detach(HostError.HOST_FAILURE, "the create of capsule " + id + " failed");
+            if (clone != null) clone.vm().kill();
+            capsules.remove(id);
+            FileOps.deleteTree(dir);
+            log.atWarn().addKeyValue("capsule", id).log("create failed: {}", e.getMessage());
+            if (e instanceof IOException io) throw HostErrors.io("could not create capsule " + id, io);
+            throw (RuntimeException) e;
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    /**
+     * Pauses a running capsule: filesystems frozen, vCPUs stopped, the VM state written and
+     * fsync'd, the VMM process ended. Afterwards the capsule is files only. On failure it keeps running.
+     * A capsule that runs on its own RAM file saves only device state; a fresh clone saves its RAM too.
+     */
+    CapsuleState pause(String id) {
+        Capsule c = capsules.lockRunning(id, "pause");
+        StepTimer timer = new StepTimer();
+        try {
+            QemuVm vm = c.vm();
+            GuestChannel guest = c.guest();
+            Memory memory = c.meta().memory();
+            freezeQuietly(c);
+            timer.mark("freeze");
+            vm.stop();
+            try {
+                vm.save(STATE_TMP, !memory.stateHasRam(), STATE_TIMEOUT);
+                timer.mark("save");
+                // the drive runs with cache=unsafe (see VmSpec): its data is made durable here, at the pause
+                List<Path> durable = new ArrayList<>(List.of(c.dir.resolve(STATE_TMP), c.dir.resolve(c.meta().topLayer())));
+                if (!memory.stateHasRam()) durable.add(c.dir.resolve(CapsuleMeta.MEMORY));
+                FileOps.fdatasyncAll(durable);
+                Files.move(c.dir.resolve(STATE_TMP), c.dir.resolve(CapsuleMeta.STATE), StandardCopyOption.ATOMIC_MOVE);
+                FileOps.fsyncDir(c.dir);
+                timer.mark("fsync");
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(c.dir.resolve(STATE_TMP));
+                vm.cont();
+                guest.thaw(FREEZE_TIMEOUT);
+                throw e;
+            }
+            c.save(c.meta().paused());
+            vm.quit(QUIT_TIMEOUT);
+            c.detach(HostError.CAPSULE_PAUSED, "capsule " + id + " was paused");
+            timer.mark("quit");
+            if (memory == Memory.TEMPLATE) {
+                // RAM now lives in the state file: the template's files are no longer needed here
+                Files.deleteIfExists(c.dir.resolve(CapsuleMeta.TEMPLATE_MEMORY));
+                Files.deleteIfExists(c.dir.resolve(CapsuleMeta.TEMPLATE_STATE));
+            }
+            log.atInfo().addKeyValue("capsule", id).addKeyValue("ms", timer.totalMs()).addKeyValue("steps", timer)
+                    .log("capsule paused");
+            return c.state();
+        } catch (IOException e) {
+            throw HostErrors.io("could not pause capsule " + id, e);
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    /**
+     * Resumes a paused capsule exactly where it was: every process, every byte of memory and disk.
+     * RAM comes back into the capsule's own shared file, so later pauses write only device state.
+     */
+    CapsuleState resume(String id) {
+        Capsule c = capsules.lock(id, Phase.PAUSED, "resume");
+        StepTimer timer = new StepTimer();
+        try {
+            CapsuleMeta meta = c.meta();
+            boolean stateHasRam = meta.memory().stateHasRam();
+            Path memoryFile = c.dir.resolve(CapsuleMeta.MEMORY);
+            if (stateHasRam) Files.deleteIfExists(memoryFile);
+            QemuVm vm = restorer.launch(id, c.dir, meta, new MemoryBacking.SharedFile(CapsuleMeta.MEMORY));
+            timer.mark("launch");
+            try {
+                vm.restore(CapsuleMeta.STATE, !stateHasRam, STATE_TIMEOUT);
+                timer.mark("restore");
+                // from here the guest moves past the pause files: they must never be resumed again
+                Files.delete(c.dir.resolve(CapsuleMeta.STATE));
+                c.save(meta.resumedAs(Memory.OWN_FILE));
+                vm.cont();
+            } catch (IOException | RuntimeException e) {
+                vm.kill();
+                c.save(Files.exists(c.dir.resolve(CapsuleMeta.STATE)) ? meta
+                        : meta.exited(ExitCause.HOST_LOST, "the resume failed after the pause files were used: " + e.getMessage()));
+                throw e;
+            }
+            try {
+                c.attach(vm, restorer.wakeGuest(id, vm, meta.template(), timer));
+            } catch (RuntimeException e) {
+                vm.kill();
+                c.save(meta.exited(ExitCause.HOST_LOST, "the guest did not wake after the resume: " + e.getMessage()));
+                throw e;
+            }
+            watch(c, vm);
+            if (stateHasRam) writeBackInBackground(id, memoryFile);
+            log.atInfo().addKeyValue("capsule", id).addKeyValue("ms", timer.totalMs()).addKeyValue("steps", timer)
+                    .log("capsule resumed");
+            return c.state();
+        } catch (IOException e) {
+            throw HostErrors.io("could not resume capsule " + id, e);
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    /** Writes a freshly filled RAM file to disk now, so the next pause only flushes what changed since. */
+    private static void writeBackInBackground(String id, Path memoryFile) {
+        Thread.ofVirtual().name("writeback-" + id).start(() -> {
+            try {
+                FileOps.fsync(memoryFile);
+            } catch (IOException e) {
+                log.atDebug().addKeyValue("capsule", id).log("background write-back failed: {}", e.getMessage());
+            }
+        });
+    }
+
+    /** Ends the VM and removes every file of the capsule. Unknown ids are a no-op. */
+    void destroy(String id) {
+        Optional<Capsule> found = capsules.find(id);
+        if (found.isEmpty()) return;
+        Capsule c = found.get();
+        c.lock.lock();
+        try {
+            QemuVm vm = c.vm();
+            c.detach(HostError.NOT_FOUND, "capsule " + id + " was destroyed");
+            if (vm != null) vm.kill();
+            capsules.remove(id);
+            FileOps.deleteTree(c.dir);
+            log.atInfo().addKeyValue("capsule", id).log("capsule destroyed");
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    /**
+     * Saves a capsule as a new template. A running capsule is stopped only while its state is
+     * written, then runs on (same id, a new writable disk layer on top of the frozen one).
+     */
+    TemplateMeta snapshot(String id, String name, boolean overwrite) {
+        templates.checkNewName(name, overwrite);
+        Capsule c = capsules.get(id);
+        if (!c.lock.tryLock()) throw HostErrors.invalidState("capsule " + id + " is busy with another operation");
+        long t0 = System.nanoTime();
+        try {
+            CapsuleMeta meta = c.meta();
+            Path state = builder.stagingStateFile();
+            String newTop = DiskLayers.newLayerName();
+            disks.createOverlay(c.dir, meta.topLayer(), newTop);
+            List<String> frozenLayers = meta.layers();
+            if (meta.phase() == Phase.RUNNING) {
+                QemuVm vm = c.vm();
+                freezeQuietly(c);
+                vm.stop();
+                try {
+                    vm.switchDisk(newTop);
+                    c.save(meta.withTopLayer(newTop));
+                    vm.save(state.toString(), false, STATE_TIMEOUT);
+                } finally {
+                    vm.cont();
+                    c.guest().thaw(FREEZE_TIMEOUT);
+                }
+            } else if (meta.phase() == Phase.PAUSED && !meta.memory().stateHasRam()) {
+                // device state alone plus the RAM file: already a template's format, no converter needed
+                c.save(meta.withTopLayer(newTop));
+                return builder.fromDeviceState(name, c.dir, frozenLayers, meta.vcpus(), meta.memoryMb(), id, state.getParent());
+            } else if (meta.phase() == Phase.PAUSED) {
+                Files.createLink(state, c.dir.resolve(CapsuleMeta.STATE));
+                c.save(meta.withTopLayer(newTop));
+            } else {
+                throw HostErrors.invalidState("capsule " + id + " is " + meta.phase().name().toLowerCase()
+                        + "; only running or paused capsules can be snapshotted");
+            }
+            log.atInfo().addKeyValue("capsule", id).addKeyValue("template", name)
+                    .addKeyValue("frozen_ms", (System.nanoTime() - t0) / 1_000_000).log("capsule state captured");
+            return builder.fromFullState(name, state, c.dir, frozenLayers, meta.vcpus(), meta.memoryMb(), id);
+        } catch (IOException e) {
+            throw HostErrors.io("could not snapshot capsule " + id, e);
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    // ---- the guest and the VM ------------------------------------------------------------------
+
+    private void freezeQuietly(Capsule c) {
+        try {
+            c.guest().freeze(FREEZE_TIMEOUT);
+        } catch (GuestProtocolException | GuestException e) {
+            // the stopped VM is a consistent snapshot of disk and page cache even unfrozen
+            log.atWarn().addKeyValue("capsule", c.id).log("filesystem freeze failed, saving anyway: {}", e.getMessage());
+        }
+    }
+
+    /** Notices the VM's end; one that nobody asked for moves the capsule to EXITED and tells the listeners. */
+    void watch(Capsule c, QemuVm vm) {
+        vm.exited().thenRunAsync(() -> onExit(c, vm), r -> Thread.ofVirtual().start(r));
+    }
+
+    private void onExit(Capsule c, QemuVm vm) {
+        if (vm.exitExpected()) return;
+        c.lock.lock();
+        try {
+            if (c.vm() != vm || vm.exitExpected()) return;
+            String report = vm.exitReport();
+            c.save(c.meta().exited(ExitCause.VM_EXITED, report));
+            c.detach(HostError.VM_EXITED, "the VM of capsule " + c.id + " exited: " + report);
+            log.atWarn().addKeyValue("capsule", c.id).log("VM exited on its own: {}", report);
+        } finally {
+            c.lock.unlock();
+        }
+        CapsuleState state = c.state();
+        exitListeners.forEach(l -> l.accept(state));
+    }
+}

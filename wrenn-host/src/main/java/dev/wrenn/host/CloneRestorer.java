@@ -1,0 +1,111 @@
+package dev.wrenn.host;
+
+import dev.wrenn.host.api.Phase;
+import dev.wrenn.host.guest.GuestChannel;
+import dev.wrenn.host.guest.GuestIdentity;
+import dev.wrenn.host.storage.CapsuleMeta;
+import dev.wrenn.host.storage.CapsuleMeta.Memory;
+import dev.wrenn.host.storage.DiskLayers;
+import dev.wrenn.host.storage.FileOps;
+import dev.wrenn.host.storage.TemplateMeta;
+import dev.wrenn.host.storage.TemplateStore;
+import dev.wrenn.host.vmm.MemoryBacking;
+import dev.wrenn.host.vmm.QemuDriver;
+import dev.wrenn.host.vmm.QemuVm;
+import dev.wrenn.host.vmm.VmSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Brings a saved VM back to life: a template restored into a new clone (for a create or the warm
+ * pool), and the guest of any restored VM woken with its identity.
+ */
+final class CloneRestorer {
+    static final Duration STATE_TIMEOUT = Duration.ofSeconds(120);
+    static final Duration FREEZE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final HostConfig config;
+    private final QemuDriver qemu;
+    private final DiskLayers disks;
+    private final TemplateStore store;
+
+    CloneRestorer(HostConfig config, QemuDriver qemu, DiskLayers disks, TemplateStore store) {
+        this.config = config;
+        this.qemu = qemu;
+        this.disks = disks;
+        this.store = store;
+    }
+
+    /** Restores a template into {@code dir} under VM name {@code vmName}: running, thawed, guest connected. */
+    Clone restore(TemplateMeta t, Path dir, String vmName, StepTimer timer) throws IOException {
+        Path tdir = store.dir(t.name());
+        DiskLayers.link(tdir, t.layers(), dir);
+        DiskLayers.link(tdir, List.of(VmSpec.KERNEL, VmSpec.INITRD), dir);
+        FileOps.linkOrCopy(tdir.resolve(TemplateMeta.MEMORY), dir.resolve(CapsuleMeta.TEMPLATE_MEMORY));
+        FileOps.linkOrCopy(tdir.resolve(TemplateMeta.STATE), dir.resolve(CapsuleMeta.TEMPLATE_STATE));
+        String top = DiskLayers.newLayerName();
+        timer.mark("link");
+        disks.createOverlay(dir, t.topLayer(), top);
+        timer.mark("overlay");
+        List<String> layers = new ArrayList<>(t.layers());
+        layers.add(top);
+        CapsuleMeta meta = new CapsuleMeta(vmName, t.name(), t.vcpus(), t.memoryMb(), layers, Memory.TEMPLATE, vmName,
+                Instant.now(), Phase.RUNNING, null, vmName, null);
+        QemuVm vm = qemu.launch(spec(vmName, dir, meta, new MemoryBacking.PrivateFile(CapsuleMeta.TEMPLATE_MEMORY)));
+        timer.mark("launch");
+        try {
+            vm.restore(CapsuleMeta.TEMPLATE_STATE, true, STATE_TIMEOUT);
+            timer.mark("restore");
+            vm.cont();
+            return new Clone(dir, meta, vm, wakeGuest(vmName, vm, t.name(), timer));
+        } catch (RuntimeException e) {
+            vm.kill();
+            throw e;
+        }
+    }
+
+    /** Restores a template by name into a warm-pool directory (named like the VM). */
+    Clone restore(String template, Path dir) throws IOException {
+        TemplateMeta t = store.get(template).orElseThrow(() -> HostErrors.notFound("template " + template + " is gone"));
+        return restore(t, dir, dir.getFileName().toString(), new StepTimer());
+    }
+
+    /** Connects to a restored guest, thaws its disks, and gives it its identity, clock and entropy. */
+    GuestChannel wakeGuest(String id, QemuVm vm, String template, StepTimer timer) {
+        GuestChannel guest;
+        try {
+            guest = GuestChannel.connect(id, vm.guestSocket(), config.guestTimeout(), config.guestTimeout());
+        } catch (IOException e) {
+            throw HostErrors.io("could not connect to the guest of " + id, e);
+        }
+        try {
+            // thaw first: until then any guest step that needs write access to the root mount blocks
+            guest.thaw(FREEZE_TIMEOUT);
+            timer.mark("thaw");
+            guest.init(identity(id, template));
+            timer.mark("init");
+            return guest;
+        } catch (RuntimeException e) {
+            guest.close();
+            throw e;
+        }
+    }
+
+    /** Who a capsule's guest is told it is: its id is also its hostname. */
+    static GuestIdentity identity(String id, String template) {
+        return new GuestIdentity(id, id, Map.of("WRENN_TEMPLATE", template));
+    }
+
+    QemuVm launch(String vmName, Path dir, CapsuleMeta meta, MemoryBacking memory) throws IOException {
+        return qemu.launch(spec(vmName, dir, meta, memory));
+    }
+
+    private static VmSpec spec(String vmName, Path dir, CapsuleMeta meta, MemoryBacking memory) {
+        return new VmSpec(vmName, dir, meta.vcpus(), meta.memoryMb(), memory, meta.topLayer(), true);
+    }
+}

@@ -17,7 +17,11 @@ public interface Guest {
     /** Runs a foreground command to its end and collects its output (capped per stream). */
     ExecResult run(ExecRequest request);
 
-    /** Starts a process whose output the caller pulls; closing the stream kills it unless it is detached. */
+    /**
+     * Starts a process whose output the caller pulls; closing the stream kills it unless it is
+     * detached. Its stdin is a pipe written through the stream; the request's stdin bytes, when
+     * given, are written first and then stdin is closed (as for {@link #run}).
+     */
     ProcessStream start(ExecRequest request);
 
     /** Starts a background process and leaves it running. */

@@ -124,10 +124,7 @@ public final class GuestChannel implements AutoCloseable {
         ExecSession.Collector collector = new ExecSession.Collector(outputCap);
         long deadline = request.timeout().isZero() ? 0
                 : System.nanoTime() + request.timeout().plus(callTimeout).toNanos();
-        try (ExecSession session = start(request)) {
-            if (request.stdin() != null) {
-                Thread.ofVirtual().name("guest-stdin-" + name).start(() -> feed(session, request.stdin()));
-            }
+        try (ExecSession session = open(request, request.stdin() != null)) {
             while (true) {
                 ProcessEvent e = session.next(deadline);
                 if (e instanceof ProcessEvent.Output o) {
@@ -140,19 +137,31 @@ public final class GuestChannel implements AutoCloseable {
         }
     }
 
-    /** Starts a foreground process (or terminal) whose output the caller pulls. */
+    /**
+     * Starts a foreground process (or terminal) whose output the caller pulls. Its stdin is a pipe the
+     * session writes to; the request's stdin bytes, when given, are written first and then it is closed.
+     */
     public ExecSession start(ExecRequest request) {
+        return open(request, true);
+    }
+
+    private ExecSession open(ExecRequest request, boolean stdinPipe) {
         if (request.background()) throw new IllegalArgumentException("a background process has no stream; use startBackground");
         StreamState s = openStream();
+        ExecSession session;
         try {
-            send(Frame.of(FrameType.EXEC, s.id, Messages.exec(request)));
+            send(Frame.of(FrameType.EXEC, s.id, Messages.exec(request, stdinPipe)));
             Record ok = expectOk(next(s, deadline(callTimeout), "the start of " + request.argv().get(0)));
-            return new ExecSession(this, s, (int) ok.number("pid", -1), ok.string("tag").orElse(request.tag()),
-                    request.pty(), request.pty() || request.stdin() != null);
+            session = new ExecSession(this, s, (int) ok.number("pid", -1), ok.string("tag").orElse(request.tag()),
+                    request.pty(), stdinPipe || request.pty());
         } catch (RuntimeException e) {
             release(s, false);
             throw e;
         }
+        if (request.stdin() != null) {
+            Thread.ofVirtual().name("guest-stdin-" + name).start(() -> feed(session, request.stdin()));
+        }
+        return session;
     }
 
     /**
@@ -175,7 +184,7 @@ public final class GuestChannel implements AutoCloseable {
     /** Starts a background process; its output goes to its log and replay buffer in the guest. */
     public ProcessInfo startBackground(ExecRequest request) {
         if (!request.background()) throw new IllegalArgumentException("not a background request");
-        Record ok = call(FrameType.EXEC, Messages.exec(request));
+        Record ok = call(FrameType.EXEC, Messages.exec(request, false));
         return new ProcessInfo((int) ok.number("pid", -1), ok.string("tag").orElse(request.tag()), request.argv(),
                 true, false);
     }

@@ -10,12 +10,13 @@ import java.time.Instant;
 final class Messages {
     private Messages() {}
 
-    static Record exec(ExecRequest r) {
+    /** {@code stdinPipe}: the host will write the process's stdin (else it is /dev/null, or a pty). */
+    static Record exec(ExecRequest r, boolean stdinPipe) {
         Record.Builder b = Record.builder().putAll("arg", r.argv());
         r.env().forEach((k, v) -> b.put("env", k + "=" + v));
         return b.put("cwd", r.cwd())
                 .put("timeout_ms", r.timeout().toMillis())
-                .put("stdin", r.stdin() != null || r.pty())
+                .put("stdin", stdinPipe || r.pty())
                 .put("background", r.background())
                 .put("detach", r.detach())
                 .put("tag", r.tag())

@@ -24,6 +24,11 @@ final class Body {
         this.root = root;
     }
 
+    /** A JSON object read elsewhere (a stream's frame), with the same rules for its fields. */
+    static Body of(ObjectNode object) {
+        return new Body(object);
+    }
+
     /** The request's body; an empty body is an empty object (every field takes its default). */
     static Body of(Context ctx) {
         byte[] bytes = ctx.bodyAsBytes();

@@ -22,12 +22,9 @@ import java.util.regex.Pattern;
 /** Exec, processes and files of a running capsule (api.md §6). */
 final class GuestHandlers {
     static final long MAX_UPLOAD_BYTES = 100L << 20;
-    private static final int MAX_ARGS = 4096;
-    private static final int MAX_ENVS = 1024;
+    private static final int MAX_PATH_BYTES = 4 * 4096;
     private static final int MAX_PATH = 4096;
     private static final int MAX_DEPTH = 32;
-    private static final Pattern TAG = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}");
-    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,255}");
     private static final Map<String, Integer> SIGNALS = Map.of("SIGTERM", 15, "SIGKILL", 9, "SIGINT", 2, "SIGHUP", 1,
             "SIGQUIT", 3, "SIGUSR1", 10, "SIGUSR2", 12);
 
@@ -40,30 +37,15 @@ final class GuestHandlers {
     void exec(Context ctx, Caller caller) {
         String id = Params.capsuleId(ctx);
         Body body = Body.of(ctx);
-        String cmd = body.requiredString("cmd");
-        if (cmd.isEmpty()) throw ApiException.invalid("cmd must not be empty");
-        Map<String, String> envs = body.stringMap("envs", MAX_ENVS).orElse(Map.of());
-        envs.keySet().forEach(k -> {
-            if (!ENV_NAME.matcher(k).matches()) {
-                throw ApiException.invalid("envs key '" + Params.abbreviate(k) + "' is not a variable name: expected [A-Za-z_][A-Za-z0-9_]*");
-            }
-        });
         boolean background = body.bool("background").orElse(false);
-        String tag = body.string("tag").orElse(null);
-        if (tag != null && !background) throw ApiException.invalid("tag applies to background commands only");
-        if (tag != null && !TAG.matcher(tag).matches()) {
-            throw ApiException.invalid("tag '" + Params.abbreviate(tag) + "' must be 1 to 64 of [a-zA-Z0-9._-], starting with a letter or digit");
-        }
-        String cwd = body.string("cwd").map(p -> path(p, "cwd")).orElse(null);
-        Command c = new Command(cmd, body.stringList("args", MAX_ARGS).orElse(List.of()), envs, cwd,
-                body.integer("timeout_sec", 0, CapsuleHandlers.MAX_TIMEOUT_SEC).orElse(30),
-                body.string("stdin").map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(null), background, tag);
+        // a background process runs until it ends or is killed: no timeout unless one is asked for (api.md §6)
+        Command c = CommandFields.read(body, background, false, background ? 0 : CommandFields.DEFAULT_TIMEOUT_SEC);
         if (background) {
             GuestService.Started p = guest.start(caller.teamId(), id, c);
-            Render.json(ctx, 202, Views.started(id, cmd, p.pid(), p.tag()));
+            Render.json(ctx, 202, Views.started(id, c.cmd(), p.pid(), p.tag()));
         } else {
             ExecResult r = guest.exec(caller.teamId(), id, c);
-            Render.json(ctx, 200, Views.exec(id, cmd, r));
+            Render.json(ctx, 200, Views.exec(id, c.cmd(), r));
         }
     }
 
@@ -75,11 +57,7 @@ final class GuestHandlers {
 
     void kill(Context ctx, Caller caller) {
         String id = Params.capsuleId(ctx);
-        String target = ctx.pathParam("target");
-        boolean pid = target.chars().allMatch(Character::isDigit) && !target.isEmpty();
-        if (pid ? target.length() > 9 : !TAG.matcher(target).matches()) {
-            throw ApiException.invalid("'" + Params.abbreviate(target) + "' is neither a pid nor a process tag");
-        }
+        String target = Params.processTarget(ctx.pathParam("target"));
         String sig = ctx.queryParam("signal");
         Integer signal = sig == null || sig.isEmpty() ? Integer.valueOf(9) : SIGNALS.get(sig);
         if (signal == null) {
@@ -110,14 +88,43 @@ final class GuestHandlers {
         if (path == null) throw ApiException.invalid("the text part 'path' is missing");
         if (file.size() > MAX_UPLOAD_BYTES) throw tooLarge();
         try (InputStream in = file.content()) {
-            guest.write(caller.teamId(), id, path(path, "path"), in);
+            guest.write(caller.teamId(), id, Params.path(path, "path"), in);
+        }
+        ctx.status(204);
+    }
+
+    /**
+     * files/stream/write: the multipart body is read as it arrives and written into the capsule as it
+     * is read, with no size limit but the capsule's disk and no copy of the file on the server.
+     */
+    void streamWrite(Context ctx, Caller caller) throws IOException {
+        String id = Params.capsuleId(ctx);
+        MultipartReader parts = new MultipartReader(ctx.req().getInputStream(), ctx.header("Content-Type"));
+        MultipartReader.Part first = parts.next();
+        if (first == null || !first.name().equals("path") || first.filename() != null) {
+            throw ApiException.invalid("the first part must be the text part 'path', then the file part 'file'");
+        }
+        String path = Params.path(MultipartReader.text(first, MAX_PATH_BYTES), "path");
+        MultipartReader.Part file = parts.next();
+        if (file == null || !file.name().equals("file")) {
+            throw ApiException.invalid("the part after 'path' must be the file part 'file'");
+        }
+        UploadSource source = new UploadSource(file.body());
+        try {
+            guest.write(caller.teamId(), id, path, source);
+        } catch (RuntimeException e) {
+            // the client's body broke off: that, not what the guest made of the short write, is the answer
+            throw source.failure().map(RuntimeException.class::cast).orElse(e);
+        }
+        while (parts.next() != null) {
+            // parts after the file are not part of the contract: read past them to the closing boundary
         }
         ctx.status(204);
     }
 
     void read(Context ctx, Caller caller) {
         String id = Params.capsuleId(ctx);
-        String path = path(Body.of(ctx).requiredString("path"), "path");
+        String path = Params.path(Body.of(ctx).requiredString("path"), "path");
         // headers are committed with the first byte, after the guest has found the file
         LazyResponse out = new LazyResponse(ctx);
         guest.read(caller.teamId(), id, path, out);
@@ -127,7 +134,7 @@ final class GuestHandlers {
     void list(Context ctx, Caller caller) {
         String id = Params.capsuleId(ctx);
         Body body = Body.of(ctx);
-        String path = path(body.requiredString("path"), "path");
+        String path = Params.path(body.requiredString("path"), "path");
         int depth = body.integer("depth", 1, MAX_DEPTH).orElse(1);
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.set("entries", Views.array(guest.list(caller.teamId(), id, path, depth), Views::entry));
@@ -136,7 +143,7 @@ final class GuestHandlers {
 
     void mkdir(Context ctx, Caller caller) {
         String id = Params.capsuleId(ctx);
-        String path = path(Body.of(ctx).requiredString("path"), "path");
+        String path = Params.path(Body.of(ctx).requiredString("path"), "path");
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.set("entry", Views.entry(guest.mkdir(caller.teamId(), id, path)));
         Render.json(ctx, 200, o);
@@ -144,15 +151,10 @@ final class GuestHandlers {
 
     void remove(Context ctx, Caller caller) {
         String id = Params.capsuleId(ctx);
-        guest.remove(caller.teamId(), id, path(Body.of(ctx).requiredString("path"), "path"));
+        guest.remove(caller.teamId(), id, Params.path(Body.of(ctx).requiredString("path"), "path"));
         ctx.status(204);
     }
 
-    private static String path(String p, String field) {
-        if (p.isEmpty()) throw ApiException.invalid(field + " must not be empty");
-        if (p.length() > MAX_PATH) throw ApiException.invalid(field + " is longer than " + MAX_PATH + " characters");
-        return p;
-    }
 
     private static boolean causedBySize(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -196,6 +198,30 @@ final class GuestHandlers {
             if (out == null) {
                 ctx.status(200).contentType("application/octet-stream").result(new byte[0]);
             }
+        }
+    }
+
+    /** The bytes of an upload as the guest reads them; remembers whether reading the client's body failed. */
+    private static final class UploadSource extends java.io.FilterInputStream {
+        private ApiException failure;
+
+        UploadSource(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException | ApiException e) {
+                failure = e instanceof ApiException api ? api
+                        : ApiException.invalid("the upload ended early: " + e.getMessage());
+                throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+            }
+        }
+
+        java.util.Optional<ApiException> failure() {
+            return java.util.Optional.ofNullable(failure);
         }
     }
 }

@@ -55,6 +55,7 @@ public final class HttpApi implements AutoCloseable {
     private final SnapshotHandlers snapshots;
     private final KeyHandlers keys;
     private final OpsHandlers ops;
+    private final StreamHandlers streams;
     private final List<Route> registered = new CopyOnWriteArrayList<>();
     private final Javalin app;
 
@@ -70,6 +71,7 @@ public final class HttpApi implements AutoCloseable {
         this.snapshots = new SnapshotHandlers(snapshotService);
         this.keys = new KeyHandlers(keyService);
         this.ops = new OpsHandlers(metrics, host);
+        this.streams = new StreamHandlers(auth, rateLimiter, guestService);
         Path uploads = Files.createDirectories(config.dataDir().resolve("tmp").resolve("uploads"));
         this.app = Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;
@@ -123,6 +125,12 @@ public final class HttpApi implements AutoCloseable {
         api(r, HandlerType.POST, "/capsules/{id}/files/list", guest::list);
         api(r, HandlerType.POST, "/capsules/{id}/files/mkdir", guest::mkdir);
         api(r, HandlerType.POST, "/capsules/{id}/files/remove", guest::remove);
+        api(r, HandlerType.POST, "/capsules/{id}/files/stream/write", guest::streamWrite);
+        api(r, HandlerType.POST, "/capsules/{id}/files/stream/read", guest::read);
+
+        ws(r, "/capsules/{id}/exec/stream", streams::exec);
+        ws(r, "/capsules/{id}/processes/{target}/stream", streams::attach);
+        ws(r, "/capsules/{id}/pty", streams::pty);
 
         api(r, HandlerType.POST, "/snapshots", snapshots::create);
         api(r, HandlerType.GET, "/snapshots", snapshots::list);
@@ -138,6 +146,15 @@ public final class HttpApi implements AutoCloseable {
         io.javalin.http.Handler h = ctx -> handler.handle(ctx, authenticate(ctx));
         r.addHttpHandler(method, "/api/v1" + path, h);
         r.addHttpHandler(method, "/v1" + path, h);
+    }
+
+    /** A WebSocket route under /api/v1 and /v1 (api.md §6a); what is wrong before the upgrade is a plain HTTP error. */
+    private void ws(RoutesConfig r, String path, java.util.function.Consumer<io.javalin.websocket.WsConfig> endpoint) {
+        for (String prefix : List.of("/api/v1", "/v1")) {
+            r.wsBeforeUpgrade(prefix + path, streams::beforeUpgrade);
+            r.ws(prefix + path, endpoint);
+            registered.add(new Route("GET", prefix + path));
+        }
     }
 
     private Caller authenticate(Context ctx) {
@@ -161,6 +178,7 @@ public final class HttpApi implements AutoCloseable {
 
     @Override
     public void close() {
+        streams.close();
         app.stop();
     }
 

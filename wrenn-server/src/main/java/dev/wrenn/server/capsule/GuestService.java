@@ -5,7 +5,10 @@ import dev.wrenn.host.api.ExecResult;
 import dev.wrenn.host.api.FileEntry;
 import dev.wrenn.host.api.Guest;
 import dev.wrenn.host.api.Host;
+import dev.wrenn.host.api.HostError;
+import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.api.ProcessInfo;
+import dev.wrenn.host.api.ProcessStream;
 import dev.wrenn.server.ops.Metrics;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -25,9 +28,15 @@ public final class GuestService {
     public static final Duration WAIT_FOR_RUNNING = Duration.ofSeconds(30);
     private static final String HOME = "/root";
 
-    /** A command after validation; {@code tag} is set for background commands only. */
+    /**
+     * A command after validation. {@code tag}: the process's name (null: generated where one is needed);
+     * {@code detach}: it outlives the stream that started it.
+     */
     public record Command(String cmd, List<String> args, Map<String, String> envs, String cwd, int timeoutSec,
-                          byte[] stdin, boolean background, String tag) {}
+                          byte[] stdin, boolean background, boolean detach, String tag) {}
+
+    /** A terminal to open: {@code cmd} null = /bin/bash, or /bin/sh where there is no bash. */
+    public record TerminalRequest(String cmd, List<String> args, Map<String, String> envs, String cwd, int rows, int cols) {}
 
     public record Started(int pid, String tag) {}
 
@@ -57,10 +66,60 @@ public final class GuestService {
     }
 
     public Started start(String teamId, String id, Command cmd) {
-        String tag = cmd.tag() != null ? cmd.tag() : "proc-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        String tag = cmd.tag() != null ? cmd.tag() : newTag("proc-");
         ProcessInfo p = withGuest(teamId, id, "starting " + cmd.cmd() + " in capsule " + id,
                 g -> g.startBackground(request(cmd).background(tag).build()));
         return new Started(p.pid(), p.tag() == null ? tag : p.tag());
+    }
+
+    /**
+     * Starts a command whose output the caller streams. The capsule counts as in use (never paused
+     * for inactivity) until the stream is closed; closing it kills the process unless it is detached.
+     */
+    public ProcessStream startStream(String teamId, String id, Command cmd) {
+        String tag = cmd.tag() != null ? cmd.tag() : cmd.detach() ? newTag("proc-") : null;
+        return stream(teamId, id, "starting " + cmd.cmd() + " in capsule " + id, true,
+                g -> g.start(request(cmd).tag(tag).detach(cmd.detach()).build()));
+    }
+
+    /** Follows a process by pid or tag (with the last 64 KiB of its output first when {@code replay}); it runs on when closed. */
+    public ProcessStream attach(String teamId, String id, String pidOrTag, boolean replay) {
+        return stream(teamId, id, "process " + pidOrTag + " in capsule " + id, false, g -> g.attach(pidOrTag, replay));
+    }
+
+    /** Opens a terminal: a detached process tagged {@code pty-...} that closing the stream does not end. */
+    public ProcessStream openTerminal(String teamId, String id, TerminalRequest t) {
+        String tag = newTag("pty-");
+        return stream(teamId, id, "opening a terminal in capsule " + id, false, g -> {
+            try {
+                return g.start(terminal(t, t.cmd() == null ? "/bin/bash" : t.cmd(), tag));
+            } catch (HostException e) {
+                if (t.cmd() != null || e.error() != HostError.NOT_FOUND) throw e;
+                return g.start(terminal(t, "/bin/sh", tag));
+            }
+        });
+    }
+
+    private static ExecRequest terminal(TerminalRequest t, String program, String tag) {
+        ExecRequest.Builder b = ExecRequest.command(program, t.args().toArray(String[]::new)).env(t.envs())
+                .timeout(Duration.ZERO).pty(t.rows(), t.cols()).detach(true).tag(tag);
+        if (t.cwd() != null) b.cwd(resolve(t.cwd()));
+        return b.build();
+    }
+
+    private ProcessStream stream(String teamId, String id, String what, boolean holdsCapsule, Function<Guest, ProcessStream> open) {
+        capsules.usable(teamId, id, WAIT_FOR_RUNNING);
+        ActivityTracker.Use use = holdsCapsule ? activity.use(id) : null;
+        try {
+            return new ActiveStream(open.apply(host.guest(id)), activity, id, use);
+        } catch (RuntimeException e) {
+            if (use != null) use.close();
+            throw HostErrors.map(e, what);
+        }
+    }
+
+    private static String newTag(String prefix) {
+        return prefix + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     }
 
     public List<ProcessInfo> processes(String teamId, String id) {

@@ -1,0 +1,245 @@
+package dev.wrenn.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wrenn.server.Json;
+import dev.wrenn.server.auth.Authenticator;
+import dev.wrenn.server.auth.Caller;
+import dev.wrenn.server.auth.RateLimiter;
+import dev.wrenn.server.capsule.GuestService;
+import dev.wrenn.server.error.ApiException;
+import io.javalin.http.Context;
+import io.javalin.websocket.WsCloseContext;
+import io.javalin.websocket.WsConfig;
+import io.javalin.websocket.WsConnectContext;
+import io.javalin.websocket.WsContext;
+import io.javalin.websocket.WsMessageContext;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The WebSocket endpoints of api.md §6a: the upgrade (a malformed id or a bad key answered plainly
+ * before it), authentication by header or first frame, and one {@link StreamSession} per socket,
+ * which the endpoint's factory makes once the caller is known.
+ */
+final class StreamHandlers implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(StreamHandlers.class);
+    static final Duration AUTH_WAIT = Duration.ofSeconds(5);
+    static final Duration PING_EVERY = Duration.ofSeconds(30);
+    /** Larger client frames close the socket (1009) before they are buffered. */
+    static final long MAX_CLIENT_FRAME = 1 << 20;
+    private static final String CALLER = "wrenn.caller";
+
+    /** Makes the session of one endpoint for an authenticated caller. */
+    @FunctionalInterface
+    interface SessionFactory {
+        StreamSession open(Connection c);
+    }
+
+    /** What an endpoint's session sees of its socket. */
+    record Connection(StreamSocket socket, Caller caller, String capsuleId, WsContext ctx, GuestService guest) {}
+
+    private final Authenticator auth;
+    private final RateLimiter rateLimiter;
+    private final GuestService guest;
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("stream-timers").daemon().factory());
+    private final Map<String, Socket> open = new ConcurrentHashMap<>();
+    private final ScheduledFuture<?> pinger;
+
+    StreamHandlers(Authenticator auth, RateLimiter rateLimiter, GuestService guest) {
+        this.auth = auth;
+        this.rateLimiter = rateLimiter;
+        this.guest = guest;
+        this.pinger = timers.scheduleAtFixedRate(this::pingAll, PING_EVERY.toMillis(), PING_EVERY.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    // ---- the endpoints ------------------------------------------------------------------------
+
+    void exec(WsConfig ws) {
+        endpoint(ws, ExecStreamSession::new);
+    }
+
+    void attach(WsConfig ws) {
+        endpoint(ws, AttachSession::new);
+    }
+
+    void pty(WsConfig ws) {
+        endpoint(ws, TerminalSession::new);
+    }
+
+    /** Before the upgrade: the id must parse (else 400) and a key given as a header must be valid (else 401). */
+    void beforeUpgrade(Context ctx) {
+        Params.capsuleId(ctx);
+        if (ctx.pathParamMap().containsKey("target")) Params.processTarget(ctx.pathParam("target"));
+        String key = ctx.header("X-API-Key");
+        if (key != null) ctx.attribute(CALLER, authenticate(key));
+    }
+
+    private Caller authenticate(String key) {
+        Caller caller = auth.authenticate(key);
+        rateLimiter.acquire(caller.keyId());
+        return caller;
+    }
+
+    private void endpoint(WsConfig ws, Function<Connection, StreamSession> factory) {
+        ws.onConnect(ctx -> connected(ctx, factory));
+        ws.onMessage(this::message);
+        ws.onClose(this::closed);
+        ws.onBinaryMessage(ctx -> {
+            Socket s = socketOf(ctx);
+            if (s != null) s.protocolError("frames are JSON text, not binary");
+        });
+        ws.onError(ctx -> {
+            Socket s = open.remove(ctx.sessionId());
+            if (s != null) s.end();
+        });
+    }
+
+    private void connected(WsConnectContext ctx, Function<Connection, StreamSession> factory) {
+        ctx.session.setMaxTextMessageSize(MAX_CLIENT_FRAME);
+        ctx.session.setIdleTimeout(StreamSocket.WRITE_TIMEOUT.plus(PING_EVERY));
+        Socket s = new Socket(ctx, new StreamSocket(ctx.session), factory);
+        open.put(ctx.sessionId(), s);
+        Caller caller = ctx.attribute(CALLER);
+        if (caller != null) {
+            s.authenticated(caller);
+        } else {
+            s.authTimeout = timers.schedule(() -> s.refuse("no {\"type\":\"auth\"} frame within "
+                    + AUTH_WAIT.toSeconds() + " s"), AUTH_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void message(WsMessageContext ctx) {
+        Socket s = socketOf(ctx);
+        if (s != null) s.frame(ctx.message());
+    }
+
+    private void closed(WsCloseContext ctx) {
+        Socket s = open.remove(ctx.sessionId());
+        if (s != null) s.end();
+    }
+
+    private Socket socketOf(WsContext ctx) {
+        return open.get(ctx.sessionId());
+    }
+
+    private void pingAll() {
+        open.values().forEach(Socket::ping);
+    }
+
+    /** Ends every open stream (the server is stopping); terminals and detached processes run on. */
+    @Override
+    public void close() {
+        pinger.cancel(false);
+        open.values().forEach(s -> s.socket.close(StreamSocket.SERVER_ERROR, "server stopping",
+                StreamFrames.error("the server is stopping", true)));
+        open.values().forEach(Socket::end);
+        open.clear();
+        timers.shutdownNow();
+    }
+
+    /** One socket: waiting for its caller, then served by its session. */
+    private final class Socket {
+        final WsContext ctx;
+        final StreamSocket socket;
+        final Function<Connection, StreamSession> factory;
+        volatile StreamSession session;
+        volatile ScheduledFuture<?> authTimeout;
+        volatile boolean ended;
+
+        Socket(WsContext ctx, StreamSocket socket, Function<Connection, StreamSession> factory) {
+            this.ctx = ctx;
+            this.socket = socket;
+            this.factory = factory;
+        }
+
+        void authenticated(Caller caller) {
+            if (authTimeout != null) authTimeout.cancel(false);
+            try {
+                session = factory.apply(new Connection(socket, caller, ctx.pathParam("id"), ctx, guest));
+                session.opened();
+            } catch (RuntimeException e) {
+                fail(e);
+            }
+        }
+
+        void frame(String text) {
+            if (ended) return;
+            JsonNode node;
+            try {
+                node = Json.MAPPER.readTree(text);
+            } catch (Exception e) {
+                protocolError("a frame is not JSON: " + Params.abbreviate(e.getMessage()));
+                return;
+            }
+            if (node == null || !node.isObject() || !node.path("type").isTextual()) {
+                protocolError("every frame is a JSON object with a \"type\"");
+                return;
+            }
+            ObjectNode frame = (ObjectNode) node;
+            if (session == null) {
+                auth(frame);
+                return;
+            }
+            try {
+                session.frame(frame.get("type").asText(), frame);
+            } catch (RuntimeException e) {
+                fail(e);
+            }
+        }
+
+        private void auth(ObjectNode frame) {
+            if (!frame.get("type").asText().equals("auth") || !frame.path("key").isTextual()) {
+                refuse("the first frame must be {\"type\":\"auth\",\"key\":\"wrn_…\"} when no X-API-Key header was sent");
+                return;
+            }
+            try {
+                authenticated(authenticate(frame.get("key").asText()));
+            } catch (ApiException e) {
+                refuse(e.getMessage());
+            }
+        }
+
+        /** A bad frame: before the session it ends the socket, later it is reported and ignored. */
+        void protocolError(String message) {
+            if (session == null) refuse(message);
+            else session.protocolError(message);
+        }
+
+        void refuse(String message) {
+            socket.close(StreamSocket.POLICY, "unauthorized", StreamFrames.error(message, true));
+            end();
+        }
+
+        /** A failure the session did not handle itself: reported to the client, the socket closed. */
+        void fail(RuntimeException e) {
+            String message = e instanceof ApiException ? e.getMessage() : "internal error: " + e;
+            if (!(e instanceof ApiException)) log.atError().setCause(e).log("stream failed");
+            socket.close(StreamSocket.SERVER_ERROR, "error", StreamFrames.error(message, true));
+            end();
+        }
+
+        void ping() {
+            StreamSession s = session;
+            if (s != null && !ended) s.ping();
+        }
+
+        void end() {
+            if (ended) return;
+            ended = true;
+            if (authTimeout != null) authTimeout.cancel(false);
+            StreamSession s = session;
+            if (s != null) s.closed();
+        }
+    }
+}

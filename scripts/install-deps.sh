@@ -17,7 +17,6 @@ missing=()
 for cmd in "${!PKG_FOR[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${PKG_FOR[$cmd]}")
 done
-[ -x /bin/busybox ] || missing+=(busybox-static)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[deps] installing: ${missing[*]}" >&2

@@ -29,11 +29,17 @@ KERNEL_META=linux-image-amd64
 MODULES=(virtio_ring virtio virtio_mmio virtio_blk virtio_console
          crc16 mbcache jbd2 crc32c_generic ext4
          failover net_failover virtio_net)
-PYTHON_PACKAGES=python3,python3-pip,ca-certificates
+# Debian minbase (bash, coreutils, dash, grep, sed, tar, gzip, findutils, util-linux, apt, ...) plus
+# what an agent's first commands need; base-python adds Python with pip and venv.
+declare -A PACKAGES=(
+    [minimal]=git,curl,ca-certificates,procps,iproute2,less,xz-utils
+    [base-python]=git,curl,ca-certificates,procps,iproute2,less,xz-utils,python3,python3-pip,python3-venv
+)
 ROOTFS_LABEL=wrenn-root
 
-declare -A ROOTFS_SIZE=([minimal]=1G [base-python]=2G)
-declare -A STEPS=([minimal]=5 [base-python]=6)
+# Sparse: only what is written takes space, here and in every capsule's overlay.
+declare -A ROOTFS_SIZE=([minimal]=2G [base-python]=3G)
+declare -A STEPS=([minimal]=6 [base-python]=6)
 
 die() { echo "build.sh: error: $*" >&2; exit 1; }
 
@@ -84,13 +90,7 @@ check_tools() {
     need xz xz-utils; need tar tar; need cpio cpio; need mke2fs e2fsprogs; need find findutils
     local name
     for name in "$@"; do
-        case $name in
-            minimal)
-                # The dynamic busybox package also installs /bin/busybox; the image has no libc.
-                [[ $(dpkg-query -W -f '${Status}' busybox-static 2>/dev/null) == "install ok installed" ]] ||
-                    die "busybox-static is not installed: apt-get install busybox-static" ;;
-            base-python) need debootstrap debootstrap ;;
-        esac
+        need debootstrap debootstrap
     done
     [[ -n ${WRENN_AGENT_BIN:-} ]] || need make make
 }
@@ -271,49 +271,22 @@ common_tree() {
 EOF
 }
 
-tree_minimal() {
-    local r=$1 applet
-    mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,etc}
-    install -m 0755 /bin/busybox "$r/bin/busybox"
-    # One symlink per applet at the path busybox itself reports (bin/sh, usr/bin/env, ...).
-    # linuxrc is for the old initrd scheme; bin/busybox is the binary itself.
-    while IFS= read -r applet; do
-        case $applet in bin/busybox|linuxrc) continue ;; esac
-        ln -s /bin/busybox "$r/$applet"
-    done < <(/bin/busybox --list-full)
-    cat > "$r/etc/passwd" <<'EOF'
-root:x:0:0:root:/root:/bin/sh
-nobody:x:65534:65534:nobody:/nonexistent:/bin/false
-EOF
-    # tty (5) is the group the agent gives /dev/pts entries, as on Debian.
-    cat > "$r/etc/group" <<'EOF'
-root:x:0:
-tty:x:5:
-nogroup:x:65534:
-EOF
-    cat > "$r/etc/profile" <<'EOF'
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export HOME=${HOME:-/root}
-EOF
-    common_tree "$r"
-}
-
 # debootstrap's result depends only on these parameters (and the mirror's state), so it is kept
 # as a tarball keyed by them: a rebuild for a new agent or script skips the download and install.
 debootstrap_tarball() {
-    local key dir=$CACHE/debootstrap
-    key=$(printf '%s\n' "$SUITE" minbase "$PYTHON_PACKAGES" "$MIRROR" | sha256sum | cut -c1-16)
-    DEBOOTSTRAP_TAR=$dir/$SUITE-python-$key.tar
+    local name=$1 key dir=$CACHE/debootstrap packages=${PACKAGES[$1]}
+    key=$(printf '%s\n' "$SUITE" minbase "$packages" "$MIRROR" | sha256sum | cut -c1-16)
+    DEBOOTSTRAP_TAR=$dir/$SUITE-$name-$key.tar
     if [[ -f $DEBOOTSTRAP_TAR ]]; then note "debootstrap result cached ($DEBOOTSTRAP_TAR)"; return 0; fi
     local tmp log
     make_temp tmp debootstrap; log=$tmp/debootstrap.log
     mkdir -p "$dir/debs"
-    note "debootstrap $SUITE minbase + $PYTHON_PACKAGES from $MIRROR (log: $log)"
+    note "debootstrap $SUITE minbase + $packages from $MIRROR (log: $log)"
     # One progress line per debootstrap stage instead of one per package: a run of lines with
     # the same verb (Retrieving, Extracting, Unpacking, Configuring ...) shows as its first line;
     # each "Validating" follows its "Retrieving" and is left out.
     local prev="" line verb
-    if ! debootstrap --variant=minbase --include="$PYTHON_PACKAGES" --cache-dir="$dir/debs" \
+    if ! debootstrap --variant=minbase --include="$packages" --cache-dir="$dir/debs" \
             "$SUITE" "$tmp/root" "$MIRROR" 2>&1 | tee "$log" |
         while IFS= read -r line; do
             verb=$line; [[ $line == "I: "* ]] && { verb=${line#I: }; verb=${verb%% *}; }
@@ -331,8 +304,9 @@ debootstrap_tarball() {
     remove_tree "$tmp"
 }
 
-tree_base_python() {
-    local r=$1
+# A root tree from the image's debootstrap result.
+tree_debian() {
+    local name=$1 r=$2
     mkdir -p "$r"
     tar --numeric-owner --xattrs --xattrs-include='*' -C "$r" -xpf "$DEBOOTSTRAP_TAR"
     # The package lists and caches are large and stale the moment the image is built; apt in the
@@ -344,7 +318,7 @@ tree_base_python() {
     # its bind mounts); the agent mounts devtmpfs there anyway.
     find "$r/dev" -mindepth 1 -delete
     # The whole VM is the sandbox: let pip install into the system Python (PEP 668 would refuse).
-    printf '[global]\nbreak-system-packages = true\n' > "$r/etc/pip.conf"
+    [[ $name != base-python ]] || printf '[global]\nbreak-system-packages = true\n' > "$r/etc/pip.conf"
     common_tree "$r"
 }
 
@@ -359,10 +333,7 @@ image_inputs() {
     echo "kernel $KDEB"
     echo "modules ${MODULES[*]}"
     echo "rootfs_size ${ROOTFS_SIZE[$name]}"
-    case $name in
-        minimal) echo "busybox-static $(dpkg-query -W -f '${Version}' busybox-static)" ;;
-        base-python) echo "debootstrap $SUITE minbase $PYTHON_PACKAGES $MIRROR" ;;
-    esac
+    echo "debootstrap $SUITE minbase ${PACKAGES[$name]} $MIRROR"
 }
 
 build_image() {
@@ -399,16 +370,10 @@ build_image() {
     build_initrd "$tmp/initrd.img" "$tmp/initrd-root"
     rm -rf "$tmp/initrd-root"
 
-    case $name in
-        minimal)
-            step "root tree (busybox)"
-            tree_minimal "$tmp/root" ;;
-        base-python)
-            step "debootstrap"
-            debootstrap_tarball
-            step "root tree (debootstrap result)"
-            tree_base_python "$tmp/root" ;;
-    esac
+    step "debootstrap"
+    debootstrap_tarball "$name"
+    step "root tree (debootstrap result)"
+    tree_debian "$name" "$tmp/root"
 
     step "ext4 root filesystem (${ROOTFS_SIZE[$name]})"
     # Sparse raw file. mke2fs -d copies the tree in (no loop mount). Inode tables and the journal

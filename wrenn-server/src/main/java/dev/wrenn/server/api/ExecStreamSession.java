@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wrenn.host.api.ProcessEvent;
 import dev.wrenn.server.api.StreamHandlers.Connection;
 import dev.wrenn.server.capsule.GuestService.Command;
+import dev.wrenn.server.error.ErrorCode;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,7 +25,8 @@ final class ExecStreamSession extends StreamSession {
     void frame(String type, ObjectNode frame) {
         if (stream() == null) {
             if (!type.equals("start")) {
-                fatal("the first frame must be {\"type\":\"start\",\"cmd\":…}, not \"" + Params.abbreviate(type) + "\"");
+                fatal(StreamErrors.of(ErrorCode.INVALID_REQUEST, "the first frame must be {\"type\":\"start\",\"cmd\":…}, not \""
+                        + Params.abbreviate(type) + "\""));
                 closed();
                 return;
             }

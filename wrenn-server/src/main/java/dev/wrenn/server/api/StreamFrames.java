@@ -31,12 +31,6 @@ final class StreamFrames {
         return Json.MAPPER.createObjectNode().put("type", type);
     }
 
-    static String error(String message, boolean fatal) {
-        ObjectNode o = node("error").put("data", message);
-        if (fatal) o.put("fatal", true);
-        return Json.write(o);
-    }
-
     /** {@code {"type":"exit","exit_code":…}}, with {@code timed_out} when the process's timeout ended it. */
     static String exit(ProcessEvent.Exited x) {
         ObjectNode o = node("exit").put("exit_code", x.exitCode());

@@ -8,6 +8,7 @@ import dev.wrenn.server.auth.Caller;
 import dev.wrenn.server.auth.RateLimiter;
 import dev.wrenn.server.capsule.GuestService;
 import dev.wrenn.server.error.ApiException;
+import dev.wrenn.server.error.ErrorCode;
 import io.javalin.http.Context;
 import io.javalin.websocket.WsCloseContext;
 import io.javalin.websocket.WsConfig;
@@ -142,7 +143,7 @@ final class StreamHandlers implements AutoCloseable {
     public void close() {
         pinger.cancel(false);
         open.values().forEach(s -> s.socket.close(StreamSocket.SERVER_ERROR, "server stopping",
-                StreamFrames.error("the server is stopping", true)));
+                StreamErrors.of(ErrorCode.UNAVAILABLE, "the server is stopping").frame(true)));
         open.values().forEach(Socket::end);
         open.clear();
         timers.shutdownNow();
@@ -217,15 +218,20 @@ final class StreamHandlers implements AutoCloseable {
         }
 
         void refuse(String message) {
-            socket.close(StreamSocket.POLICY, "unauthorized", StreamFrames.error(message, true));
+            socket.close(StreamSocket.POLICY, "unauthorized", StreamErrors.of(ErrorCode.UNAUTHORIZED, message).frame(true));
             end();
         }
 
         /** A failure the session did not handle itself: reported to the client, the socket closed. */
         void fail(RuntimeException e) {
-            String message = e instanceof ApiException ? e.getMessage() : "internal error: " + e;
-            if (!(e instanceof ApiException)) log.atError().setCause(e).log("stream failed");
-            socket.close(StreamSocket.SERVER_ERROR, "error", StreamFrames.error(message, true));
+            StreamErrors error;
+            if (e instanceof ApiException api) {
+                error = StreamErrors.of(api);
+            } else {
+                log.atError().setCause(e).log("stream failed");
+                error = StreamErrors.of(ErrorCode.INTERNAL_ERROR, "internal error: " + e);
+            }
+            socket.close(StreamSocket.SERVER_ERROR, "error", error.frame(true));
             end();
         }
 

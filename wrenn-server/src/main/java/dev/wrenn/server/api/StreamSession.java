@@ -6,6 +6,7 @@ import dev.wrenn.host.api.ProcessEvent;
 import dev.wrenn.host.api.ProcessStream;
 import dev.wrenn.server.api.StreamHandlers.Connection;
 import dev.wrenn.server.error.ApiException;
+import dev.wrenn.server.error.ErrorCode;
 import java.util.Base64;
 import java.util.List;
 import org.slf4j.Logger;
@@ -49,11 +50,12 @@ abstract class StreamSession {
 
     /** A client frame that is wrong: reported, and the end of the socket if the start frame was awaited. */
     void protocolError(String message) {
+        StreamErrors error = StreamErrors.of(ErrorCode.INVALID_REQUEST, message);
         if (awaitsStart()) {
-            fatal(message);
+            fatal(error);
             closed();
         } else {
-            send(StreamFrames.error(message, false));
+            send(error.frame(false));
         }
     }
 
@@ -94,10 +96,10 @@ abstract class StreamSession {
         } catch (StreamSocket.Gone gone) {
             log.atDebug().addKeyValue("capsule", c.capsuleId()).log("stream socket gone: {}", gone.getMessage());
         } catch (HostException e) {
-            if (!closed) fatal(StreamErrors.message(e));
+            if (!closed) fatal(StreamErrors.of(e));
         } catch (RuntimeException e) {
             log.atError().addKeyValue("capsule", c.capsuleId()).setCause(e).log("stream failed");
-            fatal("internal error: " + e);
+            fatal(StreamErrors.of(ErrorCode.INTERNAL_ERROR, "internal error: " + e));
         } finally {
             closed();
         }
@@ -108,8 +110,8 @@ abstract class StreamSession {
         return List.of();
     }
 
-    void fatal(String message) {
-        c.socket().close(StreamSocket.SERVER_ERROR, "error", StreamFrames.error(message, true));
+    void fatal(StreamErrors error) {
+        c.socket().close(StreamSocket.SERVER_ERROR, "error", error.frame(true));
     }
 
     void send(String frame) {
@@ -135,9 +137,9 @@ abstract class StreamSession {
             step.run();
             return true;
         } catch (ApiException e) {
-            fatal(e.getMessage());
+            fatal(StreamErrors.of(e));
         } catch (HostException e) {
-            fatal(StreamErrors.message(e));
+            fatal(StreamErrors.of(e));
         }
         closed();
         return false;

@@ -6,6 +6,8 @@ import dev.wrenn.host.api.ProcessStream;
 import dev.wrenn.server.Json;
 import dev.wrenn.server.api.StreamHandlers.Connection;
 import dev.wrenn.server.capsule.GuestService.TerminalRequest;
+import dev.wrenn.server.error.ApiException;
+import dev.wrenn.server.error.ErrorCode;
 import java.util.List;
 
 /**
@@ -27,8 +29,8 @@ final class TerminalSession extends StreamSession {
                 case "start" -> start(frame);
                 case "connect" -> connect(frame);
                 default -> {
-                    fatal("the first frame must be {\"type\":\"start\"} or {\"type\":\"connect\",\"tag\":…}, not \""
-                            + Params.abbreviate(type) + "\"");
+                    fatal(StreamErrors.of(ErrorCode.INVALID_REQUEST, "the first frame must be {\"type\":\"start\"} or"
+                            + " {\"type\":\"connect\",\"tag\":…}, not \"" + Params.abbreviate(type) + "\""));
                     closed();
                 }
             }
@@ -64,7 +66,7 @@ final class TerminalSession extends StreamSession {
             ProcessStream s = c.guest().attach(c.caller().teamId(), c.capsuleId(), tag, true);
             if (!s.pty()) {
                 s.close();
-                throw new dev.wrenn.server.error.ApiException(dev.wrenn.server.error.ErrorCode.INVALID_REQUEST,
+                throw new ApiException(ErrorCode.INVALID_REQUEST,
                         "process " + tag + " is not a terminal; attach to it at …/processes/" + tag + "/stream");
             }
             started(s);
@@ -81,7 +83,7 @@ final class TerminalSession extends StreamSession {
             int cols = body.integer("cols", 1, MAX_SIZE).orElseThrow(() -> new IllegalArgumentException("cols is required"));
             int rows = body.integer("rows", 1, MAX_SIZE).orElseThrow(() -> new IllegalArgumentException("rows is required"));
             attempt(() -> stream().resize(rows, cols));
-        } catch (IllegalArgumentException | dev.wrenn.server.error.ApiException e) {
+        } catch (IllegalArgumentException | ApiException e) {
             protocolError("resize: " + e.getMessage());
         }
     }

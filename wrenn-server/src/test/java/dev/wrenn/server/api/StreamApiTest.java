@@ -136,6 +136,7 @@ class StreamApiTest {
                 JsonNode err = ws.untilType("error", WAIT).getLast();
                 assertTrue(err.get("fatal").asBoolean(), err.toString());
                 assertTrue(err.get("data").asText().contains("does not exist"), err.toString());
+                assertEquals("not_found", err.get("code").asText());
                 assertTrue(ws.closeCode(WAIT) > 0);
             }
         }

@@ -5,7 +5,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpResponse;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -20,25 +20,55 @@ final class Errors {
 
     private Errors() {}
 
-    static WrennException fromResponse(Call call, HttpResponse<byte[]> response) {
-        int status = response.statusCode();
-        String requestId = response.headers().firstValue("X-Request-Id").orElse(null);
+    static WrennException fromResponse(Call call, int status, HttpHeaders headers, byte[] body) {
+        String requestId = headers.firstValue("X-Request-Id").orElse(null);
         String code = null;
         String message = null;
-        JsonNode error = Json.parseOrMissing(response.body()).path("error");
+        JsonNode error = Json.parseOrMissing(body).path("error");
         if (error.isObject()) {
             code = error.path("code").asText(null);
             message = error.path("message").asText(null);
         }
         if (code == null) code = "http_" + status;
-        if (message == null) message = "HTTP " + status + " from " + call.describe() + bodySnippet(response.body());
+        if (message == null) message = "HTTP " + status + " from " + call.describe() + bodySnippet(body);
+        return of(status, code, message, requestId, retryAfter(headers));
+    }
+
+    /**
+     * The error frame of a stream ({@code {"type":"error","code",…}}), as the exception the same code
+     * is elsewhere: a stream has no HTTP status of its own, so {@code statusCode()} is the one the API
+     * answers that code with (409 for {@code capsule_paused}, 502 for {@code vm_exited}), 0 for a code
+     * this SDK does not know.
+     */
+    static WrennException fromStreamError(String code, String message) {
+        return of(statusOf(code), code, message, null, null);
+    }
+
+    private static int statusOf(String code) {
+        return switch (code) {
+            case "invalid_request" -> 400;
+            case "unauthorized" -> 401;
+            case "forbidden" -> 403;
+            case "not_found" -> 404;
+            case "invalid_state", "conflict", "capsule_paused" -> 409;
+            case "too_large" -> 413;
+            case "rate_limited" -> 429;
+            case "internal_error" -> 500;
+            case "agent_error", "vm_exited" -> 502;
+            case "no_capacity", "host_unavailable", "unavailable" -> 503;
+            case "insufficient_storage" -> 507;
+            default -> 0;
+        };
+    }
+
+    private static WrennException of(int status, String code, String message, String requestId, Duration retryAfter) {
         return switch (status) {
             case 400, 413 -> new WrennValidationException(status, code, message, requestId);
             case 401 -> new WrennAuthenticationException(status, code, message, requestId);
             case 403 -> new WrennForbiddenException(status, code, message, requestId);
             case 404 -> new WrennNotFoundException(status, code, message, requestId);
             case 409 -> new WrennConflictException(status, code, message, requestId);
-            case 429 -> new WrennRateLimitException(code, message, requestId, retryAfter(response));
+            case 429 -> new WrennRateLimitException(code, message, requestId, retryAfter);
             case 502 -> new WrennAgentException(status, code, message, requestId);
             case 503 -> new WrennNoCapacityException(status, code, message, requestId);
             default -> status >= 500 ? new WrennServerException(status, code, message, requestId)
@@ -68,8 +98,8 @@ final class Errors {
     }
 
     /** Retry-After as seconds or as an HTTP date; null when absent or unreadable. */
-    static Duration retryAfter(HttpResponse<?> response) {
-        String v = response.headers().firstValue("Retry-After").orElse(null);
+    static Duration retryAfter(HttpHeaders headers) {
+        String v = headers.firstValue("Retry-After").orElse(null);
         if (v == null || v.isBlank()) return null;
         v = v.strip();
         try {

@@ -1,17 +1,31 @@
 package dev.wrenn.sdk;
 
+import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /** The blocking face of async calls: waits, and throws what the call failed with, unwrapped. */
 final class Futures {
     private Futures() {}
 
     static <T> T await(CompletableFuture<T> future) {
+        return await(future, null, null);
+    }
+
+    /**
+     * Waits at most {@code timeout} (null: no limit); past it throws a {@link WrennTimeoutException}
+     * with {@code onTimeout}'s message, leaving the future as it is.
+     */
+    static <T> T await(CompletableFuture<T> future, Duration timeout, Supplier<String> onTimeout) {
         try {
-            return future.get();
+            return timeout == null ? future.get() : future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new WrennTimeoutException(onTimeout.get(), null);
         } catch (InterruptedException e) {
             future.cancel(true);
             Thread.currentThread().interrupt();
@@ -24,6 +38,17 @@ final class Futures {
         } catch (CancellationException e) {
             throw new WrennException(0, "cancelled", "the call was cancelled", null, e);
         }
+    }
+
+    /**
+     * {@code future}, or a {@link WrennTimeoutException} with {@code onTimeout}'s message when it is not
+     * done within {@code timeout}. No thread waits meanwhile.
+     */
+    static <T> CompletableFuture<T> within(CompletableFuture<T> future, Duration timeout, Supplier<String> onTimeout) {
+        return future.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(failure -> {
+            Throwable t = unwrap(failure);
+            return CompletableFuture.failedFuture(t instanceof TimeoutException ? new WrennTimeoutException(onTimeout.get(), null) : t);
+        });
     }
 
     /** The failure as the caller should see it: CompletionException wrappers removed. */

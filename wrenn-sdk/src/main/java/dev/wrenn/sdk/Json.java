@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /** The SDK's one ObjectMapper (thread-safe once configured) and its tree helpers. */
 final class Json {
@@ -18,8 +19,12 @@ final class Json {
     }
 
     static byte[] bytes(JsonNode node) {
+        return text(node).getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String text(JsonNode node) {
         try {
-            return MAPPER.writeValueAsBytes(node);
+            return MAPPER.writeValueAsString(node);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree could not be written", e);
         }
@@ -27,9 +32,14 @@ final class Json {
 
     /** The parsed body, or a missing node when it is empty or not JSON (an error page from a proxy). */
     static JsonNode parseOrMissing(byte[] body) {
-        if (body == null || body.length == 0) return MissingNode.getInstance();
+        return body == null ? MissingNode.getInstance() : parseOrMissing(new String(body, StandardCharsets.UTF_8));
+    }
+
+    /** The parsed text, or a missing node when it is empty or not JSON. */
+    static JsonNode parseOrMissing(String text) {
+        if (text.isEmpty()) return MissingNode.getInstance();
         try {
-            JsonNode n = MAPPER.readTree(body);
+            JsonNode n = MAPPER.readTree(text);
             return n == null ? MissingNode.getInstance() : n;
         } catch (IOException e) {
             return MissingNode.getInstance();

@@ -5,8 +5,13 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpResponse.BodySubscribers;
 import java.net.http.HttpTimeoutException;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -42,37 +47,74 @@ final class Transport implements AutoCloseable {
         return settings;
     }
 
-    /** The call's answer when it is a 2xx; fails with the mapped exception otherwise. */
-    CompletableFuture<HttpResponse<byte[]>> send(Call call) {
+    /** The body of the call's answer when it is a 2xx; fails with the mapped exception otherwise. */
+    CompletableFuture<byte[]> send(Call call) {
+        return send(call, BodyHandlers.ofByteArray());
+    }
+
+    /**
+     * The body of the call's 2xx answer as {@code body} reads it (only a 2xx body is given to it, so it
+     * may write a download where it goes); fails with the mapped exception otherwise.
+     */
+    <T> CompletableFuture<T> send(Call call, BodyHandler<T> body) {
         long deadline = call.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + call.timeout().toNanos();
-        return attempt(call, deadline, 0);
+        return attempt(call, replies(call, body), deadline, 0);
     }
 
     /** The call's JSON answer read by {@code reader}. */
     <T> CompletableFuture<T> json(Call call, Function<JsonNode, T> reader) {
-        return send(call).thenApply(r -> reader.apply(Json.parseOrMissing(r.body())));
+        return send(call).thenApply(body -> reader.apply(Json.parseOrMissing(body)));
     }
 
     /** Completes when the call succeeds; its body is ignored. */
     CompletableFuture<Void> discard(Call call) {
-        return send(call).thenApply(r -> null);
+        return send(call).thenApply(body -> null);
     }
 
-    private CompletableFuture<HttpResponse<byte[]>> attempt(Call call, long deadline, int attempt) {
+    /**
+     * Opens a WebSocket to {@code path} with the key in the upgrade's headers. A refused upgrade fails
+     * with the exception its HTTP answer maps to, as any call's would.
+     */
+    CompletableFuture<WebSocket> webSocket(String path, WebSocket.Listener listener) {
+        Call upgrade = Call.get(path, settings.connectTimeout());
+        URI uri = URI.create(settings.baseUrl().toString().replaceFirst("^http", "ws") + path);
+        return http.newWebSocketBuilder()
+                .header("X-API-Key", settings.apiKey())
+                .header("User-Agent", USER_AGENT)
+                .connectTimeout(settings.connectTimeout())
+                .buildAsync(uri, listener)
+                .exceptionallyCompose(failure -> CompletableFuture.failedFuture(
+                        Futures.unwrap(failure) instanceof WebSocketHandshakeException refused
+                                ? Errors.fromResponse(upgrade, refused.getResponse().statusCode(), refused.getResponse().headers(),
+                                        refused.getResponse().body() instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : null)
+                                : Errors.fromTransport(upgrade, settings.baseUrl(), failure)));
+    }
+
+    /** A 2xx answer's body read by {@code body}, or the error any other answer maps to. */
+    private record Reply<T>(T body, WrennException error) {}
+
+    private static <T> BodyHandler<Reply<T>> replies(Call call, BodyHandler<T> body) {
+        return info -> info.statusCode() / 100 == 2
+                ? BodySubscribers.mapping(body.apply(info), b -> new Reply<>(b, null))
+                : BodySubscribers.mapping(BodySubscribers.ofByteArray(),
+                        b -> new Reply<>(null, Errors.fromResponse(call, info.statusCode(), info.headers(), b)));
+    }
+
+    private <T> CompletableFuture<T> attempt(Call call, BodyHandler<Reply<T>> replies, long deadline, int attempt) {
         HttpRequest request;
         try {
             request = request(call, deadline);
         } catch (HttpTimeoutException e) {
             return CompletableFuture.failedFuture(Errors.fromTransport(call, settings.baseUrl(), e));
         }
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+        return http.sendAsync(request, replies)
                 .handle((response, failure) -> {
-                    if (failure == null && response.statusCode() / 100 == 2) return CompletableFuture.completedFuture(response);
-                    WrennException error = failure == null ? Errors.fromResponse(call, response)
+                    if (failure == null && response.body().error() == null) return CompletableFuture.completedFuture(response.body().body());
+                    WrennException error = failure == null ? response.body().error()
                             : Errors.fromTransport(call, settings.baseUrl(), failure);
                     Duration delay = retryDelay(call, error, attempt, deadline);
-                    if (delay == null) return CompletableFuture.<HttpResponse<byte[]>>failedFuture(error);
-                    return after(delay.toNanos()).thenCompose(ignored -> attempt(call, deadline, attempt + 1));
+                    if (delay == null) return CompletableFuture.<T>failedFuture(error);
+                    return after(delay.toNanos()).thenCompose(ignored -> attempt(call, replies, deadline, attempt + 1));
                 })
                 .thenCompose(Function.identity());
     }

@@ -1844,6 +1844,141 @@ static int t_owner_close_kills_and_attach_streams_get_exit(struct ag *a)
     return 0;
 }
 
+/* The leader exits at once; a child left in its group holds the pipes. */
+static int t_reaped_leader_with_open_pipes_is_drained_and_attachable(struct ag *a)
+{
+    struct rb r = { 0 };
+    struct attached at;
+    struct sink k[2];
+    long long pid, newer;
+    const char *argv[] = { "sh", "-c", "(sleep 0.6; echo late) & echo early", NULL };
+    rb_str(&r, "background", "1");
+    rb_str(&r, "tag", "drain");
+    if (exec_ok(a, 1, argv, &r, &pid, NULL, 0) || wait_unlisted(a, 2, pid, 3000))
+        return 1;
+    /* reaped, output still open: attachable, not exited */
+    if (attach_ok(a, 3, 0, "drain", -1, &at))
+        return 1;
+    CHECK(at.pid == pid && at.exited == 0, "OK pid %lld exited %d", at.pid, at.exited);
+    sink_init(&k[0], 3);
+    sink_init(&k[1], 5);
+    if (TAKE_TEXT(a, k, 2, 0, "early\n", 3000))
+        return 1;
+    /* its tag goes to a new process; the old one stays attachable by pid */
+    const char *argv2[] = { "sh", "-c", "echo newer", NULL };
+    rb_str(&r, "background", "1");
+    rb_str(&r, "tag", "drain");
+    if (exec_ok(a, 4, argv2, &r, &newer, NULL, 0))
+        return 1;
+    if (attach_ok(a, 5, pid, NULL, -1, &at))
+        return 1;
+    CHECK(at.exited == 0, "by pid: exited %d", at.exited);
+    int64_t t0 = mono_ms();
+    if (TAKE_EXITS(a, k, 2, 3000))
+        return 1;
+    CHECK(mono_ms() - t0 > 200, "EXIT came before the pipes reached EOF");
+    for (int i = 0; i < 2; i++) {
+        CHECK(strcmp(k[i].replay, "early\n") == 0 && strcmp(k[i].out, "late\n") == 0 && k[i].exit_code == 0,
+              "stream %u: replay '%s' stdout '%s' exit %d", k[i].sid, k[i].replay, k[i].out, k[i].exit_code);
+        sink_free(&k[i]);
+    }
+    return 0;
+}
+
+/* CLOSE of the owner kills what is left of the group of a reaped leader,
+ * unless the process is detached. */
+static int t_owner_close_kills_the_group_of_a_reaped_leader_unless_detached(struct ag *a)
+{
+    struct rb r = { 0 };
+    struct attached at;
+    struct sink k[2];
+    long long pid, child, det_pid, det_child;
+    const char *argv[] = { "sh", "-c", "sleep 30 & echo $!", NULL };
+    if (exec_ok(a, 1, argv, NULL, &pid, NULL, 0))
+        return 1;
+    sink_init(&k[0], 1);
+    if (TAKE_TEXT(a, k, 1, 0, "\n", 3000) || wait_unlisted(a, 2, pid, 3000))
+        return 1;
+    child = atoll(k[0].out);
+    CHECK(child > 0 && process_alive(child), "child '%s'", k[0].out);
+    send_frame(a, CLOSE, 1, NULL, 0);
+    CHECK(process_gone(child, 3000), "the group's sleep %lld survived its owner's CLOSE", child);
+    sink_free(&k[0]);
+
+    rb_str(&r, "detach", "1");
+    if (exec_ok(a, 3, argv, &r, &det_pid, NULL, 0))
+        return 1;
+    sink_init(&k[0], 3);
+    if (TAKE_TEXT(a, k, 1, 0, "\n", 3000) || wait_unlisted(a, 4, det_pid, 3000))
+        return 1;
+    det_child = atoll(k[0].out);
+    send_frame(a, CLOSE, 3, NULL, 0);
+    usleep(200000);
+    CHECK(process_alive(det_child), "the detached group's sleep died with its owner's CLOSE");
+    if (attach_ok(a, 5, det_pid, NULL, -1, &at))
+        return 1;
+    CHECK(at.exited == 0, "exited %d", at.exited);
+    kill((pid_t)det_child, SIGKILL);
+    sink_init(&k[1], 5);
+    if (TAKE_EXITS(a, k + 1, 1, 3000))
+        return 1;
+    CHECK(k[1].exit_code == 0, "EXIT %d (the leader's own status)", k[1].exit_code);
+    sink_free(&k[0]);
+    sink_free(&k[1]);
+    return 0;
+}
+
+/* 1,024 processes: live ones count, and reaped ones that still have open
+ * output; retained ones do not. */
+static int t_process_limit_is_1024(struct ag *a)
+{
+    enum { LIMIT = 1024 };
+    struct rlimit rl;
+    struct frame f;
+    struct rb r = { 0 };
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 6400) {
+        printf("     (skipped: RLIMIT_NOFILE hard limit %llu is too low for %d processes)\n",
+               (unsigned long long)rl.rlim_max, LIMIT);
+        return 0;
+    }
+    long long *pids = calloc(LIMIT, sizeof *pids);
+    /* one that has ended, unattached: retained, not counted */
+    const char *done[] = { "true", NULL };
+    rb_str(&r, "background", "1");
+    if (exec_ok(a, 1, done, &r, &pids[0], NULL, 0) || wait_unlisted(a, 2, pids[0], 3000))
+        return 1;
+    /* one reaped leader whose child holds the pipes: counted */
+    const char *drain[] = { "sh", "-c", "sleep 30 & exit 0", NULL };
+    rb_str(&r, "background", "1");
+    long long leader;
+    if (exec_ok(a, 3, drain, &r, &leader, NULL, 0) || wait_unlisted(a, 2, leader, 3000))
+        return 1;
+    const char *argv[] = { "sleep", "30", NULL };
+    int ok = 0, busy = 0;
+    for (int i = 0; i < LIMIT; i++) {
+        rb_str(&r, "background", "1");
+        send_exec(a, (uint32_t)(10 + i), argv, &r);
+    }
+    for (int i = 0; i < LIMIT; i++) {
+        CHECK(recv_frame(a, &f, 10000) > 0, "%d of %d answers", i, LIMIT);
+        if (f.type == OK) {
+            pids[ok++] = fint(&f, "pid", -1);
+            continue;
+        }
+        CHECK(f.type == ERROR && strcmp(fstr(&f, "code"), "EBUSY") == 0, "exec %u: %s %s", f.stream,
+              type_name(f.type), fstr(&f, "code"));
+        busy++;
+    }
+    int alive = ok == LIMIT - 1 && busy == 1;
+    for (int i = 0; i < ok; i++)
+        kill((pid_t)pids[i], SIGKILL);
+    /* the leader's child too: the group */
+    kill(-(pid_t)leader, SIGKILL);
+    CHECK(alive, "%d started, %d EBUSY; wanted %d and 1", ok, busy, LIMIT - 1);
+    free(pids);
+    return 0;
+}
+
 /* EOF on stdin ends the agent (doc section 7): foreground processes that are
  * not detached die with it, owned or not; detached and background ones run on. */
 static int t_stdin_eof_kills_foreground_keeps_detached_and_background(struct ag *a)
@@ -2356,6 +2491,9 @@ static const struct {
     T(t_attach_limit_is_8_streams_per_process),
     T(t_attach_stream_errors_never_end_the_process),
     T(t_attach_close_and_credit_floods),
+    T(t_reaped_leader_with_open_pipes_is_drained_and_attachable),
+    T(t_owner_close_kills_the_group_of_a_reaped_leader_unless_detached),
+    T(t_process_limit_is_1024),
     T(t_files_write_read_10mib_round_trip),
     T(t_files_stat),
     T(t_files_list_depth_2),

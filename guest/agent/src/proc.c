@@ -341,11 +341,6 @@ static void drop_stdin(struct proc *p)
     }
 }
 
-void proc_close_stdin(struct proc *p)
-{
-    drop_stdin(p);
-}
-
 /* Taps take turns at the process's stdin, one whole queue at a time, so the
  * bytes of one STDIN frame are never interleaved with another stream's. */
 static struct tap *next_writer(struct proc *p)

@@ -97,7 +97,6 @@ void proc_ring_copy(const struct proc *p, size_t off, uint8_t *dst, size_t n);
 int proc_add_tap(struct proc *p, struct tap *t);   /* -1: MAX_TAPS reached */
 void proc_remove_tap(struct proc *p, struct tap *t);
 void proc_write_stdin(struct proc *p);
-void proc_close_stdin(struct proc *p);   /* EOF for a pipe; drops queued input */
 int proc_has_stdin(const struct proc *p);
 void procs_ps(struct rec *r);            /* PS entries of the live processes */
 

@@ -1844,6 +1844,52 @@ static int t_owner_close_kills_and_attach_streams_get_exit(struct ag *a)
     return 0;
 }
 
+/* Two streams write to one slow reader: the bytes of one STDIN frame are
+ * never interleaved with the other stream's. */
+static int t_input_from_two_streams_keeps_frames_whole(struct ag *a)
+{
+    enum { FRAMES = 10, LEN = 16384 };
+    struct rb r = { 0 };
+    struct attached at;
+    struct sink k[2];
+    long long pid;
+    char *line = malloc(LEN);
+    const char *argv[] = { "sh", "-c", "sleep 0.3; exec cat", NULL };
+    rb_str(&r, "stdin", "1");
+    if (exec_ok(a, 1, argv, &r, &pid, NULL, 0) || attach_ok(a, 2, pid, NULL, -1, &at))
+        return 1;
+    sink_init(&k[0], 1);
+    sink_init(&k[1], 2);
+    for (int i = 0; i < FRAMES; i++) {   /* 320 KiB: far more than a pipe holds */
+        memset(line, 'A', LEN - 1);
+        line[LEN - 1] = '\n';
+        send_frame(a, STDIN, 1, line, LEN);
+        memset(line, 'B', LEN - 1);
+        send_frame(a, STDIN, 2, line, LEN);
+    }
+    free(line);
+    if (TAKE_BYTES(a, k, 2, 0, 2 * FRAMES * LEN, 10000))
+        return 1;
+    int as = 0, bs = 0;
+    for (size_t off = 0; off < k[0].out_n; off += LEN) {
+        char c = k[0].out[off];
+        size_t span = strspn(k[0].out + off, c == 'A' ? "A" : "B");
+        CHECK((c == 'A' || c == 'B') && span == LEN - 1 && k[0].out[off + LEN - 1] == '\n',
+              "line at %zu is not one whole frame (%zu x '%c')", off, span, c);
+        as += c == 'A';
+        bs += c == 'B';
+    }
+    CHECK(as == FRAMES && bs == FRAMES, "%d A lines, %d B lines", as, bs);
+    send_frame(a, STDIN_CLOSE, 2, NULL, 0);
+    if (TAKE_EXITS(a, k, 2, 3000))
+        return 1;
+    CHECK(k[1].out_n == k[0].out_n && memcmp(k[1].out, k[0].out, k[0].out_n) == 0,
+          "the attach stream saw other output than the owner");
+    sink_free(&k[0]);
+    sink_free(&k[1]);
+    return 0;
+}
+
 /* The leader exits at once; a child left in its group holds the pipes. */
 static int t_reaped_leader_with_open_pipes_is_drained_and_attachable(struct ag *a)
 {
@@ -2477,6 +2523,7 @@ static const struct {
     T(t_attach_replays_exactly_the_last_64kib),
     T(t_attach_while_starting_waits_for_the_start),
     T(t_detached_exec_survives_close_and_takes_input_by_attach),
+    T(t_input_from_two_streams_keeps_frames_whole),
     T(t_owner_close_kills_and_attach_streams_get_exit),
     T(t_hello_ends_streams_but_no_process),
     T(t_pty_shell_survives_hello_and_reattaches),

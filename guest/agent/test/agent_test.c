@@ -2226,6 +2226,68 @@ static int t_files_write_read_10mib_round_trip(struct ag *a)
     return 0;
 }
 
+/* An atomic WRITE replaces the file only at WRITE_END: a write given up half-way (CLOSE) leaves
+ * the old content and no temporary file; the new file keeps the old one's mode. */
+static int t_files_atomic_write_replaces_only_when_complete(struct ag *a)
+{
+    struct rb r = { 0 };
+    struct frame f;
+    char local[300], dir[300];
+    uint8_t *back = NULL;
+    size_t back_n = 0;
+    path_in(local, sizeof local, "home/at/keep.txt");
+    rb_str(&r, "mode", "640");
+    if (write_remote(a, 1, "at/keep.txt", (const uint8_t *)"old", 3, &r))
+        return 1;
+
+    rb_str(&r, "path", "at/keep.txt");
+    rb_str(&r, "atomic", "1");
+    send_rec(a, WRITE, 2, &r);
+    EXPECT(a, &f, CREDIT, 2, 3000);
+    CHECK(send_frame(a, WRITE_DATA, 2, "half of the new con", 19) == 0, "send");
+    EXPECT(a, &f, CREDIT, 2, 3000);   /* granted back once written: the bytes are in the file */
+    if (read_remote(a, 3, "at/keep.txt", &back, &back_n))
+        return 1;
+    CHECK(back_n == 3 && memcmp(back, "old", 3) == 0, "mid-write the file is '%.*s'", (int)back_n, back);
+    free(back);
+    send_frame(a, CLOSE, 2, NULL, 0);
+    if (read_remote(a, 4, "at/keep.txt", &back, &back_n))
+        return 1;
+    CHECK(back_n == 3 && memcmp(back, "old", 3) == 0, "after CLOSE the file is '%.*s'", (int)back_n, back);
+    free(back);
+    path_in(dir, sizeof dir, "home/at");
+    int entries = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));)
+        entries += e->d_name[0] != '.' || strstr(e->d_name, "wrenn") != NULL;
+    if (d)
+        closedir(d);
+    CHECK(entries == 1, "%d entries in the directory: a temporary file was left", entries);
+
+    rb_str(&r, "atomic", "1");
+    if (write_remote(a, 5, "at/keep.txt", (const uint8_t *)"new content", 11, &r))
+        return 1;
+    if (read_remote(a, 6, "at/keep.txt", &back, &back_n))
+        return 1;
+    CHECK(back_n == 11 && memcmp(back, "new content", 11) == 0, "after WRITE_END '%.*s'", (int)back_n, back);
+    free(back);
+    struct stat st;
+    CHECK(stat(local, &st) == 0 && (st.st_mode & 0777) == 0640, "mode %o, wanted the old 640", (unsigned)(st.st_mode & 0777));
+
+    rb_str(&r, "path", "at/keep.txt");
+    rb_str(&r, "atomic", "1");
+    rb_str(&r, "append", "1");
+    send_rec(a, WRITE, 7, &r);
+    EXPECT(a, &f, ERROR, 7, 3000);
+    CHECK(strcmp(fstr(&f, "code"), "EINVAL") == 0, "atomic append: %s", fstr(&f, "code"));
+    rb_str(&r, "path", "at");
+    rb_str(&r, "atomic", "1");
+    send_rec(a, WRITE, 8, &r);
+    EXPECT(a, &f, ERROR, 8, 3000);
+    CHECK(strcmp(fstr(&f, "code"), "EISDIR") == 0, "atomic write over a directory: %s", fstr(&f, "code"));
+    return 0;
+}
+
 static int t_files_stat(struct ag *a)
 {
     struct rb r = { 0 };
@@ -2542,6 +2604,7 @@ static const struct {
     T(t_owner_close_kills_the_group_of_a_reaped_leader_unless_detached),
     T(t_process_limit_is_1024),
     T(t_files_write_read_10mib_round_trip),
+    T(t_files_atomic_write_replaces_only_when_complete),
     T(t_files_stat),
     T(t_files_list_depth_2),
     T(t_files_list_is_bounded),

@@ -7,6 +7,7 @@
 #define WRENN_TEST_HARNESS_H
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wrenn.host.storage.FileOps;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
@@ -17,9 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,11 +70,9 @@ class FileStreamTest {
             byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
             HttpRequest upload = api.request("/capsules/" + id + "/files/stream/write")
                     .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new SequenceInputStream(
-                            new SequenceInputStream(InputStream.nullInputStream().transferTo(null) >= 0
-                                    ? new java.io.ByteArrayInputStream(head) : null,
-                                    new DigestInputStream(new PatternStream(SIZE), sent)),
-                            new java.io.ByteArrayInputStream(tail))))
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new SequenceInputStream(Collections.enumeration(
+                            List.of(new ByteArrayInputStream(head), new DigestInputStream(new PatternStream(SIZE), sent),
+                                    new ByteArrayInputStream(tail))))))
                     .timeout(Duration.ofMinutes(10)).build();
             HttpResponse<String> up = HTTP.send(upload, HttpResponse.BodyHandlers.ofString());
             assertEquals(204, up.statusCode(), up.body());
@@ -175,14 +175,6 @@ class FileStreamTest {
 
         @Override
         public void write(byte[] b, int off, int len) {
-        }
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -9,7 +9,10 @@
  *   proto.c     frame and record codec, errno names
  *   conn.c      the byte stream: resyncing frame parser, output queue, hang-up
  *   loop.c      poll loop, stream table, dispatch of host frames, credit
- *   exec.c      EXEC, process table, pty, SIGNAL, PS
+ *   exec.c      EXEC (env, fork/exec, pty), SIGNAL, PS
+ *   proc.c      process table: output fan-out, replay ring, logs, stdin,
+ *               reaping, timeouts, retention of exited processes
+ *   attach.c    streams that follow a process (EXEC owner, ATTACH): replay, EXIT
  *   files.c     READ, WRITE, STAT, LIST, MKDIR, REMOVE
  *   freeze.c    FREEZE, THAW
  *   identity.c  INIT (clock, hostname, capsule id, entropy, env)
@@ -82,14 +85,16 @@ void out_commit(uint8_t type, uint32_t stream, size_t n);
 void conn_drop_output(void);
 
 /* ---- loop.c: streams ---- */
-enum stream_kind { SK_EXEC, SK_READ, SK_WRITE, SK_LIST };
+enum stream_kind { SK_EXEC, SK_ATTACH, SK_READ, SK_WRITE, SK_LIST };
 
 struct stream;
 struct pollset;
+struct proc;
 
 struct stream_ops {
-    /* Releases everything the stream holds; kills a foreground process that
-     * is still running. Called once, when the stream ends for any reason. */
+    /* Releases everything the stream holds (the owner of a foreground
+     * process kills it unless conn_lost). Called once, when the stream ends
+     * for any reason. */
     void (*release)(struct stream *s);
     /* A host frame for this stream (STDIN, WRITE_DATA, RESIZE, ...). */
     void (*frame)(struct stream *s, uint8_t type, const uint8_t *p, size_t n);
@@ -107,18 +112,23 @@ struct stream {
     enum stream_kind kind;
     const struct stream_ops *ops;
     int dead;             /* ended; freed at the end of the loop iteration */
+    int conn_lost;        /* ended by a hang-up or HELLO, not by the host's CLOSE */
     int64_t credit;       /* guest->host payload bytes the host still accepts */
     int64_t window;       /* host->guest bytes granted and not yet received */
     int64_t ungranted;    /* host->guest bytes consumed, not yet granted back */
     void *priv;
 };
 
+/* Every fd the loop may poll: the port, signalfd, a few per stream, and a
+ * process's status pipe or its stdout, stderr and stdin. */
+#define POLLSET_MAX (MAX_STREAMS * 4 + MAX_PROCS * 3 + 8)
 struct pollset {
-    struct pollfd fds[MAX_STREAMS * 4 + 8];
-    struct { struct stream *s; int role; } owner[MAX_STREAMS * 4 + 8];
+    struct pollfd fds[POLLSET_MAX];
+    struct { struct stream *s; struct proc *p; int role; } owner[POLLSET_MAX];
     int n;
 };
 void pollset_add(struct pollset *ps, struct stream *s, int role, int fd, short events);
+void pollset_add_proc(struct pollset *ps, struct proc *p, int role, int fd, short events);
 
 struct stream *stream_find(uint32_t id);
 /* Opens a stream; on failure (too many streams) answers ERROR EBUSY itself. */
@@ -127,7 +137,7 @@ struct stream *stream_open(uint32_t id, enum stream_kind kind,
 void stream_end(struct stream *s);   /* after its final frame was queued */
 void stream_fail(struct stream *s, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void streams_abort_all(void);        /* hang-up / new connection */
+void streams_abort_all(void);        /* hang-up / new connection: kills nothing */
 void streams_fail_kind(enum stream_kind kind, int err, const char *msg);
 int stream_can_send(const struct stream *s);   /* credit and queue room */
 /* Accounts host->guest data (STDIN, WRITE_DATA) against the granted window;
@@ -142,13 +152,20 @@ void dispatch(uint8_t type, uint32_t stream, const uint8_t *p, size_t n);
 void serve(void) __attribute__((noreturn));
 void shutdown_agent(int code) __attribute__((noreturn));
 
-/* ---- exec.c ---- */
+/* ---- exec.c, attach.c ---- */
 void exec_request(uint32_t sid, const uint8_t *p, size_t n);
 void signal_request(uint32_t sid, const uint8_t *p, size_t n);
 void ps_request(uint32_t sid, const uint8_t *p, size_t n);
+void attach_request(uint32_t sid, const uint8_t *p, size_t n);
+
+/* ---- proc.c: the loop's hooks into the process table ---- */
+void procs_poll_add(struct pollset *ps);
+void procs_poll_ready(struct proc *p, int role, int fd, short revents);
 void procs_reap(void);
 int64_t procs_next_deadline(void);   /* 0 = none */
 void procs_check_timeouts(int64_t now);
+void procs_sweep(void);              /* frees records nothing needs any more */
+void procs_shutdown(void);           /* kills the groups of non-detached processes */
 
 /* ---- files.c ---- */
 void read_request(uint32_t sid, const uint8_t *p, size_t n);

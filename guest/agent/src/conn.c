@@ -237,7 +237,7 @@ static void parse_input(void)
 }
 
 /* Host gone (PID 1 mode): its half-sent request and our unsent answers are
- * meaningless now; foreground work ends; background processes live on. */
+ * meaningless now; every stream ends, every process lives on. */
 static void hang_up(void)
 {
     /* Bytes already in the port belong to the old connection; a complete

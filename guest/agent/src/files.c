@@ -243,6 +243,7 @@ struct write_st {
     int fd;
     int64_t written;
     char path[4096];
+    char tmp[4096];   /* atomic: the file being written, renamed over path at WRITE_END */
 };
 
 static void write_release(struct stream *s)
@@ -250,6 +251,8 @@ static void write_release(struct stream *s)
     struct write_st *w = s->priv;
     if (w->fd >= 0)
         close(w->fd);
+    if (w->tmp[0])   /* an atomic write that did not finish leaves nothing behind */
+        unlink(w->tmp);
     free(w);
 }
 
@@ -280,6 +283,13 @@ static void write_frame(struct stream *s, uint8_t type, const uint8_t *p, size_t
         if (close(fd) < 0) {   /* delayed write errors surface here */
             stream_fail(s, errno, "write %.300s: %s", w->path, strerror(errno));
             return;
+        }
+        if (w->tmp[0]) {
+            if (rename(w->tmp, w->path) < 0) {
+                stream_fail(s, errno, "write %.300s: %s", w->path, strerror(errno));
+                return;
+            }
+            w->tmp[0] = 0;
         }
         struct rec r;
         rec_init(&r);
@@ -312,20 +322,51 @@ static int parse_mode(const uint8_t *v, size_t n, mode_t *out)
     return 0;
 }
 
+/* Opens a hidden file beside `path` for an atomic write: `.<name>.wrenn-XXXXXX`. The file to be
+ * replaced must be a regular file (or not exist); the new one gets its mode unless one is given. */
+static int open_atomic(const char *path, char *tmp, size_t tmpsz, mode_t *mode, int have_mode)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+            return -EINVAL;
+        if (!have_mode)
+            *mode = st.st_mode & 07777;
+    } else if (errno != ENOENT) {
+        return -errno;
+    }
+    const char *slash = strrchr(path, '/');
+    int len = snprintf(tmp, tmpsz, "%.*s/.%s.wrenn-XXXXXX", (int)(slash - path), path, slash + 1);
+    if (len < 0 || (size_t)len >= tmpsz) {
+        tmp[0] = 0;
+        return -ENAMETOOLONG;
+    }
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        int err = errno;
+        tmp[0] = 0;
+        return -err;
+    }
+    return fd;
+}
+
 void write_request(uint32_t sid, const uint8_t *p, size_t n)
 {
-    char path[4096];
+    char path[4096], tmp[4096] = "";
     struct stat st;
     mode_t mode = 0644;
-    int append = 0, have_mode;
+    int append = 0, atomic = 0, have_mode, fd;
     const uint8_t *v;
     size_t vl;
 
     if (request_path(sid, p, n, "WRITE", path, sizeof path) || refuse_if_frozen(sid, "WRITE"))
         return;
     have_mode = rec_find(p, n, "mode", &v, &vl);
-    if ((have_mode && parse_mode(v, vl, &mode)) || rec_get_bool(p, n, "append", &append) < 0) {
-        send_error(sid, EINVAL, "WRITE: `mode` must be octal digits, `append` 0 or 1");
+    if ((have_mode && parse_mode(v, vl, &mode)) || rec_get_bool(p, n, "append", &append) < 0 ||
+        rec_get_bool(p, n, "atomic", &atomic) < 0 || (append && atomic)) {
+        send_error(sid, EINVAL, "WRITE: `mode` must be octal digits, `append` and `atomic` 0 or 1, not both 1");
         return;
     }
     int err = mkdir_parents(path);
@@ -333,11 +374,20 @@ void write_request(uint32_t sid, const uint8_t *p, size_t n)
         send_error(sid, err, "write %.300s: cannot create its directory: %s", path, strerror(err));
         return;
     }
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+    if (atomic) {
+        fd = open_atomic(path, tmp, sizeof tmp, &mode, have_mode);
+        if (fd < 0) {
+            send_error(sid, -fd, "write %.300s: %s", path, strerror(-fd));
+            return;
+        }
+        have_mode = 1;   /* mkostemp made it 0600: the mode is set below */
+    } else {
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
                         (append ? O_APPEND : O_TRUNC), mode);
-    if (fd < 0) {
-        send_error(sid, errno, "write %.300s: %s", path, strerror(errno));
-        return;
+        if (fd < 0) {
+            send_error(sid, errno, "write %.300s: %s", path, strerror(errno));
+            return;
+        }
     }
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         send_error(sid, EINVAL, "write %.300s: not a regular file", path);
@@ -349,19 +399,26 @@ void write_request(uint32_t sid, const uint8_t *p, size_t n)
     if (have_mode && fchmod(fd, mode) < 0) {
         send_error(sid, errno, "chmod %.300s: %s", path, strerror(errno));
         close(fd);
+        if (tmp[0])
+            unlink(tmp);
         return;
     }
     struct write_st *w = calloc(1, sizeof *w);
     if (!w) {
         close(fd);
+        if (tmp[0])
+            unlink(tmp);
         send_error(sid, ENOMEM, "out of memory");
         return;
     }
     w->fd = fd;
     snprintf(w->path, sizeof w->path, "%s", path);
+    snprintf(w->tmp, sizeof w->tmp, "%s", tmp);
     struct stream *s = stream_open(sid, SK_WRITE, &write_ops, w);
     if (!s) {
         close(fd);
+        if (tmp[0])
+            unlink(tmp);
         free(w);
         return;
     }

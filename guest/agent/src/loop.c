@@ -86,10 +86,16 @@ void stream_fail(struct stream *s, int err, const char *fmt, ...)
     stream_end(s);
 }
 
+/* The connection is gone (hang-up, HELLO, end of test mode): every stream
+ * ends, and no process dies for it (section 5). */
 void streams_abort_all(void)
 {
-    for (int i = 0; i < nstreams; i++)
+    for (int i = 0; i < nstreams; i++) {
+        if (streams[i]->dead)
+            continue;
+        streams[i]->conn_lost = 1;
         stream_end(streams[i]);
+    }
 }
 
 void streams_fail_kind(enum stream_kind kind, int err, const char *msg)
@@ -145,21 +151,33 @@ void stream_consumed(struct stream *s, size_t n, int idle)
     }
 }
 
-void pollset_add(struct pollset *ps, struct stream *s, int role, int fd, short events)
+static void pollset_put(struct pollset *ps, struct stream *s, struct proc *p, int role, int fd,
+                        short events)
 {
-    if (ps->n >= (int)(sizeof ps->fds / sizeof ps->fds[0]))
-        return;   /* cannot happen within the stream limit; never overflow */
+    if (ps->n >= POLLSET_MAX)
+        return;   /* cannot happen within the stream and process limits; never overflow */
     ps->fds[ps->n] = (struct pollfd){ .fd = fd, .events = events };
     ps->owner[ps->n].s = s;
+    ps->owner[ps->n].p = p;
     ps->owner[ps->n].role = role;
     ps->n++;
+}
+
+void pollset_add(struct pollset *ps, struct stream *s, int role, int fd, short events)
+{
+    pollset_put(ps, s, NULL, role, fd, events);
+}
+
+void pollset_add_proc(struct pollset *ps, struct proc *p, int role, int fd, short events)
+{
+    pollset_put(ps, NULL, p, role, fd, events);
 }
 
 /* ---------- connection-level messages ---------- */
 
 /* HELLO starts a connection: whatever streams an earlier host left behind
- * (one the guest never saw hang up, e.g. across a snapshot restore) end as if
- * closed, and their queued output is dropped. */
+ * (one the guest never saw hang up, e.g. across a snapshot restore) end, and
+ * their queued output is dropped; their processes run on, unattached. */
 static void hello(const uint8_t *p, size_t n)
 {
     const uint8_t *nonce = NULL;
@@ -174,7 +192,7 @@ static void hello(const uint8_t *p, size_t n)
     struct rec r;
     rec_init(&r);
     rec_add(&r, "nonce", nonce, nlen);
-    rec_add_int(&r, "version", 1);
+    rec_add_int(&r, "version", 2);
     send_rec(T_HELLO_ACK, 0, &r);
 }
 
@@ -210,6 +228,7 @@ static request_fn request_handler(uint8_t type)
     case T_EXEC: return exec_request;
     case T_SIGNAL: return signal_request;
     case T_PS: return ps_request;
+    case T_ATTACH: return attach_request;
     case T_READ: return read_request;
     case T_WRITE: return write_request;
     case T_STAT: return stat_request;
@@ -286,9 +305,12 @@ static void signals_init(void)
     }
 }
 
+/* Test mode only (EOF on stdin): the streams end as on a hang-up, then the
+ * processes a stream would have killed die with the agent (section 7). */
 void shutdown_agent(int code)
 {
-    streams_abort_all();   /* kills foreground process groups */
+    streams_abort_all();
+    procs_shutdown();
     exit(code);
 }
 
@@ -301,11 +323,14 @@ void serve(void)
         ps.n = 0;
         pollset_add(&ps, NULL, 0, sig_fd, POLLIN);
         conn_poll_add(ps.fds, &ps.n);
-        for (int i = 0; i < ps.n; i++)
+        for (int i = 0; i < ps.n; i++) {
             ps.owner[i].s = NULL;
+            ps.owner[i].p = NULL;
+        }
         for (int i = 0; i < nstreams; i++)
             if (!streams[i]->dead && streams[i]->ops->poll_add)
                 streams[i]->ops->poll_add(streams[i], &ps);
+        procs_poll_add(&ps);
 
         int timeout = conn_timeout();
         int64_t deadline = procs_next_deadline();
@@ -332,8 +357,12 @@ void serve(void)
 
         for (int i = 1; i < ps.n; i++) {
             struct stream *s = ps.owner[i].s;
-            if (s && !s->dead && ps.fds[i].revents)
+            if (!ps.fds[i].revents)
+                continue;
+            if (s && !s->dead)
                 s->ops->poll_ready(s, ps.owner[i].role, ps.fds[i].fd, ps.fds[i].revents);
+            else if (ps.owner[i].p)
+                procs_poll_ready(ps.owner[i].p, ps.owner[i].role, ps.fds[i].fd, ps.fds[i].revents);
         }
         conn_poll_ready(ps.fds);
 
@@ -345,6 +374,7 @@ void serve(void)
         procs_check_timeouts(now_ms());
         conn_tick();
         streams_sweep();
+        procs_sweep();
         if (conn_eof())
             shutdown_agent(0);
     }

@@ -53,16 +53,31 @@ int set_nonblock(int fd)
     return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-/* Up to 256 streams with a few fds each need more than the usual 1024;
- * children get the usual soft limit back (select() users expect it). */
+/* What the agent may hold at once: per process a status pipe while it starts,
+ * stdout, stderr, stdin and a log; per stream a READ's or WRITE's file (and
+ * a LIST's directory while it is read); the port, signalfd and spares. */
+#define NOFILE_NEED (MAX_PROCS * 5 + MAX_STREAMS * 2 + 64)
+
+/* The usual soft limit (1024) is far too low for that: the agent raises its
+ * soft limit to the hard one, and a hard limit that is too low too (a
+ * kernel's init gets 4096) to what it needs, which PID 1 may. Children get
+ * the original soft limit back (select() users expect it). */
 static void raise_nofile(void)
 {
     struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= NOFILE_NEED)
         return;
     agent.nofile_soft = (unsigned long long)rl.rlim_cur;
-    rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+    struct rlimit want = rl;
+    if (want.rlim_max < NOFILE_NEED)
+        want.rlim_max = NOFILE_NEED;
+    want.rlim_cur = want.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+        return;
+    rl.rlim_cur = rl.rlim_max;   /* not allowed to raise the hard limit */
     setrlimit(RLIMIT_NOFILE, &rl);
+    logmsg("RLIMIT_NOFILE is %llu, below the %d the process limit needs",
+           (unsigned long long)rl.rlim_cur, NOFILE_NEED);
 }
 
 static void setup_stdio_mode(void)
@@ -70,7 +85,7 @@ static void setup_stdio_mode(void)
     const char *home = getenv("HOME");
     const char *tmp = getenv("TMPDIR");
     snprintf(agent.home, sizeof agent.home, "%s", home && home[0] == '/' ? home : "/");
-    /* Created by the first background exec, so runs without one leave nothing behind. */
+    /* Created by the first background/detached exec, so runs without one leave nothing behind. */
     snprintf(agent.log_dir, sizeof agent.log_dir, "%s/wrenn-agent-%d/proc",
              tmp && tmp[0] == '/' ? tmp : "/tmp", (int)getpid());
     set_nonblock(0);

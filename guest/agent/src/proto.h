@@ -15,13 +15,13 @@ enum msg_type {
     /* host -> guest */
     T_HELLO = 0x01, T_INIT = 0x02, T_PING = 0x03, T_CLOSE = 0x05, T_CREDIT = 0x06,
     T_EXEC = 0x10, T_STDIN = 0x11, T_STDIN_CLOSE = 0x12, T_RESIZE = 0x13,
-    T_SIGNAL = 0x14, T_PS = 0x15,
+    T_SIGNAL = 0x14, T_PS = 0x15, T_ATTACH = 0x16,
     T_READ = 0x20, T_WRITE = 0x21, T_WRITE_DATA = 0x22, T_WRITE_END = 0x23,
     T_STAT = 0x24, T_LIST = 0x25, T_MKDIR = 0x26, T_REMOVE = 0x27,
     T_FREEZE = 0x30, T_THAW = 0x31,
     /* guest -> host */
     T_OK = 0x80, T_HELLO_ACK = 0x81, T_ERROR = 0x82,
-    T_STDOUT = 0x90, T_STDERR = 0x91, T_EXIT = 0x92,
+    T_STDOUT = 0x90, T_STDERR = 0x91, T_EXIT = 0x92, T_REPLAY = 0x93,
     T_DATA = 0xA0, T_END = 0xA1, T_ENTRIES = 0xA2,
 };
 

@@ -7,6 +7,7 @@
 #define WRENN_TEST_HARNESS_H
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -27,9 +29,11 @@
 enum {
     HELLO = 0x01, INIT = 0x02, PING = 0x03, CLOSE = 0x05, CREDIT = 0x06,
     EXEC = 0x10, STDIN = 0x11, STDIN_CLOSE = 0x12, RESIZE = 0x13, SIGNAL = 0x14, PS = 0x15,
+    ATTACH = 0x16,
     READ = 0x20, WRITE = 0x21, WRITE_DATA = 0x22, WRITE_END = 0x23, STAT = 0x24,
     LIST = 0x25, MKDIR = 0x26, REMOVE = 0x27, FREEZE = 0x30, THAW = 0x31,
     OK = 0x80, HELLO_ACK = 0x81, ERROR = 0x82, STDOUT = 0x90, STDERR = 0x91, EXIT = 0x92,
+    REPLAY = 0x93,
     DATA = 0xA0, END = 0xA1, ENTRIES = 0xA2,
 };
 
@@ -325,6 +329,7 @@ static const char *type_name(int t)
     case STDOUT: return "STDOUT";
     case STDERR: return "STDERR";
     case EXIT: return "EXIT";
+    case REPLAY: return "REPLAY";
     case DATA: return "DATA";
     case END: return "END";
     case ENTRIES: return "ENTRIES";

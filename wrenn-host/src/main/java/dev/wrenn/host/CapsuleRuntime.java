@@ -144,6 +144,8 @@ final class CapsuleRuntime {
                 throw e;
             }
             c.save(c.meta().paused());
+            // streams learn why they end before the VM's exit closes the port under them
+            guest.close(HostError.CAPSULE_PAUSED, "capsule " + id + " was paused");
             vm.quit(QUIT_TIMEOUT);
             c.detach(HostError.CAPSULE_PAUSED, "capsule " + id + " was paused");
             timer.mark("quit");

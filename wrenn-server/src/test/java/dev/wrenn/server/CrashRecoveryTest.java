@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.server.Api.Response;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -196,55 +193,13 @@ class CrashRecoveryTest {
         throw new AssertionError("no log line with " + String.join(" and ", parts) + " within 30 s; see " + log());
     }
 
-    private static void copyToEnd(BufferedReader out, Path log) {
-        try (var w = Files.newBufferedWriter(log, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.APPEND)) {
-            String line;
-            while ((line = out.readLine()) != null) {
-                w.write(line);
-                w.newLine();
-                w.flush();
-            }
-        } catch (IOException ended) {
-            // the process is gone or the log was deleted with the test's files: nothing left to copy
-        }
-    }
-
     private static CompletableFuture<Response> async(java.util.function.Supplier<Response> call) {
         return CompletableFuture.supplyAsync(call);
     }
 
     /** Starts the server process on the data dir; {@code [READY, port, key]}. */
     private static String[] start() throws IOException {
-        server = launch(dataDir, null, log());
-        return awaitReady(server, log());
-    }
-
-    /** A {@link ServerProcess} on {@code dataDir} (and {@code databaseUrl}, null: SQLite in it), stderr to {@code log}. */
-    static Process launch(Path dataDir, String databaseUrl, Path log) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "-Dwrenn.repo=" + TestServer.repoDir(), "-cp", System.getProperty("java.class.path"),
-                ServerProcess.class.getName(), dataDir.toString()));
-        if (databaseUrl != null) cmd.add(databaseUrl);
-        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-    }
-
-    /**
-     * Reads the process's stdout up to its READY line: {@code [READY, port, key]}. The rest of its
-     * stdout (its log) is copied to {@code log} from then on: a pipe nobody reads fills up after
-     * 64 KiB and then blocks every thread of the server that logs.
-     */
-    static String[] awaitReady(Process p, Path log) throws IOException {
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line;
-        while ((line = out.readLine()) != null) {
-            if (line.startsWith("READY ")) {
-                Thread.ofPlatform().daemon().name("server-log").start(() -> copyToEnd(out, log));
-                return line.split(" ");
-            }
-        }
-        throw new AssertionError("the server process ended before it was ready (exit " + p.onExit().join().exitValue()
-                + "); see " + log);
+        server = ServerProcess.launch(dataDir, null, log());
+        return ServerProcess.awaitReady(server, log());
     }
 }

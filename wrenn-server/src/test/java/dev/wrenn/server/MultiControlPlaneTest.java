@@ -25,19 +25,19 @@ class MultiControlPlaneTest {
         Path dirA = Files.createTempDirectory(Path.of("/tmp"), "wrenn-cpa-");
         Path dirB = Files.createTempDirectory(Path.of("/tmp"), "wrenn-cpb-");
         Path log = dirA.resolveSibling(dirA.getFileName() + ".log");
-        Process a = CrashRecoveryTest.launch(dirA, db, log);
+        Process a = ServerProcess.launch(dirA, db, log);
         Process b = null;
         String id = null;
         Api apiA = null;
         try {
-            String[] readyA = CrashRecoveryTest.awaitReady(a, log);
+            String[] readyA = ServerProcess.awaitReady(a, log);
             apiA = new Api("http://127.0.0.1:" + readyA[1], readyA[2]);
             Response created = apiA.post("/capsules", "{}");
             id = created.json().get("id").asText();
             apiA.awaitStatus(id, "running", Duration.ofMinutes(5));
 
-            b = CrashRecoveryTest.launch(dirB, db, log);
-            String[] readyB = CrashRecoveryTest.awaitReady(b, log);
+            b = ServerProcess.launch(dirB, db, log);
+            String[] readyB = ServerProcess.awaitReady(b, log);
             assertEquals("-", readyB[2], "the database already has its first key");
             Api apiB = new Api("http://127.0.0.1:" + readyB[1], apiA.key());
 

@@ -38,7 +38,10 @@ public interface Guest {
     /** Signals a process's group by pid or tag. */
     void signal(String pidOrTag, int signal);
 
-    /** Writes a file from {@code data} (parents created, memory bounded); returns its size. */
+    /**
+     * Writes a file from {@code data} (parents created, memory bounded); returns its size. The file
+     * is replaced only once all of {@code data} arrived: a write that fails leaves the old file.
+     */
     long writeFile(String path, InputStream data, int mode);
 
     /** Streams a file into {@code sink} (memory bounded); returns its size. Nothing is written to a missing file's sink. */

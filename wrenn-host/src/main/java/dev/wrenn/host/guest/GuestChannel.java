@@ -232,8 +232,9 @@ public final class GuestChannel implements AutoCloseable {
         StreamState s = openStream();
         boolean done = false;
         try {
-            send(Frame.of(FrameType.WRITE, s.id,
-                    Record.builder().put("path", path).put("mode", Integer.toOctalString(mode)).build()));
+            // atomic: an upload that breaks off leaves the old file, never half of the new one
+            send(Frame.of(FrameType.WRITE, s.id, Record.builder().put("path", path)
+                    .put("mode", Integer.toOctalString(mode)).put("atomic", true).build()));
             byte[] chunk = new byte[FILE_CHUNK];
             while (true) {
                 int n = source.readNBytes(chunk, 0, chunk.length);

@@ -71,7 +71,7 @@ public final class HttpApi implements AutoCloseable {
         this.snapshots = new SnapshotHandlers(snapshotService);
         this.keys = new KeyHandlers(keyService);
         this.ops = new OpsHandlers(metrics, host);
-        this.streams = new StreamHandlers(auth, rateLimiter, guestService);
+        this.streams = new StreamHandlers(auth, rateLimiter, guestService, metrics);
         Path uploads = Files.createDirectories(config.dataDir().resolve("tmp").resolve("uploads"));
         this.app = Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;

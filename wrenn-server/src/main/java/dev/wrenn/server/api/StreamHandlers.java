@@ -9,6 +9,7 @@ import dev.wrenn.server.auth.RateLimiter;
 import dev.wrenn.server.capsule.GuestService;
 import dev.wrenn.server.error.ApiException;
 import dev.wrenn.server.error.ErrorCode;
+import dev.wrenn.server.ops.Metrics;
 import io.javalin.http.Context;
 import io.javalin.websocket.WsCloseContext;
 import io.javalin.websocket.WsConfig;
@@ -16,6 +17,7 @@ import io.javalin.websocket.WsConnectContext;
 import io.javalin.websocket.WsContext;
 import io.javalin.websocket.WsMessageContext;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -38,12 +40,9 @@ final class StreamHandlers implements AutoCloseable {
     /** Larger client frames close the socket (1009) before they are buffered. */
     static final long MAX_CLIENT_FRAME = 1 << 20;
     private static final String CALLER = "wrenn.caller";
-
-    /** Makes the session of one endpoint for an authenticated caller. */
-    @FunctionalInterface
-    interface SessionFactory {
-        StreamSession open(Connection c);
-    }
+    private static final String EXEC = "exec";
+    private static final String ATTACH = "attach";
+    private static final String PTY = "pty";
 
     /** What an endpoint's session sees of its socket. */
     record Connection(StreamSocket socket, Caller caller, String capsuleId, WsContext ctx, GuestService guest) {}
@@ -56,10 +55,13 @@ final class StreamHandlers implements AutoCloseable {
     private final Map<String, Socket> open = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> pinger;
 
-    StreamHandlers(Authenticator auth, RateLimiter rateLimiter, GuestService guest) {
+    StreamHandlers(Authenticator auth, RateLimiter rateLimiter, GuestService guest, Metrics metrics) {
         this.auth = auth;
         this.rateLimiter = rateLimiter;
         this.guest = guest;
+        for (String endpoint : List.of(EXEC, ATTACH, PTY)) {
+            metrics.streams(endpoint, () -> open.values().stream().filter(s -> s.endpoint.equals(endpoint)).count());
+        }
         this.pinger = timers.scheduleAtFixedRate(this::pingAll, PING_EVERY.toMillis(), PING_EVERY.toMillis(),
                 TimeUnit.MILLISECONDS);
     }
@@ -67,15 +69,15 @@ final class StreamHandlers implements AutoCloseable {
     // ---- the endpoints ------------------------------------------------------------------------
 
     void exec(WsConfig ws) {
-        endpoint(ws, ExecStreamSession::new);
+        endpoint(ws, EXEC, ExecStreamSession::new);
     }
 
     void attach(WsConfig ws) {
-        endpoint(ws, AttachSession::new);
+        endpoint(ws, ATTACH, AttachSession::new);
     }
 
     void pty(WsConfig ws) {
-        endpoint(ws, TerminalSession::new);
+        endpoint(ws, PTY, TerminalSession::new);
     }
 
     /** Before the upgrade: the id must parse (else 400) and a key given as a header must be valid (else 401). */
@@ -92,8 +94,8 @@ final class StreamHandlers implements AutoCloseable {
         return caller;
     }
 
-    private void endpoint(WsConfig ws, Function<Connection, StreamSession> factory) {
-        ws.onConnect(ctx -> connected(ctx, factory));
+    private void endpoint(WsConfig ws, String name, Function<Connection, StreamSession> factory) {
+        ws.onConnect(ctx -> connected(ctx, name, factory));
         ws.onMessage(this::message);
         ws.onClose(this::closed);
         ws.onBinaryMessage(ctx -> {
@@ -106,10 +108,10 @@ final class StreamHandlers implements AutoCloseable {
         });
     }
 
-    private void connected(WsConnectContext ctx, Function<Connection, StreamSession> factory) {
+    private void connected(WsConnectContext ctx, String endpoint, Function<Connection, StreamSession> factory) {
         ctx.session.setMaxTextMessageSize(MAX_CLIENT_FRAME);
         ctx.session.setIdleTimeout(StreamSocket.WRITE_TIMEOUT.plus(PING_EVERY));
-        Socket s = new Socket(ctx, new StreamSocket(ctx.session), factory);
+        Socket s = new Socket(ctx, endpoint, new StreamSocket(ctx.session), factory);
         open.put(ctx.sessionId(), s);
         Caller caller = ctx.attribute(CALLER);
         if (caller != null) {
@@ -152,14 +154,16 @@ final class StreamHandlers implements AutoCloseable {
     /** One socket: waiting for its caller, then served by its session. */
     private final class Socket {
         final WsContext ctx;
+        final String endpoint;
         final StreamSocket socket;
         final Function<Connection, StreamSession> factory;
         volatile StreamSession session;
         volatile ScheduledFuture<?> authTimeout;
         volatile boolean ended;
 
-        Socket(WsContext ctx, StreamSocket socket, Function<Connection, StreamSession> factory) {
+        Socket(WsContext ctx, String endpoint, StreamSocket socket, Function<Connection, StreamSession> factory) {
             this.ctx = ctx;
+            this.endpoint = endpoint;
             this.socket = socket;
             this.factory = factory;
         }

@@ -16,7 +16,7 @@ import java.util.Locale;
 
 /**
  * What {@code /metrics} shows: capsules by status, lifecycle operations (count and latency by
- * outcome), HTTP requests by route and status, and errors by code.
+ * outcome), HTTP requests by route and status, errors by code, open stream sockets.
  */
 public final class Metrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -47,6 +47,12 @@ public final class Metrics {
     public void error(String code) {
         Counter.builder("wrenn_errors_total").description("Error answers by code").tag("code", code)
                 .register(registry).increment();
+    }
+
+    /** Open stream sockets by endpoint (exec, attach, pty), read from {@code open} at every scrape. */
+    public void streams(String endpoint, java.util.function.Supplier<Number> open) {
+        io.micrometer.core.instrument.Gauge.builder("wrenn_streams_open", open).description("Open stream sockets by endpoint")
+                .tag("endpoint", endpoint).register(registry);
     }
 
     /** The Prometheus text exposition, with capsule counts read from the database now. */

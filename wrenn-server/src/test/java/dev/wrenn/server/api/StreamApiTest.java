@@ -170,6 +170,246 @@ class StreamApiTest {
         }
     }
 
+    // ---- flow control, many streams, disconnects ------------------------------------------------
+
+    @Test
+    void aClientThatNeverReadsStallsTheProcessInTheGuestAndItsProcessDiesWithTheSocket() throws Exception {
+        WsClient ws = WsClient.open(TestServer.baseUrl(), "/capsules/" + id + "/exec/stream", api.key(), false);
+        try {
+            ws.sendText("{\"type\":\"start\",\"cmd\":\"dd\",\"args\":[\"if=/dev/zero\",\"bs=65536\",\"count=4000\",\"status=none\"]}");
+            int pid = awaitProcess("dd");
+            Api.sleepFor(Duration.ofSeconds(4));
+            long first = writtenBy(pid);
+            Api.sleepFor(Duration.ofSeconds(2));
+            long second = writtenBy(pid);
+            assertEquals(first, second, "the process went on writing while nobody read its output");
+            assertTrue(second < 64L << 20, "the process wrote " + (second >> 20) + " MiB before it was stopped");
+            assertEquals(200, api.get("/capsules/" + id).status(), "the server answers meanwhile");
+        } finally {
+            ws.abort();
+        }
+        awaitGone("dd");
+    }
+
+    @Test
+    void fiftyStreamsAtOnceOnOneCapsuleEachGetExactlyTheirOwnOutput() throws Exception {
+        List<WsClient> streams = new java.util.ArrayList<>();
+        try {
+            for (int n = 0; n < 50; n++) {
+                streams.add(exec("{\"type\":\"start\",\"cmd\":\"sh\",\"args\":[\"-c\",\"for i in 1 2 3 4 5 6 7 8; do echo s" + n
+                        + "-$i; done\"]}"));
+            }
+            for (int n = 0; n < 50; n++) {
+                List<JsonNode> frames = streams.get(n).untilType("exit", Duration.ofMinutes(2));
+                StringBuilder want = new StringBuilder();
+                for (int i = 1; i <= 8; i++) want.append("s").append(n).append('-').append(i).append('\n');
+                assertEquals(want.toString(), stdout(frames, "stdout"), "stream " + n);
+                assertEquals(0, frames.getLast().get("exit_code").asInt());
+            }
+        } finally {
+            streams.forEach(WsClient::close);
+        }
+    }
+
+    @Test
+    void aDroppedExecStreamKillsItsProcessAndLeavesNoOpenStreamBehind() {
+        WsClient ws = exec("{\"type\":\"start\",\"cmd\":\"sleep\",\"args\":[\"301\"]}");
+        int pid = ws.untilType("start", WAIT).getLast().get("pid").asInt();
+        assertTrue(processes().stream().anyMatch(p -> p.get("pid").asInt() == pid));
+        ws.abort();
+        awaitGone("301");
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (openStreams("exec") > 0 && System.nanoTime() < deadline) Api.sleepFor(Duration.ofMillis(100));
+        assertEquals(0, openStreams("exec"), "the server still counts the dropped socket");
+    }
+
+    @Test
+    void aDetachedExecStreamLeavesItsProcessRunningUnderItsTag() {
+        WsClient ws = exec("{\"type\":\"start\",\"cmd\":\"sleep\",\"args\":[\"302\"],\"detach\":true,\"tag\":\"kept\"}");
+        assertEquals("kept", ws.untilType("start", WAIT).getLast().get("tag").asText());
+        ws.abort();
+        Api.sleepFor(Duration.ofSeconds(1));
+        assertTrue(processes().stream().anyMatch(p -> p.get("tag").asText().equals("kept")), "a detached process died with its socket");
+        assertEquals(204, api.delete("/capsules/" + id + "/processes/kept").status());
+    }
+
+    // ---- attach --------------------------------------------------------------------------------
+
+    @Test
+    void anAttachReplaysEarlierOutputThenFollowsTheProcessToItsEnd() {
+        Api.Response bg = api.exec(id, "{\"cmd\":\"sh\",\"args\":[\"-c\",\"echo early; sleep 2; echo late; exit 6\"],"
+                + "\"background\":true,\"tag\":\"follow-me\"}");
+        assertEquals(202, bg.status(), bg::toString);
+        Api.sleepFor(Duration.ofMillis(700));
+        try (WsClient ws = WsClient.open(TestServer.baseUrl(), "/capsules/" + id + "/processes/follow-me/stream", api.key())) {
+            List<JsonNode> frames = ws.untilType("exit", WAIT);
+            assertEquals("start", frames.getFirst().get("type").asText());
+            assertEquals("follow-me", frames.getFirst().get("tag").asText());
+            assertEquals("early\n", stdout(frames, "replay"));
+            assertEquals("late\n", stdout(frames, "stdout"));
+            assertEquals(6, frames.getLast().get("exit_code").asInt());
+        }
+    }
+
+    @Test
+    void anotherTeamCannotAttachToAProcessAndAnUnknownOneIsAFatalError() {
+        Api other = TestServer.newTeam();
+        assertEquals(202, api.exec(id, "{\"cmd\":\"sleep\",\"args\":[\"303\"],\"background\":true,\"tag\":\"mine\"}").status());
+        try {
+            try (WsClient ws = WsClient.open(TestServer.baseUrl(), "/capsules/" + id + "/processes/mine/stream", other.key())) {
+                JsonNode err = ws.untilType("error", WAIT).getLast();
+                assertEquals("not_found", err.get("code").asText(), err.toString());
+                assertTrue(err.get("fatal").asBoolean());
+            }
+            try (WsClient ws = WsClient.open(TestServer.baseUrl(), "/capsules/" + id + "/processes/nobody/stream", api.key())) {
+                JsonNode err = ws.untilType("error", WAIT).getLast();
+                assertEquals("not_found", err.get("code").asText(), err.toString());
+            }
+        } finally {
+            api.delete("/capsules/" + id + "/processes/mine");
+        }
+    }
+
+    // ---- terminals -----------------------------------------------------------------------------
+
+    @Test
+    void aTerminalEchoesResizesAndSurvivesItsSocketWithItsScreenReplayedOnConnect() {
+        String tag;
+        try (WsClient ws = WsClient.open(TestServer.baseUrl(), "/capsules/" + id + "/pty", api.key())) {
+            ws.sendText("{\"type\":\"start\",\"cmd\":\"/bin/bash\",\"cols\":100,\"rows\":30}");
+            JsonNode started = ws.untilType("started", WAIT).getLast();
+            tag = started.get("tag").asText();
+            assertTrue(tag.startsWith("pty-"), tag);
+            assertTrue(started.get("pid").asInt() > 1);
+            input(ws, "echo hello-$((40+2)); stty size\n");
+            awaitOutput(ws, "30 100");
+            ws.send(WsClient.frame("resize").put("cols", 160).put("rows", 50));
+            input(ws, "stty size\n");
+            awaitOutput(ws, "50 160");
+            ws.abort();
+        }
+        assertTrue(processes().stream().anyMatch(p -> p.get("tag").asText().equals(tag)), "the terminal died with its socket");
+        try (WsClient ws = WsClient.open(TestServer.baseUrl(), "/capsules/" + id + "/pty", api.key())) {
+            ws.send(WsClient.frame("connect").put("tag", tag));
+            assertEquals(tag, ws.untilType("started", WAIT).getLast().get("tag").asText());
+            assertTrue(awaitOutput(ws, "hello-42").contains("hello-42"), "the screen was not replayed");
+            input(ws, "exit 3\n");
+            assertEquals(3, ws.untilType("exit", WAIT).getLast().get("exit_code").asInt());
+        }
+    }
+
+    @Test
+    void aTerminalIsKilledByItsKillFrameOrByDeletingItsProcess() {
+        try (WsClient ws = WsClient.open(TestServer.baseUrl(), "/capsules/" + id + "/pty", api.key())) {
+            ws.sendText("{\"type\":\"start\"}");
+            ws.untilType("started", WAIT);
+            ws.send(WsClient.frame("kill"));
+            assertEquals(137, ws.untilType("exit", WAIT).getLast().get("exit_code").asInt());
+        }
+        try (WsClient ws = WsClient.open(TestServer.baseUrl(), "/capsules/" + id + "/pty", api.key())) {
+            ws.sendText("{\"type\":\"start\",\"cmd\":\"/bin/sh\"}");
+            String tag = ws.untilType("started", WAIT).getLast().get("tag").asText();
+            assertEquals(204, api.delete("/capsules/" + id + "/processes/" + tag).status());
+            assertEquals(137, ws.untilType("exit", WAIT).getLast().get("exit_code").asInt());
+        }
+    }
+
+    @Test
+    void connectingToATagThatIsNotATerminalIsRefused() {
+        try (WsClient ws = WsClient.open(TestServer.baseUrl(), "/capsules/" + id + "/pty", api.key())) {
+            ws.send(WsClient.frame("connect").put("tag", "pty-00000000"));
+            assertEquals("not_found", ws.untilType("error", WAIT).getLast().get("code").asText());
+        }
+    }
+
+    // ---- pause ---------------------------------------------------------------------------------
+
+    @Test
+    void aPauseEndsEveryOpenStreamAndTheProcessesCanBeFollowedAgainAfterResume() {
+        String paused = api.createRunning();
+        try {
+            WsClient execWs = WsClient.open(TestServer.baseUrl(), "/capsules/" + paused + "/exec/stream", api.key());
+            execWs.sendText("{\"type\":\"start\",\"cmd\":\"sh\",\"args\":[\"-c\",\"i=0; while :; do i=$((i+1)); echo tick-$i; sleep 0.3; done\"]}");
+            int pid = execWs.untilType("start", WAIT).getLast().get("pid").asInt();
+            execWs.untilType("stdout", WAIT);
+            WsClient pty = WsClient.open(TestServer.baseUrl(), "/capsules/" + paused + "/pty", api.key());
+            pty.sendText("{\"type\":\"start\"}");
+            String tag = pty.untilType("started", WAIT).getLast().get("tag").asText();
+
+            assertEquals(200, api.post("/capsules/" + paused + "/pause").status());
+            for (WsClient ws : List.of(execWs, pty)) {
+                JsonNode err = ws.untilType("error", WAIT).getLast();
+                assertEquals("capsule_paused", err.get("code").asText(), err.toString());
+                assertTrue(err.get("fatal").asBoolean());
+                assertTrue(ws.closeCode(WAIT) > 0);
+            }
+            assertEquals(200, api.post("/capsules/" + paused + "/resume").status());
+            try (WsClient again = WsClient.open(TestServer.baseUrl(), "/capsules/" + paused + "/processes/" + pid + "/stream", api.key())) {
+                again.until(f -> f.path("type").asText().equals("stdout") && f.get("data").asText().contains("tick-"), WAIT);
+            }
+            try (WsClient again = WsClient.open(TestServer.baseUrl(), "/capsules/" + paused + "/pty", api.key())) {
+                again.send(WsClient.frame("connect").put("tag", tag));
+                again.untilType("started", WAIT);
+            }
+        } finally {
+            api.destroyQuietly(paused);
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private static void input(WsClient ws, String text) {
+        ws.send(WsClient.frame("input").put("data", Base64.getEncoder().encodeToString(text.getBytes())));
+    }
+
+    /** Terminal output (decoded) until it contains {@code text}. */
+    private static String awaitOutput(WsClient ws, String text) {
+        StringBuilder seen = new StringBuilder();
+        ws.until(f -> {
+            if (f.path("type").asText().equals("output")) seen.append(new String(Base64.getDecoder().decode(f.get("data").asText())));
+            return seen.toString().contains(text);
+        }, WAIT);
+        return seen.toString();
+    }
+
+    private static List<JsonNode> processes() {
+        List<JsonNode> out = new java.util.ArrayList<>();
+        api.get("/capsules/" + id + "/processes").json().get("processes").forEach(out::add);
+        return out;
+    }
+
+    /** The pid of the process whose command line contains {@code word}, waiting for it to appear. */
+    private static int awaitProcess(String word) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (JsonNode p : processes()) {
+                if ((p.get("cmd").asText() + " " + p.get("args")).contains(word)) return p.get("pid").asInt();
+            }
+            Api.sleepFor(Duration.ofMillis(100));
+        }
+        throw new AssertionError("no process with '" + word + "' started");
+    }
+
+    private static void awaitGone(String word) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (processes().stream().anyMatch(p -> (p.get("cmd").asText() + " " + p.get("args")).contains(word))) {
+            if (System.nanoTime() > deadline) throw new AssertionError("the process with '" + word + "' outlived its stream");
+            Api.sleepFor(Duration.ofMillis(100));
+        }
+    }
+
+    /** Bytes a guest process has written (its /proc/PID/io wchar). */
+    private static long writtenBy(int pid) {
+        JsonNode r = api.exec(id, "{\"cmd\":\"awk\",\"args\":[\"/^wchar/{print $2}\",\"/proc/" + pid + "/io\"]}").json();
+        return Long.parseLong(r.get("stdout").asText().strip());
+    }
+
+    private static long openStreams(String endpoint) {
+        String metrics = api.get("/metrics").text();
+        return metrics.lines().filter(l -> l.startsWith("wrenn_streams_open{endpoint=\"" + endpoint + "\""))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
     private static List<Byte> toList(byte[] b) {
         java.util.ArrayList<Byte> out = new java.util.ArrayList<>();
         for (byte x : b) out.add(x);

@@ -5,7 +5,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A handle on one capsule: create or connect to it, run commands, move files, pause and resume it.
+ * A handle on one capsule: create or connect to it, run commands, move files, pause and resume
+ * it.
  * Closing the handle destroys the capsule, so try-with-resources gives an ephemeral one:
  *
  * <pre>{@code
@@ -22,13 +23,15 @@ public final class Capsule implements AutoCloseable {
     private final String id;
     private final CapsuleCommands commands;
     private final CapsuleFiles files;
+    private final GuestStreams streams;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Capsule(WrennClient client, String id) {
         this.client = client;
         this.id = id;
         GuestCalls guest = new GuestCalls(client.api(), id);
-        this.commands = new CapsuleCommands(guest);
+        this.streams = new GuestStreams(client.api(), id, guest);
+        this.commands = new CapsuleCommands(guest, streams);
         this.files = new CapsuleFiles(guest);
     }
 

@@ -48,7 +48,7 @@ final class GuestCalls {
 
     CompletableFuture<byte[]> read(String path) {
         Call call = Call.post(base + "/files/read", pathBody(path), true, api.longOperation());
-        return api.transport().send(call).thenApply(r -> r.body());
+        return api.transport().send(call);
     }
 
     CompletableFuture<List<FileEntry>> list(String path, int depth) {
@@ -66,7 +66,8 @@ final class GuestCalls {
         return api.transport().discard(Call.post(base + "/files/remove", pathBody(path), false, api.quick()));
     }
 
-    private static ObjectNode execBody(String cmd, List<String> args, RunOptions options) {
+    /** The fields a command has in every form of exec (foreground, background, streamed). */
+    static ObjectNode execBody(String cmd, List<String> args, RunOptions options) {
         ObjectNode body = Json.object().put("cmd", cmd);
         ArrayNode a = body.putArray("args");
         args.forEach(a::add);

@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * How to run a command in a capsule. Unset fields take the server's defaults: the user's home as
- * working directory, a 30 second timeout, no extra environment, no standard input.
+ * working directory, no extra environment, no standard input, and a 30 second timeout for
+ * {@link CapsuleCommands#run(String, RunOptions) run} (none for a background or streamed command).
  *
  * <pre>{@code
  * RunOptions o = RunOptions.builder().env("DEBUG", "1").cwd("/srv").timeout(Duration.ofMinutes(5)).build();
@@ -15,11 +16,15 @@ import java.util.Map;
  * @param env environment variables added to the command's
  * @param cwd working directory (absolute, or relative to the home directory); null for home
  * @param timeout how long the command may run before its process group is killed; {@link Duration#ZERO}
- *                for no limit; null for the server's default (30 s). Ignored for background commands.
- * @param stdin text given to the command on standard input; null for none
- * @param tag a name for a background command, usable instead of its pid; null for a generated one
+ *                for no limit; null for the server's default (30 s for {@code run}, none for a streamed
+ *                command, whose stream bounds it). Ignored for background commands.
+ * @param stdin text given to the command on standard input, which is then closed; null for none
+ * @param tag a name for a background or detached command, usable instead of its pid; null for a generated one
+ * @param detach for a {@linkplain CapsuleCommands#stream(String, RunOptions, OutputHandler) streamed}
+ *               command: it runs on when its stream is closed, as a background process that
+ *               {@link CapsuleCommands#connect connect} can attach to again; ignored by {@code run}
  */
-public record RunOptions(Map<String, String> env, String cwd, Duration timeout, String stdin, String tag) {
+public record RunOptions(Map<String, String> env, String cwd, Duration timeout, String stdin, String tag, boolean detach) {
     /** Copies {@code env}, so the record stays immutable. */
     public RunOptions {
         env = env == null ? Map.of() : Map.copyOf(env);
@@ -42,6 +47,7 @@ public record RunOptions(Map<String, String> env, String cwd, Duration timeout, 
         private Duration timeout;
         private String stdin;
         private String tag;
+        private boolean detach;
 
         private Builder() {}
 
@@ -103,9 +109,9 @@ public record RunOptions(Map<String, String> env, String cwd, Duration timeout, 
         }
 
         /**
-         * Sets the tag of a background command.
+         * Sets the tag of a background or detached command.
          *
-         * @param tag name of a background command (1 to 64 of {@code [a-zA-Z0-9._-]})
+         * @param tag its name (1 to 64 of {@code [a-zA-Z0-9._-]})
          * @return this builder
          */
         public Builder tag(String tag) {
@@ -113,9 +119,20 @@ public record RunOptions(Map<String, String> env, String cwd, Duration timeout, 
             return this;
         }
 
+        /**
+         * Makes a streamed command outlive its stream.
+         *
+         * @param detach true to keep it running when its stream is closed
+         * @return this builder
+         */
+        public Builder detach(boolean detach) {
+            this.detach = detach;
+            return this;
+        }
+
         /** {@return the options} */
         public RunOptions build() {
-            return new RunOptions(env, cwd, timeout, stdin, tag);
+            return new RunOptions(env, cwd, timeout, stdin, tag, detach);
         }
     }
 }

@@ -2,11 +2,14 @@ package dev.wrenn.sdk;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
- * A handle on one capsule: create or connect to it, run commands, move files, pause and resume
- * it.
+ * A handle on one capsule: create or connect to it, run commands, move files, open terminals, pause
+ * and resume it.
  * Closing the handle destroys the capsule, so try-with-resources gives an ephemeral one:
  *
  * <pre>{@code
@@ -185,6 +188,53 @@ public final class Capsule implements AutoCloseable {
     /** {@return the files of this capsule: write, read, list, make directories, remove} */
     public CapsuleFiles files() {
         return files;
+    }
+
+    /**
+     * Opens a terminal, or attaches to a running one ({@link PtyOptions#connect(String)}), whose output
+     * is read from {@link Terminal#output()}.
+     *
+     * @param options the program, size, environment and directory of a new terminal, or the tag of one to attach to
+     * @return the terminal, once its program runs
+     * @throws WrennNotFoundException when attaching to a terminal that does not exist (or has ended)
+     * @throws WrennConflictException when the capsule is not running
+     */
+    public Terminal pty(PtyOptions options) {
+        return Futures.await(ptyAsync(options));
+    }
+
+    /**
+     * Opens a terminal, or attaches to a running one, whose output goes to {@code output}: called with
+     * each piece, one at a time on the client's threads; the next piece is asked of the server only when
+     * it returns, so a slow callback holds the terminal back.
+     *
+     * @param options the program, size, environment and directory of a new terminal, or the tag of one to attach to
+     * @param output receives the terminal's output (on attach, its last 64 KiB first)
+     * @return the terminal, once its program runs
+     */
+    public Terminal pty(PtyOptions options, Consumer<byte[]> output) {
+        return Futures.await(ptyAsync(options, output));
+    }
+
+    /**
+     * {@link #pty(PtyOptions)}, without waiting.
+     *
+     * @param options the new terminal, or the tag of one to attach to
+     * @return completes with the terminal
+     */
+    public CompletableFuture<Terminal> ptyAsync(PtyOptions options) {
+        return streams.terminal(options, null);
+    }
+
+    /**
+     * {@link #pty(PtyOptions, Consumer)}, without waiting.
+     *
+     * @param options the new terminal, or the tag of one to attach to
+     * @param output receives the terminal's output
+     * @return completes with the terminal
+     */
+    public CompletableFuture<Terminal> ptyAsync(PtyOptions options, Consumer<byte[]> output) {
+        return streams.terminal(options, Objects.requireNonNull(output, "output"));
     }
 
     /** Destroys the capsule (once; later calls do nothing). */

@@ -1,8 +1,11 @@
 package dev.wrenn.sdk;
 
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Reads and writes files in one running capsule; get it from {@link Capsule#files()}. Paths are
@@ -43,13 +46,60 @@ public final class CapsuleFiles {
     }
 
     /**
-     * Uploads a local file, streamed from disk.
+     * Uploads a local file, streamed from disk (for files over 100 MiB, see {@link #upload(String, InputStream)}).
      *
      * @param path where to write in the capsule
      * @param localFile the file to upload (at most 100 MiB)
      */
     public void upload(String path, Path localFile) {
         Futures.await(guest.write(path, Multipart.file(localFile)));
+    }
+
+    /**
+     * Uploads a stream of any size, read and sent as it goes (memory use does not grow with it);
+     * missing parent directories are created and an existing file is replaced.
+     *
+     * @param path where to write in the capsule
+     * @param content the bytes to write, read to its end and closed
+     * @throws WrennTimeoutException when the upload takes longer than the long-operation timeout
+     */
+    public void upload(String path, InputStream content) {
+        Futures.await(uploadAsync(path, content));
+    }
+
+    /**
+     * {@link #upload(String, InputStream)}, without waiting; the stream is read on the client's threads.
+     *
+     * @param path where to write in the capsule
+     * @param content the bytes to write, read to its end and closed
+     * @return completes once every byte is on the capsule's disk
+     */
+    public CompletableFuture<Void> uploadAsync(String path, InputStream content) {
+        return guest.upload(path, content);
+    }
+
+    /**
+     * Downloads a file of any size into {@code out} as it arrives (memory use does not grow with it).
+     * Not retried: after a failure part of the file may be in {@code out}.
+     *
+     * @param path the file to read
+     * @param out where its bytes go; flushed at the end, not closed
+     * @return the number of bytes written
+     * @throws WrennNotFoundException when it does not exist (nothing is written then)
+     */
+    public long download(String path, OutputStream out) {
+        return Futures.await(downloadAsync(path, out));
+    }
+
+    /**
+     * {@link #download(String, OutputStream)}, without waiting; {@code out} is written on the client's threads.
+     *
+     * @param path the file to read
+     * @param out where its bytes go; flushed at the end, not closed
+     * @return completes with the number of bytes written
+     */
+    public CompletableFuture<Long> downloadAsync(String path, OutputStream out) {
+        return guest.download(path, out);
     }
 
     /**

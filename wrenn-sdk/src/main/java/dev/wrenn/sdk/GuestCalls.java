@@ -2,7 +2,10 @@ package dev.wrenn.sdk;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpRequest.BodyPublishers;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -49,6 +52,22 @@ final class GuestCalls {
     CompletableFuture<byte[]> read(String path) {
         Call call = Call.post(base + "/files/read", pathBody(path), true, api.longOperation());
         return api.transport().send(call);
+    }
+
+    /** files/stream/write: the content is sent as it is read (chunked), so any size goes in bounded memory. */
+    CompletableFuture<Void> upload(String path, InputStream content) {
+        Multipart m = new Multipart();
+        BodyPublisher body = m.upload(path, BodyPublishers.ofInputStream(() -> content));
+        return api.transport().discard(new Call("POST", base + "/files/stream/write", body, m.contentType(), false, api.longOperation()));
+    }
+
+    /**
+     * files/stream/read into {@code out}, as the bytes arrive. Never retried: part of the file may be in
+     * {@code out} already when a connection fails.
+     */
+    CompletableFuture<Long> download(String path, OutputStream out) {
+        Call call = Call.post(base + "/files/stream/read", pathBody(path), false, api.longOperation());
+        return api.transport().send(call, info -> new DownloadSubscriber(out));
     }
 
     CompletableFuture<List<FileEntry>> list(String path, int depth) {

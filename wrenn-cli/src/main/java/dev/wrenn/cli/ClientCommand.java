@@ -31,8 +31,13 @@ abstract class ClientCommand implements Callable<Integer> {
         return new Printer(spec.commandLine().getOut(), options.json());
     }
 
+    /** Environment variables, stdin, whether a person watches. */
+    CliEnvironment environment() {
+        return options.environment();
+    }
+
     Progress progress() {
-        return new Progress(spec.commandLine().getErr(), options.interactive());
+        return new Progress(spec.commandLine().getErr(), environment().interactive());
     }
 
     /** A confirmation for people, on stderr: stdout carries only results, which void operations lack. */

@@ -43,7 +43,7 @@ final class ClientOptions {
         return json;
     }
 
-    boolean interactive() {
-        return environment.interactive();
+    CliEnvironment environment() {
+        return environment;
     }
 }

@@ -8,14 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wrenn.sdk.WrennClient;
 import dev.wrenn.server.TestServer;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,6 +56,13 @@ class ClientCommandsTest {
 
     private static CliRun wrenn(Map<String, String> env, String... args) {
         return CliRun.of(Main.commandLine(new CliEnvironment(env::get, false)), args);
+    }
+
+    /** {@code wrenn ARGS} with {@code input} on a stdin that is a pipe, not a terminal. */
+    private static CliRun piped(String input, String... args) {
+        CliEnvironment env = new CliEnvironment(Map.of("WRENN_API_KEY", key, "WRENN_BASE_URL", baseUrl)::get, false,
+                new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), false);
+        return CliRun.of(Main.commandLine(env), args);
     }
 
     private static CliRun ok(String... args) {
@@ -137,6 +148,13 @@ class ClientCommandsTest {
         CliRun timeout = wrenn("capsules", "exec", "--timeout", "1", id, "--", "sleep", "10");
         assertEquals(124, timeout.exit(), timeout::toString);
 
+        CliRun fed = piped("line one\nline two\n", "capsules", "exec", id, "--", "sh", "-c", "cat; echo end-of-input");
+        assertEquals("line one\nline two\nend-of-input\n", fed.out(), "a piped stdin is passed on and closed at its end: " + fed);
+        CliRun notFed = wrenn("capsules", "exec", id, "--", "sh", "-c", "cat; echo nothing-read");
+        assertEquals("nothing-read\n", notFed.out(), "a terminal's stdin is not passed on: the command reads end of file");
+
+        outputComesAsTheCommandWritesIt(id);
+
         CliRun json = wrenn("capsules", "exec", "--json", id, "--", "sh", "-c", "printf x; exit 5");
         assertEquals(5, json.exit(), json::toString);
         assertEquals("x", json.json().get("stdout").asText());
@@ -150,6 +168,33 @@ class ClientCommandsTest {
         cl.setErr(new PrintWriter(new StringWriter()));
         assertEquals(0, cl.execute("capsules", "exec", id, "--", "printf", "\\377\\000\\303A"));
         assertArrayEquals(new byte[] {(byte) 0xff, 0, (byte) 0xc3, 'A'}, bytes.toByteArray());
+    }
+
+    /** The first line is printed while the command still runs, not with the rest at its end. */
+    private static void outputComesAsTheCommandWritesIt(String id) {
+        CommandLine cl = Main.commandLine(new CliEnvironment(Map.of("WRENN_API_KEY", key, "WRENN_BASE_URL", baseUrl)::get, false));
+        List<Long> writtenAt = new CopyOnWriteArrayList<>();
+        StringWriter out = new StringWriter();
+        cl.setOut(new PrintWriter(new Writer() {
+            @Override
+            public void write(char[] text, int off, int len) {
+                writtenAt.add(System.nanoTime());
+                out.write(text, off, len);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        }));
+        cl.setErr(new PrintWriter(new StringWriter()));
+        assertEquals(0, cl.execute("capsules", "exec", id, "--", "sh", "-c", "echo first; sleep 2; echo second"));
+        assertEquals("first\nsecond\n", out.toString());
+        long apart = writtenAt.getLast() - writtenAt.getFirst();
+        assertTrue(apart > Duration.ofMillis(1500).toNanos(), "the lines came " + apart / 1_000_000 + " ms apart");
     }
 
     private static void snapshot(String id) {

@@ -12,6 +12,7 @@ declare -A PKG_FOR=(
   [xz]=xz-utils
   [setsid]=util-linux
   [du]=coreutils
+  [tmux]=tmux
 )
 missing=()
 for cmd in "${!PKG_FOR[@]}"; do

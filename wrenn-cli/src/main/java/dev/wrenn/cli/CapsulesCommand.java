@@ -18,10 +18,10 @@ import picocli.CommandLine.TypeConversionException;
 
 /** {@code wrenn capsules}: the capsule lifecycle over the API. */
 @Command(name = "capsules", mixinStandardHelpOptions = true,
-        description = "Create, list, inspect, pause, resume, ping and destroy capsules, and run commands in them.",
+        description = "Create, list, inspect, pause, resume, ping and destroy capsules, run commands and open shells in them.",
         subcommands = {CapsulesCommand.Create.class, CapsulesCommand.ListCapsules.class, CapsulesCommand.Get.class,
                 CapsulesCommand.Pause.class, CapsulesCommand.Resume.class, CapsulesCommand.Ping.class,
-                CapsulesCommand.Destroy.class, ExecCommand.class})
+                CapsulesCommand.Destroy.class, ExecCommand.class, ShellCommand.class})
 final class CapsulesCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true,

@@ -47,7 +47,7 @@ final class Wire {
     static FileEntry fileEntry(JsonNode n) {
         requireObject(n, "file entry");
         return new FileEntry(text(n, "name"), text(n, "path"), text(n, "type"), n.path("size").asLong(),
-                n.path("mode").asInt(), text(n, "permissions"), time(n, "modified_at"), text(n, "symlink_target"));
+                n.path("mode").asInt(), text(n, "permissions"), modifiedAt(n), text(n, "symlink_target"));
     }
 
     /** A JSON array of one shape; a non-array answer is a protocol error, not an empty list. */
@@ -65,6 +65,12 @@ final class Wire {
     private static String text(JsonNode n, String field) {
         JsonNode v = n.get(field);
         return v == null || v.isNull() ? null : v.asText();
+    }
+
+    /** A file entry's {@code modified_at} is Unix seconds (api.md §6, as the public Python SDK reads it); ISO 8601 from older servers. */
+    private static Instant modifiedAt(JsonNode n) {
+        JsonNode v = n.path("modified_at");
+        return v.isNumber() ? Instant.ofEpochSecond(v.asLong()) : time(n, "modified_at");
     }
 
     private static Instant time(JsonNode n, String field) {

@@ -1,7 +1,6 @@
 package dev.wrenn.sdk;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -24,30 +23,15 @@ import java.util.concurrent.CompletableFuture;
  * connected} to, runs on. Each blocking method has an async twin ({@code …Async}) that returns at once.
  * Thread-safe.
  */
-public final class CommandStream implements AutoCloseable {
-    private final StreamConnection connection;
-    private final CommandFrames frames;
-    private final ProcessFrames.Started started;
+public final class CommandStream extends StreamedProcess {
     private final boolean attached;
     private final GuestCalls guest;
 
     CommandStream(StreamConnection connection, CommandFrames frames, ProcessFrames.Started started, boolean attached,
                   GuestCalls guest) {
-        this.connection = connection;
-        this.frames = frames;
-        this.started = started;
+        super(connection, frames, started);
         this.attached = attached;
         this.guest = guest;
-    }
-
-    /** {@return the process id of the command in the capsule} */
-    public int pid() {
-        return started.pid();
-    }
-
-    /** {@return the command's tag, usable instead of its pid; null for a command started neither detached nor tagged} */
-    public String tag() {
-        return started.tag();
     }
 
     /**
@@ -81,7 +65,7 @@ public final class CommandStream implements AutoCloseable {
     }
 
     /**
-     * Closes the command's standard input, so it reads end of file.
+     * Closes the command's standard input, so it reads end of file. Does nothing once it has exited.
      *
      * @throws IllegalStateException on a handle from {@link CapsuleCommands#connect connect}: an attached
      *                               stream can only write input, not close it
@@ -99,53 +83,13 @@ public final class CommandStream implements AutoCloseable {
         if (attached) {
             throw new IllegalStateException("a connected stream can write stdin but not close it; kill the process instead");
         }
-        return connection.send(Json.object().put("type", "close_stdin"));
+        return unlessExited(() -> connection.send(Json.object().put("type", "close_stdin")));
     }
 
-    /** Kills the command's process group (SIGKILL); its exit (137) follows. Does nothing once it has exited. */
-    public void kill() {
-        Futures.await(killAsync());
-    }
-
-    /**
-     * {@link #kill()}, without waiting.
-     *
-     * @return completes when the kill is sent (the exit follows on {@link #onExit()})
-     */
-    public CompletableFuture<Void> killAsync() {
-        if (frames.exited()) return CompletableFuture.completedFuture(null);
+    @Override
+    CompletableFuture<Void> sendKill() {
         // an attach stream takes only input; the process is killed as any other, by its pid
-        return attached ? guest.kill(Integer.toString(pid()), "SIGKILL")
-                : connection.send(Json.object().put("type", "stop"));
-    }
-
-    /**
-     * Waits for the command to exit.
-     *
-     * @param timeout the longest to wait
-     * @return its exit code: 128 + the signal when killed, 124 when its own timeout killed it
-     * @throws WrennTimeoutException when it still runs after {@code timeout} (it is left running)
-     * @throws WrennConflictException with code {@code capsule_paused} when a pause ended the stream (the
-     *                                process is paused with the capsule; {@link CapsuleCommands#connect
-     *                                connect} to it again after resume)
-     * @throws WrennException with code {@code stream_closed} when the stream was closed before the exit
-     */
-    public int waitFor(Duration timeout) {
-        return frames.waitFor(timeout, "process " + pid());
-    }
-
-    /**
-     * Waits for the command to exit, however long that takes.
-     *
-     * @return its exit code
-     */
-    public int waitFor() {
-        return waitFor(null);
-    }
-
-    /** {@return a future of the exit code, failing as {@link #waitFor(Duration)} throws} */
-    public CompletableFuture<Integer> onExit() {
-        return frames.exit();
+        return attached ? guest.kill(Integer.toString(pid()), "SIGKILL") : connection.send(Json.object().put("type", "stop"));
     }
 
     /**
@@ -155,10 +99,5 @@ public final class CommandStream implements AutoCloseable {
     @Override
     public void close() {
         connection.close();
-    }
-
-    @Override
-    public String toString() {
-        return "CommandStream[pid=" + pid() + (tag() == null ? "" : ", tag=" + tag()) + "]";
     }
 }

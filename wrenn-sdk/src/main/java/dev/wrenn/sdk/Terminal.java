@@ -2,7 +2,6 @@ package dev.wrenn.sdk;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -23,28 +22,13 @@ import java.util.concurrent.CompletableFuture;
  * first. It ends when its program exits or is {@linkplain #kill() killed}. Each blocking method has an
  * async twin ({@code …Async}). Thread-safe.
  */
-public final class Terminal implements AutoCloseable {
-    private final StreamConnection connection;
-    private final TerminalFrames frames;
-    private final ProcessFrames.Started started;
+public final class Terminal extends StreamedProcess {
     private final OutputPipe output;
 
     /** @param output the pipe the output goes to, or null when it goes to a callback */
     Terminal(StreamConnection connection, TerminalFrames frames, ProcessFrames.Started started, OutputPipe output) {
-        this.connection = connection;
-        this.frames = frames;
-        this.started = started;
+        super(connection, frames, started);
         this.output = output;
-    }
-
-    /** {@return the terminal's tag ({@code pty-…}), to attach to it again with {@link PtyOptions#connect(String)}} */
-    public String tag() {
-        return started.tag();
-    }
-
-    /** {@return the process id of the terminal's program in the capsule} */
-    public int pid() {
-        return started.pid();
     }
 
     /**
@@ -115,57 +99,14 @@ public final class Terminal implements AutoCloseable {
         return connection.send(Json.object().put("type", "resize").put("cols", cols).put("rows", rows));
     }
 
-    /** Kills the terminal's program (SIGKILL to its process group); the terminal ends. Does nothing once it has exited. */
-    public void kill() {
-        Futures.await(killAsync());
-    }
-
-    /**
-     * {@link #kill()}, without waiting.
-     *
-     * @return completes when the kill is sent (the exit follows on {@link #onExit()})
-     */
-    public CompletableFuture<Void> killAsync() {
-        if (frames.exited()) return CompletableFuture.completedFuture(null);
+    @Override
+    CompletableFuture<Void> sendKill() {
         return connection.send(Json.object().put("type", "kill"));
-    }
-
-    /**
-     * Waits for the terminal's program to exit.
-     *
-     * @param timeout the longest to wait
-     * @return its exit code (128 + the signal when killed)
-     * @throws WrennTimeoutException when it still runs after {@code timeout}
-     * @throws WrennConflictException with code {@code capsule_paused} when a pause ended the stream (the
-     *                                terminal is paused with the capsule; connect to it again after resume)
-     * @throws WrennException with code {@code stream_closed} when this handle was closed first
-     */
-    public int waitFor(Duration timeout) {
-        return frames.waitFor(timeout, "terminal " + tag());
-    }
-
-    /**
-     * Waits for the terminal's program to exit, however long that takes (a person's shell session).
-     *
-     * @return its exit code
-     */
-    public int waitFor() {
-        return waitFor(null);
-    }
-
-    /** {@return a future of the exit code, failing as {@link #waitFor(Duration)} throws} */
-    public CompletableFuture<Integer> onExit() {
-        return frames.exit();
     }
 
     /** Detaches without waiting: the terminal runs on, to be attached to again by its {@link #tag()}. */
     @Override
     public void close() {
         connection.close();
-    }
-
-    @Override
-    public String toString() {
-        return "Terminal[" + tag() + ", pid=" + pid() + "]";
     }
 }

@@ -10,28 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The Capsule handle, its commands and files, against the real server with real capsules. */
-class CapsuleEndToEndTest {
-    private static WrennClient client;
-    private static Capsule capsule;
-
-    @BeforeAll
-    static void up() {
-        client = RealServer.client(RealServer.newTeamKey());
-        capsule = Capsule.create(client, CreateCapsuleParams.defaults(), true);
-    }
-
-    @AfterAll
-    static void down() {
-        capsule.close();
-        client.close();
-    }
-
+class CapsuleEndToEndTest extends OneCapsuleTest {
     @Test
     void closingAHandleDestroysItsCapsule() {
         String id;
@@ -129,6 +112,8 @@ class CapsuleEndToEndTest {
         FileEntry bin = entries.get(1);
         assertTrue(bin.isFile());
         assertEquals(256, bin.size());
+        assertTrue(Duration.between(bin.modifiedAt(), java.time.Instant.now()).abs().toMinutes() < 10,
+                "modified_at (Unix seconds on the wire) is now: " + bin.modifiedAt());
         assertEquals("/tmp/sdk/notes/hello.txt", files.list("/tmp/sdk", 2).stream()
                 .filter(e -> e.name().equals("hello.txt")).findFirst().orElseThrow().path());
 

@@ -16,33 +16,16 @@ import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Streamed commands and attaches ({@code commands().stream/connect}) against the real server with real capsules. */
-class CommandStreamEndToEndTest {
+class CommandStreamEndToEndTest extends OneCapsuleTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static WrennClient client;
-    private static Capsule capsule;
-
-    @BeforeAll
-    static void up() {
-        client = RealServer.client(RealServer.newTeamKey());
-        capsule = Capsule.create(client, CreateCapsuleParams.defaults(), true);
-    }
-
-    @AfterAll
-    static void down() {
-        capsule.close();
-        client.close();
-    }
-
-    private static CommandStream stream(String shellLine, OutputHandler handler) {
+    private CommandStream stream(String shellLine, OutputHandler handler) {
         return capsule.commands().stream(shellLine, handler);
     }
 
-    private static boolean alive(int pid) {
+    private boolean alive(int pid) {
         return capsule.commands().run("kill -0 " + pid).isSuccess();
     }
 
@@ -96,6 +79,7 @@ class CommandStreamEndToEndTest {
             s.kill();
             assertEquals(137, s.waitFor(WAIT));
             s.kill(); // once it has exited, nothing to do
+            s.closeStdin();
         }
         assertFalse(capsule.commands().run("pgrep -f 'sleep 30[01]'").isSuccess(), "the whole group was killed");
     }

@@ -10,76 +10,51 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
+import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
-import java.security.MessageDigest;
+import java.util.Enumeration;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.Random;
 import java.util.concurrent.CompletionException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** {@code files().upload(path, InputStream)} and {@code files().download(path, OutputStream)} against the real server. */
-class StreamedFilesEndToEndTest {
-    private static final long SIZE = 24L << 20;
-    private static WrennClient client;
-    private static Capsule capsule;
+class StreamedFilesEndToEndTest extends OneCapsuleTest {
+    private static final int MIB = 24;
+    /** {@code mib} MiB of random bytes made a MiB at a time as they are read, so the test never holds the file. */
+    private static InputStream randomMiB(int mib) {
+        Random random = new Random(11);
+        Iterator<InputStream> pieces = Stream.generate(() -> {
+            byte[] piece = new byte[1 << 20];
+            random.nextBytes(piece);
+            return (InputStream) new ByteArrayInputStream(piece);
+        }).limit(mib).iterator();
+        return new SequenceInputStream(new Enumeration<>() {
+            @Override
+            public boolean hasMoreElements() {
+                return pieces.hasNext();
+            }
 
-    @BeforeAll
-    static void up() {
-        client = RealServer.client(RealServer.newTeamKey());
-        capsule = Capsule.create(client, CreateCapsuleParams.defaults(), true);
-    }
-
-    @AfterAll
-    static void down() {
-        capsule.close();
-        client.close();
-    }
-
-    /** Random bytes made as they are read, so the test holds none of the file; hashed on the way. */
-    private static final class RandomStream extends InputStream {
-        private final Random random = new Random(11);
-        private final MessageDigest digest = Hashes.sha256();
-        private long left;
-
-        RandomStream(long size) {
-            left = size;
-        }
-
-        @Override
-        public int read() {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-            if (left == 0) return -1;
-            int n = (int) Math.min(len, left);
-            byte[] chunk = new byte[n];
-            random.nextBytes(chunk);
-            System.arraycopy(chunk, 0, b, off, n);
-            digest.update(chunk);
-            left -= n;
-            return n;
-        }
-
-        String sha256() {
-            return HexFormat.of().formatHex(digest.digest());
-        }
+            @Override
+            public InputStream nextElement() {
+                return pieces.next();
+            }
+        });
     }
 
     @Test
     void aFileOfManyMegabytesGoesUpAndComesBackByteForByte() {
-        RandomStream source = new RandomStream(SIZE);
+        DigestInputStream source = new DigestInputStream(randomMiB(MIB), Hashes.sha256());
         capsule.files().upload("/tmp/streamed/big.bin", source);
-        String sent = source.sha256();
+        String sent = HexFormat.of().formatHex(source.getMessageDigest().digest());
         assertEquals(sent, capsule.commands().run("sha256sum /tmp/streamed/big.bin").stdout().substring(0, 64),
                 "the file in the capsule, parent directory created");
 
         DigestOutputStream sink = new DigestOutputStream(OutputStream.nullOutputStream(), Hashes.sha256());
-        assertEquals(SIZE, capsule.files().download("/tmp/streamed/big.bin", sink));
+        assertEquals((long) MIB << 20, capsule.files().download("/tmp/streamed/big.bin", sink));
         assertEquals(sent, HexFormat.of().formatHex(sink.getMessageDigest().digest()));
     }
 

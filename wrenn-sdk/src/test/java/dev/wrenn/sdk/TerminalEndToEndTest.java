@@ -14,28 +14,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Terminals ({@code capsule.pty}) against the real server with real capsules. */
-class TerminalEndToEndTest {
+class TerminalEndToEndTest extends OneCapsuleTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static WrennClient client;
-    private static Capsule capsule;
-
-    @BeforeAll
-    static void up() {
-        client = RealServer.client(RealServer.newTeamKey());
-        capsule = Capsule.create(client, CreateCapsuleParams.defaults(), true);
-    }
-
-    @AfterAll
-    static void down() {
-        capsule.close();
-        client.close();
-    }
-
     /** A terminal's output as it came, decoded. */
     private static final class Screen implements Consumer<byte[]> {
         private final ByteArrayOutputStream seen = new ByteArrayOutputStream();

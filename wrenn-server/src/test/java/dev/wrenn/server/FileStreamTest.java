@@ -118,6 +118,8 @@ class FileStreamTest {
             Api.Response r = api.send("POST", "/capsules/" + id + "/files/stream/write", "multipart/form-data; boundary=" + boundary,
                     cut.getBytes(StandardCharsets.US_ASCII));
             assertEquals(400, r.status(), r::toString);
+            String left = api.exec(id, "{\"cmd\":\"ls\",\"args\":[\"-a\",\"/root\"]}").json().get("stdout").asText();
+            assertTrue(!left.contains("cut.bin"), "a broken upload left a file behind: " + left);
             Api.Response wrongOrder = api.send("POST", "/capsules/" + id + "/files/stream/write",
                     "multipart/form-data; boundary=" + boundary, ("--" + boundary
                             + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x\"\r\n\r\ndata\r\n--" + boundary + "--\r\n")

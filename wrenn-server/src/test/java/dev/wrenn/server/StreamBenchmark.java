@@ -3,22 +3,15 @@ package dev.wrenn.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.wrenn.host.api.Guest;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.SequenceInputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,7 +30,6 @@ class StreamBenchmark {
     private static final long FILE = 256L << 20;
     private static final long BIG_FILE = 512L << 20;
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private record Row(String name, double value, double baseline, String unit, String target, String what) {}
 
@@ -69,7 +61,7 @@ class StreamBenchmark {
                     "a keystroke to a bash terminal until its echo arrives; baseline: api_exec_true_ms"));
 
             Guest raw = TestServer.host().guest(id);
-            double rawUp = mibPerS(FILE, () -> raw.writeFile("/root/raw.bin", new PatternStream(FILE), 0644));
+            double rawUp = mibPerS(FILE, () -> raw.writeFile("/root/raw.bin", new StreamedFiles.Pattern(FILE), 0644));
             double rawDown = mibPerS(FILE, () -> raw.readFile("/root/raw.bin", OutputStream.nullOutputStream()));
             double up = mibPerS(FILE, () -> upload(api, id, "/root/api.bin", FILE));
             double down = mibPerS(FILE, () -> download(api, id, "/root/api.bin"));
@@ -124,7 +116,7 @@ class StreamBenchmark {
         System.gc();
         long before = memory.getHeapMemoryUsage().getUsed();
         AtomicLong maxGrowth = new AtomicLong();
-        InputStream sampled = new PatternStream(BIG_FILE) {
+        InputStream sampled = new StreamedFiles.Pattern(BIG_FILE) {
             private long sent;
 
             @Override
@@ -146,40 +138,18 @@ class StreamBenchmark {
     }
 
     private static void upload(Api api, String id, String path, long size) {
-        send(api, id, path, new PatternStream(size));
+        send(api, id, path, new StreamedFiles.Pattern(size));
     }
 
     private static void send(Api api, String id, String path, InputStream content) {
-        String boundary = "wrenn-bench";
-        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"path\"\r\n\r\n" + path + "\r\n--"
-                + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII);
-        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
-        HttpRequest r = api.request("/capsules/" + id + "/files/stream/write")
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new SequenceInputStream(Collections.enumeration(
-                        List.of(new ByteArrayInputStream(head), content, new ByteArrayInputStream(tail))))))
-                .timeout(Duration.ofMinutes(10)).build();
-        try {
-            assertEquals(204, HTTP.send(r, HttpResponse.BodyHandlers.ofString()).statusCode());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        assertEquals(204, StreamedFiles.upload(api, id, path, content).statusCode());
     }
 
     private static void download(Api api, String id, String path) {
-        HttpRequest r = api.request("/capsules/" + id + "/files/stream/read").header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"path\":\"" + path + "\"}")).timeout(Duration.ofMinutes(10)).build();
-        try (InputStream in = HTTP.send(r, HttpResponse.BodyHandlers.ofInputStream()).body()) {
+        try (InputStream in = StreamedFiles.download(api, id, path).body()) {
             in.transferTo(OutputStream.nullOutputStream());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 
@@ -212,35 +182,5 @@ class StreamBenchmark {
             case "stream_heap_growth_mib" -> r.value() < 64 ? "met" : "missed";
             default -> "–";
         };
-    }
-
-    /** {@code size} bytes of a fixed pattern, made as they are read. */
-    private static class PatternStream extends InputStream {
-        private static final byte[] BLOCK = new byte[64 * 1024];
-
-        static {
-            for (int i = 0; i < BLOCK.length; i++) BLOCK[i] = (byte) (i * 31 + (i >> 8));
-        }
-
-        private long left;
-
-        PatternStream(long size) {
-            this.left = size;
-        }
-
-        @Override
-        public int read() {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-            if (left == 0) return -1;
-            int n = (int) Math.min(Math.min(len, left), BLOCK.length);
-            System.arraycopy(BLOCK, 0, b, off, n);
-            left -= n;
-            return n;
-        }
     }
 }

@@ -21,6 +21,7 @@ abstract class StreamSession {
     private static final Logger log = LoggerFactory.getLogger(StreamSession.class);
 
     protected final Connection c;
+    private OutputFramer framer = new OutputFramer(false);
     private volatile ProcessStream stream;
     private volatile boolean closed;
 
@@ -35,8 +36,15 @@ abstract class StreamSession {
     /** A client frame with its type; the first is the start frame of sessions that need one. */
     abstract void frame(String type, ObjectNode frame);
 
+    /** How output becomes frames (text by default; set before the stream is served). */
+    void framer(OutputFramer f) {
+        this.framer = f;
+    }
+
     /** The frames of one output event (stdout, stderr, replayed output). */
-    abstract List<String> output(ProcessEvent.Output o);
+    List<String> output(ProcessEvent.Output o) {
+        return framer.frames(o, OutputFramer.typeOf(o.source()));
+    }
 
     /** The frame that reports the process's end. */
     String exit(ProcessEvent.Exited x) {
@@ -105,9 +113,9 @@ abstract class StreamSession {
         }
     }
 
-    /** Output held back until the end (an unfinished character); none by default. */
+    /** Output held back until the end (an unfinished character). */
     List<String> flush() {
-        return List.of();
+        return framer.flush();
     }
 
     void fatal(StreamErrors error) {

@@ -95,9 +95,9 @@ abstract class StreamSession {
                 if (e instanceof ProcessEvent.Output o) {
                     for (String f : output(o)) c.socket().send(f);
                 } else if (e instanceof ProcessEvent.Exited x) {
-                    List<String> rest = flush();
-                    for (String f : rest) c.socket().send(f);
-                    c.socket().close(StreamSocket.NORMAL, "exited", exit(x));
+                    for (String f : flush()) c.socket().send(f);
+                    c.socket().send(exit(x));
+                    c.socket().close(StreamSocket.NORMAL, "exited", null);
                     return;
                 }
             }

@@ -84,11 +84,14 @@ abstract class StreamSession {
             return;
         }
         for (String f : first) send(f);
+        log.atInfo().addKeyValue("capsule", c.capsuleId()).addKeyValue("stream", c.endpoint()).addKeyValue("pid", s.pid())
+                .addKeyValue("tag", s.tag()).log("stream opened");
         Thread.ofVirtual().name("stream-" + c.capsuleId() + "-" + s.pid()).start(this::pump);
     }
 
     private void pump() {
         ProcessStream s = stream;
+        String end = "the client went away";
         try {
             while (true) {
                 ProcessEvent e = s.next();
@@ -98,18 +101,26 @@ abstract class StreamSession {
                     for (String f : flush()) c.socket().send(f);
                     c.socket().send(exit(x));
                     c.socket().close(StreamSocket.NORMAL, "exited", null);
+                    end = "the process exited with " + x.exitCode();
                     return;
                 }
             }
         } catch (StreamSocket.Gone gone) {
             log.atDebug().addKeyValue("capsule", c.capsuleId()).log("stream socket gone: {}", gone.getMessage());
         } catch (HostException e) {
-            if (!closed) fatal(StreamErrors.of(e));
+            if (!closed) {
+                StreamErrors error = StreamErrors.of(e);
+                fatal(error);
+                end = error.code();
+            }
         } catch (RuntimeException e) {
             log.atError().addKeyValue("capsule", c.capsuleId()).setCause(e).log("stream failed");
             fatal(StreamErrors.of(ErrorCode.INTERNAL_ERROR, "internal error: " + e));
+            end = "internal error";
         } finally {
             closed();
+            log.atInfo().addKeyValue("capsule", c.capsuleId()).addKeyValue("stream", c.endpoint()).addKeyValue("pid", s.pid())
+                    .addKeyValue("end", end).log("stream closed");
         }
     }
 

@@ -60,8 +60,10 @@ class FileStreamTest {
             assertEquals(204, up.statusCode(), up.body());
             String sentHash = HexFormat.of().formatHex(sent.digest());
 
-            JsonNode sum = api.exec(id, "{\"cmd\":\"sha256sum\",\"args\":[\"/root/big.bin\"],\"timeout_sec\":300}").json();
-            assertEquals(sentHash, sum.get("stdout").asText().split(" ")[0], "the file in the capsule differs");
+            // the bytes read back below are the capsule's file: their hash is its hash (hashing it in the guest
+            // as well would take as long again under TCG)
+            JsonNode size = api.exec(id, "{\"cmd\":\"stat\",\"args\":[\"-c\",\"%s\",\"/root/big.bin\"]}").json();
+            assertEquals(Long.toString(SIZE), size.get("stdout").asText().strip(), "the file in the capsule has another size");
 
             MessageDigest got = MessageDigest.getInstance("SHA-256");
             HttpResponse<InputStream> down = StreamedFiles.download(api, id, "/root/big.bin");

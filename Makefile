@@ -39,6 +39,9 @@ test: test-agent test-java test-sdk-consumer
 bench: images
 	$(MVN) -q -DskipTests install
 	$(MVN) -pl wrenn-host,wrenn-server,wrenn-sdk surefire:test -Dgroups=bench -Dwrenn.excludedGroups=none -Dtest='*Benchmark' -Dsurefire.failIfNoSpecifiedTests=false
+	@# test output goes to surefire's report files: the BENCH lines are shown from there
+	@grep -h '^BENCH ' wrenn-host/target/surefire-reports/*-output.txt wrenn-server/target/surefire-reports/*-output.txt \
+	    wrenn-sdk/target/surefire-reports/*-output.txt 2>/dev/null || true
 
 clean:
 	$(MVN) -q clean

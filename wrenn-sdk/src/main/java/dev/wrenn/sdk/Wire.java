@@ -47,7 +47,7 @@ final class Wire {
     static FileEntry fileEntry(JsonNode n) {
         requireObject(n, "file entry");
         return new FileEntry(text(n, "name"), text(n, "path"), text(n, "type"), n.path("size").asLong(),
-                n.path("mode").asInt(), text(n, "permissions"), modifiedAt(n), text(n, "symlink_target"));
+                n.path("mode").asInt(), text(n, "permissions"), epochSeconds(n, "modified_at"), text(n, "symlink_target"));
     }
 
     /** A JSON array of one shape; a non-array answer is a protocol error, not an empty list. */
@@ -67,12 +67,6 @@ final class Wire {
         return v == null || v.isNull() ? null : v.asText();
     }
 
-    /** A file entry's {@code modified_at} is Unix seconds (api.md §6, as the public Python SDK reads it); ISO 8601 from older servers. */
-    private static Instant modifiedAt(JsonNode n) {
-        JsonNode v = n.path("modified_at");
-        return v.isNumber() ? Instant.ofEpochSecond(v.asLong()) : time(n, "modified_at");
-    }
-
     private static Instant time(JsonNode n, String field) {
         String s = text(n, field);
         if (s == null || s.isEmpty()) return null;
@@ -81,6 +75,16 @@ final class Wire {
         } catch (DateTimeParseException e) {
             throw new WrennServerException(200, "unexpected_response", field + " '" + s + "' is not an ISO 8601 instant", null);
         }
+    }
+
+    /** A time sent as Unix seconds (a file entry's {@code modified_at}, as api.md §6 fixes it). */
+    private static Instant epochSeconds(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) return null;
+        if (!v.isIntegralNumber()) {
+            throw new WrennServerException(200, "unexpected_response", field + " '" + v + "' is not a number of Unix seconds", null);
+        }
+        return Instant.ofEpochSecond(v.asLong());
     }
 
     private static WrennServerException unexpected(String expected, JsonNode got) {

@@ -51,6 +51,7 @@ public final class InMemoryHost implements Host {
     private final Map<Op, Fault> faults = new EnumMap<>(Op.class);
     private final List<Consumer<CapsuleState>> exitListeners = new CopyOnWriteArrayList<>();
     private final List<String> destroyed = new CopyOnWriteArrayList<>();
+    private final List<ExecRequest> execs = new CopyOnWriteArrayList<>();
     private volatile CountDownLatch createGate = new CountDownLatch(0);
 
     public InMemoryHost() {
@@ -93,6 +94,11 @@ public final class InMemoryHost implements Host {
     /** A template on the host, as an interrupted snapshot would leave it. */
     public void addTemplate(String name) {
         templates.put(name, new TemplateInfo(name, false, 1, 512, 1 << 20, Instant.now(), null));
+    }
+
+    /** Every command the guests of this host were asked to run or start, in order. */
+    public List<ExecRequest> execs() {
+        return List.copyOf(execs);
     }
 
     /** The ids {@link #destroy} was called with, in order. */
@@ -210,7 +216,7 @@ public final class InMemoryHost implements Host {
     public Guest guest(String capsuleId) {
         CapsuleState s = require(capsuleId);
         if (s.phase() != Phase.RUNNING) throw new HostException(HostError.INVALID_STATE, "capsule " + capsuleId + " is not running");
-        return new EchoGuest();
+        return new EchoGuest(execs);
     }
 
     /** Keeps the capsules: a later server over this host finds them as a restarted host agent would. */
@@ -246,9 +252,10 @@ public final class InMemoryHost implements Host {
     }
 
     /** A guest whose commands print their arguments: enough to see a request arrive; streams and files are real-VM tests. */
-    private static final class EchoGuest implements Guest {
+    private record EchoGuest(List<ExecRequest> execs) implements Guest {
         @Override
         public ExecResult run(ExecRequest request) {
+            execs.add(request);
             byte[] out = (String.join(" ", request.argv()) + "\n").getBytes(StandardCharsets.UTF_8);
             return new ExecResult(0, 0, false, out, new byte[0], 1, false);
         }
@@ -260,6 +267,7 @@ public final class InMemoryHost implements Host {
 
         @Override
         public ProcessInfo startBackground(ExecRequest request) {
+            execs.add(request);
             return new ProcessInfo(100, request.tag(), request.argv(), true, false);
         }
 

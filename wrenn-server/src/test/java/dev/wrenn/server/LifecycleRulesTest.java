@@ -140,6 +140,18 @@ class LifecycleRulesTest {
         assertEquals(200, api.post("/capsules/" + id + "/pause").status(), "the operation slot was released");
     }
 
+    @Test
+    void aForegroundCommandHasA30SecondTimeoutByDefaultAndABackgroundOneNone() {
+        String id = api.createRunning();
+        assertEquals(200, api.exec(id, "{\"cmd\":\"true\"}").status());
+        assertEquals(202, api.exec(id, "{\"cmd\":\"python3\",\"args\":[\"-m\",\"http.server\"],\"background\":true}").status());
+        assertEquals(202, api.exec(id, "{\"cmd\":\"sleep\",\"args\":[\"9\"],\"background\":true,\"timeout_sec\":5}").status());
+        var execs = host.execs();
+        assertEquals(Duration.ofSeconds(30), execs.get(0).timeout());
+        assertEquals(Duration.ZERO, execs.get(1).timeout(), "a background server must keep serving");
+        assertEquals(Duration.ofSeconds(5), execs.get(2).timeout());
+    }
+
     // ---- a restart in the middle of an operation -------------------------------------------------
 
     @Test

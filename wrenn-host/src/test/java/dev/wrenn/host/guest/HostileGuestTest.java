@@ -144,6 +144,79 @@ class HostileGuestTest {
         }
     }
 
+    @Test
+    void replayBeyondTheCreditOfAnAttachFailsTheStreamNotTheHost() throws Exception {
+        ScriptedGuest g = new ScriptedGuest((f, s) -> {
+            if (f.type() == FrameType.ATTACH) {
+                s.send(Frame.of(FrameType.OK, f.stream(), Record.builder().put("pid", 9).build()));
+                byte[] chunk = new byte[Frame.MAX_PAYLOAD];
+                s.send(new Frame(FrameType.REPLAY, f.stream(), chunk));
+                s.send(new Frame(FrameType.REPLAY, f.stream(), chunk));
+            } else if (f.type() == FrameType.PING) {
+                s.send(Frame.of(FrameType.OK, f.stream(), Record.empty()));
+            }
+        });
+        try (GuestChannel ch = g.connect(); ExecSession session = ch.attach("9", true)) {
+            Thread.sleep(300);
+            GuestProtocolException e = assertThrows(GuestProtocolException.class, () -> {
+                while (true) session.next(System.nanoTime() + CALL.toNanos());
+            });
+            assertTrue(e.getMessage().contains("credit"), e.getMessage());
+            ch.ping();   // the channel itself is fine
+        }
+    }
+
+    @Test
+    void framesForStreamsThatEndedOrNeverExistedAreIgnored() throws Exception {
+        ScriptedGuest g = new ScriptedGuest((f, s) -> {
+            if (f.type() == FrameType.EXEC) {
+                s.send(Frame.of(FrameType.OK, f.stream(), Record.builder().put("pid", 3).build()));
+                s.send(Frame.of(FrameType.EXIT, f.stream(), Record.builder().put("exit_code", 0).build()));
+                s.send(new Frame(FrameType.STDOUT, f.stream(), new byte[] {1, 2, 3}));
+                s.send(new Frame(FrameType.REPLAY, 77777, new byte[] {4}));
+                s.send(Frame.of(FrameType.EXIT, 88888, Record.empty()));
+            } else {
+                s.send(Frame.of(FrameType.OK, f.stream(), Record.empty()));
+            }
+        });
+        try (GuestChannel ch = g.connect()) {
+            assertEquals(0, ch.exec(ExecRequest.command("true").build()).exitCode());
+            ch.ping();
+        }
+    }
+
+    @Test
+    void anAttachAnsweredWithGarbageIsAnErrorNotAHang() throws Exception {
+        ScriptedGuest g = new ScriptedGuest((f, s) -> {
+            if (f.type() == FrameType.ATTACH) s.send(new Frame(FrameType.OK, f.stream(), new byte[] {0, 9, 'x'}));
+        });
+        try (GuestChannel ch = g.connect()) {
+            assertTimeoutPreemptively(Duration.ofSeconds(3),
+                    () -> assertThrows(GuestProtocolException.class, () -> ch.attach("tag", true)));
+        }
+    }
+
+    @Test
+    void closingASessionWakesTheThreadWaitingForItsOutput() throws Exception {
+        ScriptedGuest g = new ScriptedGuest((f, s) -> {
+            if (f.type() == FrameType.EXEC) s.send(Frame.of(FrameType.OK, f.stream(), Record.builder().put("pid", 4).build()));
+        });
+        try (GuestChannel ch = g.connect()) {
+            ExecSession session = ch.start(ExecRequest.command("sleep", "100").timeout(Duration.ZERO).build());
+            var waiting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    session.next(0);
+                    return "returned";
+                } catch (ChannelClosedException e) {
+                    return e.reason().name();
+                }
+            });
+            Thread.sleep(200);
+            session.close();
+            assertEquals("STREAM_CLOSED", waiting.get(2, TimeUnit.SECONDS));
+        }
+    }
+
     static OutputStream nowhere() {
         return OutputStream.nullOutputStream();
     }

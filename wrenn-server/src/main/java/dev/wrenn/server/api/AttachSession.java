@@ -1,11 +1,8 @@
 package dev.wrenn.server.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wrenn.host.api.ProcessEvent;
 import dev.wrenn.server.Json;
 import dev.wrenn.server.api.StreamHandlers.Connection;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * {@code GET /v1/capsules/{id}/processes/{pid|tag}/stream}: follows a process started earlier, with
@@ -13,14 +10,10 @@ import java.util.List;
  * the process runs on. Of the client's frames only {@code stdin} is taken.
  */
 final class AttachSession extends StreamSession {
-    private final OutputText replay = new OutputText();
-    private final OutputText stdout = new OutputText();
-    private final OutputText stderr = new OutputText();
-    private final boolean binary;
 
     AttachSession(Connection c) {
         super(c);
-        this.binary = "true".equals(c.ctx().queryParam("binary"));
+        framer(new OutputFramer("true".equals(c.ctx().queryParam("binary"))));
     }
 
     @Override
@@ -43,28 +36,5 @@ final class AttachSession extends StreamSession {
         if (!type.equals("stdin") || stream() == null) return;
         byte[] data = data(frame);
         if (data != null) attempt(() -> stream().write(data));
-    }
-
-    @Override
-    List<String> output(ProcessEvent.Output o) {
-        String type = switch (o.source()) {
-            case REPLAY -> "replay";
-            case STDERR -> "stderr";
-            case STDOUT -> "stdout";
-        };
-        if (binary) return StreamFrames.base64(type, o.data(), true);
-        OutputText decoder = switch (o.source()) {
-            case REPLAY -> replay;
-            case STDERR -> stderr;
-            case STDOUT -> stdout;
-        };
-        return StreamFrames.text(type, decoder.decode(o.data()));
-    }
-
-    @Override
-    List<String> flush() {
-        List<String> rest = new ArrayList<>(StreamFrames.text("stdout", stdout.finish()));
-        rest.addAll(StreamFrames.text("stderr", stderr.finish()));
-        return rest;
     }
 }

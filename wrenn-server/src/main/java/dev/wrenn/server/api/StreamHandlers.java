@@ -45,7 +45,7 @@ final class StreamHandlers implements AutoCloseable {
     private static final String PTY = "pty";
 
     /** What an endpoint's session sees of its socket. */
-    record Connection(StreamSocket socket, Caller caller, String capsuleId, WsContext ctx, GuestService guest) {}
+    record Connection(String endpoint, StreamSocket socket, Caller caller, String capsuleId, WsContext ctx, GuestService guest) {}
 
     private final Authenticator auth;
     private final RateLimiter rateLimiter;
@@ -171,7 +171,7 @@ final class StreamHandlers implements AutoCloseable {
         void authenticated(Caller caller) {
             if (authTimeout != null) authTimeout.cancel(false);
             try {
-                session = factory.apply(new Connection(socket, caller, ctx.pathParam("id"), ctx, guest));
+                session = factory.apply(new Connection(endpoint, socket, caller, ctx.pathParam("id"), ctx, guest));
                 session.opened();
             } catch (RuntimeException e) {
                 fail(e);

@@ -21,6 +21,7 @@ abstract class StreamSession {
     private static final Logger log = LoggerFactory.getLogger(StreamSession.class);
 
     protected final Connection c;
+    private OutputFramer framer = new OutputFramer(false);
     private volatile ProcessStream stream;
     private volatile boolean closed;
 
@@ -35,8 +36,15 @@ abstract class StreamSession {
     /** A client frame with its type; the first is the start frame of sessions that need one. */
     abstract void frame(String type, ObjectNode frame);
 
+    /** How output becomes frames (text by default; set before the stream is served). */
+    void framer(OutputFramer f) {
+        this.framer = f;
+    }
+
     /** The frames of one output event (stdout, stderr, replayed output). */
-    abstract List<String> output(ProcessEvent.Output o);
+    List<String> output(ProcessEvent.Output o) {
+        return framer.frames(o, OutputFramer.typeOf(o.source()));
+    }
 
     /** The frame that reports the process's end. */
     String exit(ProcessEvent.Exited x) {
@@ -76,38 +84,49 @@ abstract class StreamSession {
             return;
         }
         for (String f : first) send(f);
+        log.atInfo().addKeyValue("capsule", c.capsuleId()).addKeyValue("stream", c.endpoint()).addKeyValue("pid", s.pid())
+                .addKeyValue("tag", s.tag()).log("stream opened");
         Thread.ofVirtual().name("stream-" + c.capsuleId() + "-" + s.pid()).start(this::pump);
     }
 
     private void pump() {
         ProcessStream s = stream;
+        String end = "the client went away";
         try {
             while (true) {
                 ProcessEvent e = s.next();
                 if (e instanceof ProcessEvent.Output o) {
                     for (String f : output(o)) c.socket().send(f);
                 } else if (e instanceof ProcessEvent.Exited x) {
-                    List<String> rest = flush();
-                    for (String f : rest) c.socket().send(f);
-                    c.socket().close(StreamSocket.NORMAL, "exited", exit(x));
+                    for (String f : flush()) c.socket().send(f);
+                    c.socket().send(exit(x));
+                    c.socket().close(StreamSocket.NORMAL, "exited", null);
+                    end = "the process exited with " + x.exitCode();
                     return;
                 }
             }
         } catch (StreamSocket.Gone gone) {
             log.atDebug().addKeyValue("capsule", c.capsuleId()).log("stream socket gone: {}", gone.getMessage());
         } catch (HostException e) {
-            if (!closed) fatal(StreamErrors.of(e));
+            if (!closed) {
+                StreamErrors error = StreamErrors.of(e);
+                fatal(error);
+                end = error.code();
+            }
         } catch (RuntimeException e) {
             log.atError().addKeyValue("capsule", c.capsuleId()).setCause(e).log("stream failed");
             fatal(StreamErrors.of(ErrorCode.INTERNAL_ERROR, "internal error: " + e));
+            end = "internal error";
         } finally {
             closed();
+            log.atInfo().addKeyValue("capsule", c.capsuleId()).addKeyValue("stream", c.endpoint()).addKeyValue("pid", s.pid())
+                    .addKeyValue("end", end).log("stream closed");
         }
     }
 
-    /** Output held back until the end (an unfinished character); none by default. */
+    /** Output held back until the end (an unfinished character). */
     List<String> flush() {
-        return List.of();
+        return framer.flush();
     }
 
     void fatal(StreamErrors error) {

@@ -18,6 +18,8 @@ import org.eclipse.jetty.websocket.api.Session;
  */
 final class StreamSocket {
     static final Duration WRITE_TIMEOUT = Duration.ofSeconds(60);
+    /** A last frame before a close is not worth waiting long for. */
+    private static final Duration LAST_FRAME_TIMEOUT = Duration.ofSeconds(5);
 
     /** Close codes of RFC 6455 this server uses. */
     static final int NORMAL = 1000;
@@ -40,15 +42,19 @@ final class StreamSocket {
 
     /** Sends one text frame and waits until it is written; frames from several threads go out whole, one at a time. */
     void send(String frame) throws Gone {
+        send(frame, WRITE_TIMEOUT);
+    }
+
+    private void send(String frame, Duration timeout) throws Gone {
         sending.lock();
         try {
             if (!session.isOpen()) throw new Gone("the socket is closed");
             CompletableFuture<Void> written = new CompletableFuture<>();
             session.sendText(frame, Callback.from(() -> written.complete(null), written::completeExceptionally));
-            written.get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            written.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             session.disconnect();
-            throw new Gone("the client read nothing for " + WRITE_TIMEOUT.toSeconds() + " s");
+            throw new Gone("the client read nothing for " + timeout.toSeconds() + " s");
         } catch (ExecutionException e) {
             throw new Gone("sending failed: " + e.getCause());
         } catch (InterruptedException e) {
@@ -83,7 +89,7 @@ final class StreamSocket {
     void close(int code, String reason, String lastFrame) {
         if (lastFrame != null) {
             try {
-                send(lastFrame);
+                send(lastFrame, LAST_FRAME_TIMEOUT);
             } catch (Gone e) {
                 // closing anyway
             }

@@ -103,7 +103,8 @@ final class Views {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("name", e.name());
         o.put("path", e.path());
-        o.put("type", e.type());
+        // the contract knows three types; a FIFO, socket or device is listed as a file (its permissions say more)
+        o.put("type", e.isDirectory() || "symlink".equals(e.type()) ? e.type() : "file");
         o.put("size", e.size());
         o.put("mode", e.mode());
         o.put("permissions", permissions(e));

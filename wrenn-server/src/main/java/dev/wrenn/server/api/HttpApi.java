@@ -151,9 +151,28 @@ public final class HttpApi implements AutoCloseable {
     /** A WebSocket route under /api/v1 and /v1 (api.md §6a); what is wrong before the upgrade is a plain HTTP error. */
     private void ws(RoutesConfig r, String path, java.util.function.Consumer<io.javalin.websocket.WsConfig> endpoint) {
         for (String prefix : List.of("/api/v1", "/v1")) {
-            r.wsBeforeUpgrade(prefix + path, streams::beforeUpgrade);
+            r.wsBeforeUpgrade(prefix + path, this::beforeUpgrade);
             r.ws(prefix + path, endpoint);
             registered.add(new Route("GET", prefix + path));
+        }
+    }
+
+    /**
+     * A refused upgrade gets the usual error envelope and request id. Javalin does not write a
+     * result set before an upgrade, so the envelope is written to the response itself.
+     */
+    private void beforeUpgrade(Context ctx) throws IOException {
+        String id = newRequestId();
+        ctx.header("X-Request-Id", id);
+        try {
+            streams.beforeUpgrade(ctx);
+        } catch (ApiException e) {
+            metrics.error(e.code().code());
+            ctx.res().setStatus(e.code().httpStatus());
+            ctx.res().setContentType("application/json");
+            ctx.res().getOutputStream().write(Json.MAPPER.writeValueAsBytes(envelope(e.code(), e.getMessage())));
+            ctx.res().flushBuffer();
+            throw e;
         }
     }
 
@@ -185,7 +204,7 @@ public final class HttpApi implements AutoCloseable {
     // ---- around every request -----------------------------------------------------------------
 
     private void beforeRequest(Context ctx) {
-        String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(4);
+        String id = newRequestId();
         ctx.attribute(REQUEST_ID, id);
         ctx.attribute(STARTED, System.nanoTime());
         ctx.header("X-Request-Id", id);
@@ -208,11 +227,21 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
-    private void renderError(Context ctx, ErrorCode code, String message, ApiException e) {
+    private static String newRequestId() {
+        return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(4);
+    }
+
+    /** The one shape of every error answer (api.md §1). */
+    private static ObjectNode envelope(ErrorCode code, String message) {
         ObjectNode err = Json.MAPPER.createObjectNode();
         ObjectNode inner = err.putObject("error");
         inner.put("code", code.code());
         inner.put("message", message);
+        return err;
+    }
+
+    private void renderError(Context ctx, ErrorCode code, String message, ApiException e) {
+        ObjectNode err = envelope(code, message);
         if (e != null && e.retryAfter() != null) ctx.header("Retry-After", Long.toString(e.retryAfter().toSeconds()));
         metrics.error(code.code());
         Render.json(ctx, code.httpStatus(), err);

@@ -17,7 +17,7 @@ import org.eclipse.jetty.websocket.api.Session;
  * reads nothing for {@link #WRITE_TIMEOUT} is disconnected.
  */
 final class StreamSocket {
-    static final Duration WRITE_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration WRITE_TIMEOUT = Duration.ofMinutes(5);
     /** A last frame before a close is not worth waiting long for. */
     private static final Duration LAST_FRAME_TIMEOUT = Duration.ofSeconds(5);
 

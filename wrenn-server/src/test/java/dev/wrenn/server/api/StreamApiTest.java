@@ -126,6 +126,23 @@ class StreamApiTest {
     }
 
     @Test
+    void aRefusedUpgradeAnswersWithTheUsualErrorEnvelopeAndRequestId() throws Exception {
+        for (String[] c : List.of(new String[] {"/capsules/not-an-id/exec/stream", api.key(), "400", "invalid_request"},
+                new String[] {"/capsules/" + id + "/pty", "wrn_00000000000000000000000000000000", "401", "unauthorized"})) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", java.net.URI.create(TestServer.baseUrl()).getPort())) {
+                socket.getOutputStream().write(("GET /api/v1" + c[0] + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                        + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                        + "X-API-Key: " + c[1] + "\r\nConnection: close\r\n\r\n").getBytes());
+                String answer = new String(socket.getInputStream().readAllBytes());
+                assertTrue(answer.startsWith("HTTP/1.1 " + c[2]), answer);
+                assertTrue(answer.toLowerCase().contains("x-request-id:"), answer);
+                JsonNode body = dev.wrenn.server.Json.MAPPER.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+                assertEquals(c[3], body.path("error").path("code").asText(), answer);
+            }
+        }
+    }
+
+    @Test
     void aMissingCapsuleOrAnotherTeamsIsAFatalErrorFrameAfterTheUpgrade() {
         Api other = TestServer.newTeam();
         for (WsClient ws : List.of(

@@ -41,6 +41,7 @@ public final class HostAgent implements Host {
     private final HostTemplates templates;
     private final CapsuleRuntime runtime;
     private final HostRecovery recovery;
+    private final TemplateBuilder builder;
     private final WarmPool pool;
     private final LogTrimmer logTrimmer;
 
@@ -49,7 +50,7 @@ public final class HostAgent implements Host {
         QemuDriver qemu = new QemuDriver(config.qemuBinary(), config.accelerator(), Duration.ofSeconds(10));
         DiskLayers disks = new DiskLayers(config.qemuImg());
         TemplateStore store = new TemplateStore(config.dataDir());
-        TemplateBuilder builder = new TemplateBuilder(store, qemu, disks, config);
+        this.builder = new TemplateBuilder(store, qemu, disks, config);
         Path capsulesDir = Files.createDirectories(config.dataDir().resolve("capsules"));
         CloneRestorer restorer = new CloneRestorer(config, qemu, disks, store);
         this.pool = new WarmPool(config.dataDir().resolve("pool"), config.warmPool(), restorer::restore);
@@ -197,6 +198,7 @@ public final class HostAgent implements Host {
     @Override
     public void close() {
         logTrimmer.close();
+        builder.close();
         pool.close();
         capsules.all().forEach(c -> {
             boolean running = c.vm() != null;

@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,12 +37,38 @@ final class TemplateBuilder {
     private final QemuDriver qemu;
     private final DiskLayers disks;
     private final HostConfig config;
+    /** VMs of builds in progress: they run in a session of their own and would outlive this process. */
+    private final Set<QemuVm> live = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     TemplateBuilder(TemplateStore store, QemuDriver qemu, DiskLayers disks, HostConfig config) {
         this.store = store;
         this.qemu = qemu;
         this.disks = disks;
         this.config = config;
+    }
+
+    private QemuVm launch(VmSpec spec) throws IOException {
+        if (closed) throw new IllegalStateException("the host agent is stopping; no template is built now");
+        QemuVm vm = qemu.launch(spec);
+        live.add(vm);
+        if (closed) vm.kill();   // close() ran between the check and the add
+        return vm;
+    }
+
+    /** Lets a build's VM quit (its state is saved by then) or ends it (the build failed). */
+    private void end(QemuVm vm) {
+        try {
+            vm.quit(Duration.ofSeconds(10));
+        } finally {
+            live.remove(vm);
+        }
+    }
+
+    /** Kills the VMs of builds still in progress (they fail); a stopping host agent leaves none behind. */
+    void close() {
+        closed = true;
+        live.forEach(QemuVm::kill);
     }
 
     /** Cold-boots an image once and saves it as a built-in template. */
@@ -56,7 +84,7 @@ final class TemplateBuilder {
             String top = DiskLayers.newLayerName();
             disks.createOverlay(dir, base, top);
             log.atInfo().addKeyValue("template", name).log("cold boot of image {}", image.name());
-            QemuVm vm = qemu.launch(new VmSpec("tpl-" + name, dir, vcpus, memoryMb,
+            QemuVm vm = launch(new VmSpec("tpl-" + name, dir, vcpus, memoryMb,
                     new MemoryBacking.SharedFile(TemplateMeta.MEMORY), top, false));
             try (GuestChannel guest = GuestChannel.connect("tpl-" + name, vm.guestSocket(), config.bootTimeout(),
                     config.guestTimeout())) {
@@ -69,7 +97,7 @@ final class TemplateBuilder {
                 vm.stop();
                 vm.save(TemplateMeta.STATE, true, SAVE_TIMEOUT);
             } finally {
-                vm.quit(Duration.ofSeconds(10));
+                end(vm);
             }
             List<String> layers = List.of(base, top);
             seal(dir, layers);
@@ -95,14 +123,14 @@ final class TemplateBuilder {
             String top = DiskLayers.newLayerName();
             disks.createOverlayOnRaw(dir, image.rootfs(), top);
             long t0 = System.nanoTime();
-            QemuVm vm = qemu.launch(new VmSpec("boot-" + dir.getFileName(), dir, vcpus, memoryMb,
+            QemuVm vm = launch(new VmSpec("boot-" + dir.getFileName(), dir, vcpus, memoryMb,
                     new MemoryBacking.Anonymous(), top, false));
             try (GuestChannel guest = GuestChannel.connect("boot", vm.guestSocket(), config.bootTimeout(),
                     config.guestTimeout())) {
                 guest.exec(ExecRequest.command("true").build());
                 return Duration.ofNanos(System.nanoTime() - t0);
             } finally {
-                vm.kill();
+                end(vm);
             }
         } finally {
             FileOps.deleteTree(dir);
@@ -125,7 +153,7 @@ final class TemplateBuilder {
             shared.add(VmSpec.KERNEL);
             shared.add(VmSpec.INITRD);
             DiskLayers.link(sourceDir, shared, dir);
-            QemuVm vm = qemu.launch(new VmSpec("tpl-" + name, dir, vcpus, memoryMb,
+            QemuVm vm = launch(new VmSpec("tpl-" + name, dir, vcpus, memoryMb,
                     new MemoryBacking.SharedFile(TemplateMeta.MEMORY), layers.get(layers.size() - 1), true, true));
             try {
                 vm.restore(stateFile.getFileName().toString(), false, SAVE_TIMEOUT);
@@ -134,7 +162,7 @@ final class TemplateBuilder {
                 throw new dev.wrenn.host.vmm.VmmException("converting the state of " + sourceCapsuleId
                         + " into template " + name + " failed: " + e.getMessage() + "; " + vm.exitReport(), e);
             } finally {
-                vm.quit(Duration.ofSeconds(10));
+                end(vm);
             }
             Files.delete(stateFile);
             seal(dir, layers);

@@ -46,8 +46,13 @@ final class TestHost {
     }
 
     static HostConfig config() {
+        return config(dataDir);
+    }
+
+    /** The test settings over another data dir (a host agent of its own). */
+    static HostConfig config(Path dir) {
         Path repo = Path.of(System.getProperty("wrenn.repo", "..")).toAbsolutePath().normalize();
-        return HostConfig.defaults(dataDir, repo);
+        return HostConfig.defaults(dir, repo);
     }
 
     static String newId() {

@@ -5,7 +5,7 @@ import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.guest.GuestChannel;
 import dev.wrenn.host.storage.CapsuleMeta;
 import dev.wrenn.host.storage.FileOps;
-import dev.wrenn.host.vmm.QemuVm;
+import dev.wrenn.host.vmm.Vm;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -18,7 +18,7 @@ final class Capsule {
     final Path dir;
     final ReentrantLock lock = new ReentrantLock();
     private volatile CapsuleMeta meta;
-    private volatile QemuVm vm;
+    private volatile Vm vm;
     private volatile GuestChannel guest;
 
     Capsule(String id, Path dir, CapsuleMeta meta) {
@@ -37,7 +37,7 @@ final class Capsule {
         this.meta = next;
     }
 
-    QemuVm vm() {
+    Vm vm() {
         return vm;
     }
 
@@ -45,7 +45,7 @@ final class Capsule {
         return guest;
     }
 
-    void attach(QemuVm vm, GuestChannel guest) {
+    void attach(Vm vm, GuestChannel guest) {
         this.vm = vm;
         this.guest = guest;
     }
@@ -56,7 +56,7 @@ final class Capsule {
      */
     void detach(HostError why, String message) {
         GuestChannel g = guest;
-        QemuVm v = vm;
+        Vm v = vm;
         guest = null;
         vm = null;
         if (g != null) g.close(why, message);
@@ -64,7 +64,7 @@ final class Capsule {
     }
 
     long vmmPid() {
-        QemuVm v = vm;
+        Vm v = vm;
         return v == null ? 0 : v.pid();
     }
 

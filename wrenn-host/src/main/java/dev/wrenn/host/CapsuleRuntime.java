@@ -14,7 +14,7 @@ import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.host.storage.Names;
 import dev.wrenn.host.storage.TemplateMeta;
 import dev.wrenn.host.vmm.MemoryBacking;
-import dev.wrenn.host.vmm.QemuVm;
+import dev.wrenn.host.vmm.Vm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,14 +121,14 @@ final class CapsuleRuntime {
         Capsule c = capsules.lockRunning(id, "pause");
         StepTimer timer = new StepTimer();
         try {
-            QemuVm vm = c.vm();
+            Vm vm = c.vm();
             GuestChannel guest = c.guest();
             Memory memory = c.meta().memory();
             freezeQuietly(c);
             timer.mark("freeze");
             vm.stop();
             try {
-                vm.save(STATE_TMP, !memory.stateHasRam(), STATE_TIMEOUT);
+                vm.save(STATE_TMP, memory.stateHasRam(), STATE_TIMEOUT);
                 timer.mark("save");
                 // the drive runs with cache=unsafe (see VmSpec): its data is made durable here, at the pause
                 List<Path> durable = new ArrayList<>(List.of(c.dir.resolve(STATE_TMP), c.dir.resolve(c.meta().topLayer())));
@@ -176,10 +176,10 @@ final class CapsuleRuntime {
             boolean stateHasRam = meta.memory().stateHasRam();
             Path memoryFile = c.dir.resolve(CapsuleMeta.MEMORY);
             if (stateHasRam) Files.deleteIfExists(memoryFile);
-            QemuVm vm = restorer.launch(id, c.dir, meta, new MemoryBacking.SharedFile(CapsuleMeta.MEMORY));
+            Vm vm = restorer.launch(id, c.dir, meta, new MemoryBacking.SharedFile(CapsuleMeta.MEMORY));
             timer.mark("launch");
             try {
-                vm.restore(CapsuleMeta.STATE, !stateHasRam, STATE_TIMEOUT);
+                vm.restore(CapsuleMeta.STATE, stateHasRam, STATE_TIMEOUT);
                 timer.mark("restore");
                 // from here the guest moves past the pause files: they must never be resumed again
                 Files.delete(c.dir.resolve(CapsuleMeta.STATE));
@@ -228,7 +228,7 @@ final class CapsuleRuntime {
         Capsule c = found.get();
         c.lock.lock();
         try {
-            QemuVm vm = c.vm();
+            Vm vm = c.vm();
             c.detach(HostError.NOT_FOUND, "capsule " + id + " was destroyed");
             if (vm != null) vm.kill();
             capsules.remove(id);
@@ -253,15 +253,14 @@ final class CapsuleRuntime {
             Path state = builder.stagingStateFile();
             String newTop = DiskLayers.newLayerName();
             disks.createOverlay(c.dir, meta.topLayer(), newTop);
-            List<String> frozenLayers = meta.layers();
             if (meta.phase() == Phase.RUNNING) {
-                QemuVm vm = c.vm();
+                Vm vm = c.vm();
                 freezeQuietly(c);
                 vm.stop();
                 try {
                     vm.switchDisk(newTop);
                     c.save(meta.withTopLayer(newTop));
-                    vm.save(state.toString(), false, STATE_TIMEOUT);
+                    vm.save(state.toString(), true, STATE_TIMEOUT);
                 } finally {
                     vm.cont();
                     c.guest().thaw(FREEZE_TIMEOUT);
@@ -269,7 +268,7 @@ final class CapsuleRuntime {
             } else if (meta.phase() == Phase.PAUSED && !meta.memory().stateHasRam()) {
                 // device state alone plus the RAM file: already a template's format, no converter needed
                 c.save(meta.withTopLayer(newTop));
-                return builder.fromDeviceState(name, c.dir, frozenLayers, meta.vcpus(), meta.memoryMb(), id, state.getParent());
+                return builder.fromDeviceState(name, c.dir, meta, state.getParent());
             } else if (meta.phase() == Phase.PAUSED) {
                 Files.createLink(state, c.dir.resolve(CapsuleMeta.STATE));
                 c.save(meta.withTopLayer(newTop));
@@ -279,7 +278,7 @@ final class CapsuleRuntime {
             }
             log.atInfo().addKeyValue("capsule", id).addKeyValue("template", name)
                     .addKeyValue("frozen_ms", (System.nanoTime() - t0) / 1_000_000).log("capsule state captured");
-            return builder.fromFullState(name, state, c.dir, frozenLayers, meta.vcpus(), meta.memoryMb(), id);
+            return builder.fromFullState(name, state, c.dir, meta);
         } catch (IOException e) {
             throw HostErrors.io("could not snapshot capsule " + id, e);
         } finally {
@@ -299,11 +298,11 @@ final class CapsuleRuntime {
     }
 
     /** Notices the VM's end; one that nobody asked for moves the capsule to EXITED and tells the listeners. */
-    void watch(Capsule c, QemuVm vm) {
+    void watch(Capsule c, Vm vm) {
         vm.exited().thenRunAsync(() -> onExit(c, vm), r -> Thread.ofVirtual().start(r));
     }
 
-    private void onExit(Capsule c, QemuVm vm) {
+    private void onExit(Capsule c, Vm vm) {
         if (vm.exitExpected()) return;
         c.lock.lock();
         try {

@@ -2,9 +2,9 @@ package dev.wrenn.host;
 
 import dev.wrenn.host.guest.GuestChannel;
 import dev.wrenn.host.storage.CapsuleMeta;
-import dev.wrenn.host.vmm.QemuVm;
+import dev.wrenn.host.vmm.Vm;
 import java.nio.file.Path;
 
 /** A running VM restored from a template, with its guest connected, not yet handed to anyone. */
-record Clone(Path dir, CapsuleMeta meta, QemuVm vm, GuestChannel guest) {
+record Clone(Path dir, CapsuleMeta meta, Vm vm, GuestChannel guest) {
 }

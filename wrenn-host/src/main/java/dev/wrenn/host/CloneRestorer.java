@@ -9,9 +9,10 @@ import dev.wrenn.host.storage.DiskLayers;
 import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.host.storage.TemplateMeta;
 import dev.wrenn.host.storage.TemplateStore;
+import dev.wrenn.host.vmm.DeviceLayout;
 import dev.wrenn.host.vmm.MemoryBacking;
-import dev.wrenn.host.vmm.QemuDriver;
-import dev.wrenn.host.vmm.QemuVm;
+import dev.wrenn.host.vmm.VmmDriver;
+import dev.wrenn.host.vmm.Vm;
 import dev.wrenn.host.vmm.VmSpec;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -30,13 +31,13 @@ final class CloneRestorer {
     static final Duration FREEZE_TIMEOUT = Duration.ofSeconds(30);
 
     private final HostConfig config;
-    private final QemuDriver qemu;
+    private final VmmDriver vmm;
     private final DiskLayers disks;
     private final TemplateStore store;
 
-    CloneRestorer(HostConfig config, QemuDriver qemu, DiskLayers disks, TemplateStore store) {
+    CloneRestorer(HostConfig config, VmmDriver vmm, DiskLayers disks, TemplateStore store) {
         this.config = config;
-        this.qemu = qemu;
+        this.vmm = vmm;
         this.disks = disks;
         this.store = store;
     }
@@ -55,11 +56,11 @@ final class CloneRestorer {
         List<String> layers = new ArrayList<>(t.layers());
         layers.add(top);
         CapsuleMeta meta = new CapsuleMeta(vmName, t.name(), t.vcpus(), t.memoryMb(), layers, Memory.TEMPLATE, vmName,
-                Instant.now(), Phase.RUNNING, null, vmName, null);
-        QemuVm vm = qemu.launch(spec(vmName, dir, meta, new MemoryBacking.PrivateFile(CapsuleMeta.TEMPLATE_MEMORY)));
+                Instant.now(), Phase.RUNNING, null, vmName, null, t.layout());
+        Vm vm = vmm.launch(spec(vmName, dir, meta, new MemoryBacking.PrivateFile(CapsuleMeta.TEMPLATE_MEMORY)));
         timer.mark("launch");
         try {
-            vm.restore(CapsuleMeta.TEMPLATE_STATE, true, STATE_TIMEOUT);
+            vm.restore(CapsuleMeta.TEMPLATE_STATE, false, STATE_TIMEOUT);
             timer.mark("restore");
             vm.cont();
             return new Clone(dir, meta, vm, wakeGuest(vmName, vm, t.name(), timer));
@@ -76,7 +77,7 @@ final class CloneRestorer {
     }
 
     /** Connects to a restored guest, thaws its disks, and gives it its identity, clock and entropy. */
-    GuestChannel wakeGuest(String id, QemuVm vm, String template, StepTimer timer) {
+    GuestChannel wakeGuest(String id, Vm vm, String template, StepTimer timer) {
         GuestChannel guest;
         try {
             guest = GuestChannel.connect(id, vm.guestSocket(), config.guestTimeout(), config.guestTimeout());
@@ -101,11 +102,12 @@ final class CloneRestorer {
         return new GuestIdentity(id, id, Map.of("WRENN_TEMPLATE", template));
     }
 
-    QemuVm launch(String vmName, Path dir, CapsuleMeta meta, MemoryBacking memory) throws IOException {
-        return qemu.launch(spec(vmName, dir, meta, memory));
+    Vm launch(String vmName, Path dir, CapsuleMeta meta, MemoryBacking memory) throws IOException {
+        return vmm.launch(spec(vmName, dir, meta, memory));
     }
 
     private static VmSpec spec(String vmName, Path dir, CapsuleMeta meta, MemoryBacking memory) {
-        return new VmSpec(vmName, dir, meta.vcpus(), meta.memoryMb(), memory, meta.topLayer(), true);
+        return new VmSpec(vmName, dir, DeviceLayout.parse(meta.layout()), meta.vcpus(), meta.memoryMb(), memory,
+                meta.topLayer(), true);
     }
 }

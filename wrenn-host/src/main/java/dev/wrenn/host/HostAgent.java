@@ -13,6 +13,7 @@ import dev.wrenn.host.storage.DiskLayers;
 import dev.wrenn.host.storage.TemplateStore;
 import dev.wrenn.host.vmm.Accelerator;
 import dev.wrenn.host.vmm.QemuDriver;
+import dev.wrenn.host.vmm.VmmDriver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,16 +48,16 @@ public final class HostAgent implements Host {
 
     private HostAgent(HostConfig config) throws IOException {
         this.config = config;
-        QemuDriver qemu = new QemuDriver(config.qemuBinary(), config.accelerator(), Duration.ofSeconds(10));
+        VmmDriver vmm = new QemuDriver(config.qemuBinary(), config.accelerator(), Duration.ofSeconds(10));
         DiskLayers disks = new DiskLayers(config.qemuImg());
-        TemplateStore store = new TemplateStore(config.dataDir());
-        this.builder = new TemplateBuilder(store, qemu, disks, config);
+        TemplateStore store = new TemplateStore(config.dataDir(), vmm);
+        this.builder = new TemplateBuilder(store, vmm, disks, config);
         Path capsulesDir = Files.createDirectories(config.dataDir().resolve("capsules"));
-        CloneRestorer restorer = new CloneRestorer(config, qemu, disks, store);
-        this.pool = new WarmPool(config.dataDir().resolve("pool"), config.warmPool(), restorer::restore);
+        CloneRestorer restorer = new CloneRestorer(config, vmm, disks, store);
+        this.pool = new WarmPool(config.dataDir().resolve("pool"), config.warmPool(), restorer::restore, vmm);
         this.templates = new HostTemplates(store, builder, new GuestImages(config.imageCache(), config.repoDir()), pool);
         this.runtime = new CapsuleRuntime(restorer, disks, templates, builder, pool, capsules, capsulesDir);
-        this.recovery = new HostRecovery(capsules, runtime, restorer, capsulesDir);
+        this.recovery = new HostRecovery(capsules, runtime, restorer, vmm, capsulesDir);
         this.logTrimmer = new LogTrimmer(() -> capsules.all().stream().filter(c -> c.vm() != null).map(c -> c.dir));
     }
 

@@ -7,6 +7,7 @@ import dev.wrenn.host.guest.GuestException;
 import dev.wrenn.host.guest.GuestProtocolException;
 import dev.wrenn.host.guest.GuestTimeoutException;
 import dev.wrenn.host.vmm.QmpException;
+import dev.wrenn.host.vmm.UnsupportedLayoutException;
 import dev.wrenn.host.vmm.VmmException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,6 +51,7 @@ final class HostErrors {
             case QmpException q when isDiskFull(q) -> new HostException(HostError.DISK_FULL,
                     "the host's disk is full: " + q.getMessage(), q);
             case IllegalArgumentException bad -> new HostException(HostError.INVALID_ARGUMENT, bad.getMessage(), bad);
+            case UnsupportedLayoutException u -> new HostException(HostError.INVALID_STATE, u.getMessage(), u);
             case QmpException q -> new HostException(HostError.HOST_FAILURE, q.getMessage(), q);
             case VmmException v -> new HostException(HostError.HOST_FAILURE, v.getMessage(), v);
             case UncheckedIOException io -> new HostException(HostError.HOST_FAILURE, io.getMessage(), io);

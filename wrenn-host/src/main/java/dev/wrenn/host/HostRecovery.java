@@ -4,7 +4,8 @@ import dev.wrenn.host.api.ExitCause;
 import dev.wrenn.host.storage.CapsuleMeta;
 import dev.wrenn.host.storage.CapsuleMeta.Memory;
 import dev.wrenn.host.storage.FileOps;
-import dev.wrenn.host.vmm.QemuVm;
+import dev.wrenn.host.vmm.Vm;
+import dev.wrenn.host.vmm.VmmDriver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,12 +23,14 @@ final class HostRecovery {
     private final CapsuleRegistry capsules;
     private final CapsuleRuntime runtime;
     private final CloneRestorer restorer;
+    private final VmmDriver vmm;
     private final Path capsulesDir;
 
-    HostRecovery(CapsuleRegistry capsules, CapsuleRuntime runtime, CloneRestorer restorer, Path capsulesDir) {
+    HostRecovery(CapsuleRegistry capsules, CapsuleRuntime runtime, CloneRestorer restorer, VmmDriver vmm, Path capsulesDir) {
         this.capsules = capsules;
         this.runtime = runtime;
         this.restorer = restorer;
+        this.vmm = vmm;
         this.capsulesDir = capsulesDir;
     }
 
@@ -49,8 +52,8 @@ final class HostRecovery {
     private void recoverOne(String id, Path dir) throws IOException {
         Path metaFile = dir.resolve(CapsuleMeta.FILE);
         CapsuleMeta meta = Files.exists(metaFile) ? FileOps.readJson(metaFile, CapsuleMeta.class) : null;
-        Optional<QemuVm> vm = QemuVm.attach(meta == null ? id : meta.vmName(), dir, Duration.ofSeconds(5));
-        if (vm.isEmpty() && QemuVm.killAllIn(dir) > 0) {
+        Optional<Vm> vm = vmm.attach(meta == null ? id : meta.vmName(), dir, Duration.ofSeconds(5));
+        if (vm.isEmpty() && vmm.killAllIn(dir) > 0) {
             // a VM that could not be taken over (still starting, mid-restore): it must not touch the files
             log.atInfo().addKeyValue("capsule", id).log("killed a VM that could not be reattached");
         }
@@ -58,7 +61,7 @@ final class HostRecovery {
         boolean hasState = Files.exists(dir.resolve(CapsuleMeta.STATE));
         RecoveryAction action = RecoveryAction.decide(meta == null ? null : meta.phase(), vm.isPresent(), hasState);
         if (action == RecoveryAction.DISCARD) {
-            vm.ifPresent(QemuVm::kill);
+            vm.ifPresent(Vm::kill);
             FileOps.deleteTree(dir);
             log.atInfo().addKeyValue("capsule", id).log("removed an unfinished create");
             return;
@@ -68,7 +71,7 @@ final class HostRecovery {
         switch (action) {
             case REATTACH -> reattach(c, vm.orElseThrow(), hasState);
             case FINISH_RESUME -> {
-                QemuVm v = vm.orElseThrow();
+                Vm v = vm.orElseThrow();
                 c.save(meta.resumedAs(Memory.OWN_FILE));
                 if (!v.status().equals("running")) v.cont();
                 c.attach(v, restorer.wakeGuest(id, v, meta.template(), new StepTimer()));
@@ -76,7 +79,7 @@ final class HostRecovery {
                 log.atInfo().addKeyValue("capsule", id).log("finished an interrupted resume");
             }
             case PAUSED -> {
-                vm.ifPresent(QemuVm::kill);
+                vm.ifPresent(Vm::kill);
                 if (meta.phase() != dev.wrenn.host.api.Phase.PAUSED) c.save(meta.paused());
                 log.atInfo().addKeyValue("capsule", id).log("capsule is paused");
             }
@@ -84,13 +87,13 @@ final class HostRecovery {
                 c.save(meta.exited(ExitCause.HOST_LOST, "neither its VM nor its pause files were found after a restart"));
                 log.atWarn().addKeyValue("capsule", id).log("VM is gone");
             }
-            case EXITED -> vm.ifPresent(QemuVm::kill);
+            case EXITED -> vm.ifPresent(Vm::kill);
             case DISCARD -> throw new IllegalStateException("handled above");
         }
     }
 
     /** Takes over a VM that still runs; a pause or resume interrupted mid-way is finished or undone. */
-    private void reattach(Capsule c, QemuVm v, boolean hasState) throws IOException {
+    private void reattach(Capsule c, Vm v, boolean hasState) throws IOException {
         CapsuleMeta meta = c.meta();
         try {
             String status = v.status();

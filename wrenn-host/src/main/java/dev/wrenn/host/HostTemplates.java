@@ -42,7 +42,8 @@ final class HostTemplates {
         synchronized (buildLocks.computeIfAbsent(name, k -> new Object())) {
             var image = images.require(t.templateName());
             Optional<TemplateMeta> existing = store.get(name);
-            if (existing.isPresent() && image.hash().equals(existing.get().imageHash())) {
+            if (existing.isPresent() && image.hash().equals(existing.get().imageHash())
+                    && builder.currentLayout().id().equals(existing.get().layout())) {
                 pool.refill(name);
                 return existing.get();
             }

@@ -3,14 +3,16 @@ package dev.wrenn.host;
 import dev.wrenn.host.api.ExecRequest;
 import dev.wrenn.host.guest.GuestChannel;
 import dev.wrenn.host.image.GuestImage;
+import dev.wrenn.host.storage.CapsuleMeta;
 import dev.wrenn.host.storage.Commands;
 import dev.wrenn.host.storage.DiskLayers;
 import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.host.storage.TemplateMeta;
 import dev.wrenn.host.storage.TemplateStore;
+import dev.wrenn.host.vmm.DeviceLayout;
 import dev.wrenn.host.vmm.MemoryBacking;
-import dev.wrenn.host.vmm.QemuDriver;
-import dev.wrenn.host.vmm.QemuVm;
+import dev.wrenn.host.vmm.VmmDriver;
+import dev.wrenn.host.vmm.Vm;
 import dev.wrenn.host.vmm.VmSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,30 +36,30 @@ final class TemplateBuilder {
     private static final String FULL_STATE = "full.state";
 
     private final TemplateStore store;
-    private final QemuDriver qemu;
+    private final VmmDriver vmm;
     private final DiskLayers disks;
     private final HostConfig config;
     /** VMs of builds in progress: they run in a session of their own and would outlive this process. */
-    private final Set<QemuVm> live = ConcurrentHashMap.newKeySet();
+    private final Set<Vm> live = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    TemplateBuilder(TemplateStore store, QemuDriver qemu, DiskLayers disks, HostConfig config) {
+    TemplateBuilder(TemplateStore store, VmmDriver vmm, DiskLayers disks, HostConfig config) {
         this.store = store;
-        this.qemu = qemu;
+        this.vmm = vmm;
         this.disks = disks;
         this.config = config;
     }
 
-    private QemuVm launch(VmSpec spec) throws IOException {
+    private Vm launch(VmSpec spec) throws IOException {
         if (closed) throw new IllegalStateException("the host agent is stopping; no template is built now");
-        QemuVm vm = qemu.launch(spec);
+        Vm vm = vmm.launch(spec);
         live.add(vm);
         if (closed) vm.kill();   // close() ran between the check and the add
         return vm;
     }
 
     /** Lets a build's VM quit (its state is saved by then) or ends it (the build failed). */
-    private void end(QemuVm vm) {
+    private void end(Vm vm) {
         try {
             vm.quit(Duration.ofSeconds(10));
         } finally {
@@ -68,7 +70,12 @@ final class TemplateBuilder {
     /** Kills the VMs of builds still in progress (they fail); a stopping host agent leaves none behind. */
     void close() {
         closed = true;
-        live.forEach(QemuVm::kill);
+        live.forEach(Vm::kill);
+    }
+
+    /** The device layout templates are built with now (a built-in template of another one is rebuilt). */
+    DeviceLayout currentLayout() {
+        return vmm.currentLayout();
     }
 
     /** Cold-boots an image once and saves it as a built-in template. */
@@ -84,7 +91,7 @@ final class TemplateBuilder {
             String top = DiskLayers.newLayerName();
             disks.createOverlay(dir, base, top);
             log.atInfo().addKeyValue("template", name).log("cold boot of image {}", image.name());
-            QemuVm vm = launch(new VmSpec("tpl-" + name, dir, vcpus, memoryMb,
+            Vm vm = launch(new VmSpec("tpl-" + name, dir, vmm.currentLayout(), vcpus, memoryMb,
                     new MemoryBacking.SharedFile(TemplateMeta.MEMORY), top, false));
             try (GuestChannel guest = GuestChannel.connect("tpl-" + name, vm.guestSocket(), config.bootTimeout(),
                     config.guestTimeout())) {
@@ -95,20 +102,26 @@ final class TemplateBuilder {
                 }
                 guest.freeze(Duration.ofSeconds(30));
                 vm.stop();
-                vm.save(TemplateMeta.STATE, true, SAVE_TIMEOUT);
+                vm.save(TemplateMeta.STATE, false, SAVE_TIMEOUT);
             } finally {
                 end(vm);
             }
             List<String> layers = List.of(base, top);
             seal(dir, layers);
             TemplateMeta meta = store.commit(dir, new TemplateMeta(name, "base", true, vcpus, memoryMb, layers,
-                    Instant.now(), null, image.hash(), 0));
+                    Instant.now(), null, image.hash(), 0, vmm.currentLayout().id()));
             log.atInfo().addKeyValue("template", name).log("built in {} ms", (System.nanoTime() - t0) / 1_000_000);
             return meta;
         } catch (IOException | RuntimeException e) {
             FileOps.deleteTree(dir);
             throw e;
         }
+    }
+
+    /** A snapshot template of {@code source}: its size, frozen layers and device layout. */
+    private static TemplateMeta snapshotMeta(String name, CapsuleMeta source) {
+        return new TemplateMeta(name, "snapshot", false, source.vcpus(), source.memoryMb(), source.layers(), Instant.now(),
+                source.id(), null, 0, source.layout());
     }
 
     /**
@@ -123,7 +136,7 @@ final class TemplateBuilder {
             String top = DiskLayers.newLayerName();
             disks.createOverlayOnRaw(dir, image.rootfs(), top);
             long t0 = System.nanoTime();
-            QemuVm vm = launch(new VmSpec("boot-" + dir.getFileName(), dir, vcpus, memoryMb,
+            Vm vm = launch(new VmSpec("boot-" + dir.getFileName(), dir, vmm.currentLayout(), vcpus, memoryMb,
                     new MemoryBacking.Anonymous(), top, false));
             try (GuestChannel guest = GuestChannel.connect("boot", vm.guestSocket(), config.bootTimeout(),
                     config.guestTimeout())) {
@@ -143,21 +156,23 @@ final class TemplateBuilder {
      *
      * @param stateFile  a full state, saved without x-ignore-shared; moved into the template's staging dir
      * @param sourceDir  where the disk layers, kernel and initrd of the source are linked
+     * @param source     the capsule as it was saved (its layers are the template's, frozen)
      */
-    TemplateMeta fromFullState(String name, Path stateFile, Path sourceDir, List<String> layers, int vcpus,
-                               int memoryMb, String sourceCapsuleId) throws IOException {
+    TemplateMeta fromFullState(String name, Path stateFile, Path sourceDir, CapsuleMeta source) throws IOException {
         long t0 = System.nanoTime();
         Path dir = stateFile.getParent();
+        List<String> layers = source.layers();
+        String sourceCapsuleId = source.id();
         try {
             List<String> shared = new ArrayList<>(layers);
             shared.add(VmSpec.KERNEL);
             shared.add(VmSpec.INITRD);
             DiskLayers.link(sourceDir, shared, dir);
-            QemuVm vm = launch(new VmSpec("tpl-" + name, dir, vcpus, memoryMb,
-                    new MemoryBacking.SharedFile(TemplateMeta.MEMORY), layers.get(layers.size() - 1), true, true));
+            Vm vm = launch(new VmSpec("tpl-" + name, dir, DeviceLayout.parse(source.layout()), source.vcpus(),
+                    source.memoryMb(), new MemoryBacking.SharedFile(TemplateMeta.MEMORY), source.topLayer(), true, true));
             try {
-                vm.restore(stateFile.getFileName().toString(), false, SAVE_TIMEOUT);
-                vm.save(TemplateMeta.STATE, true, SAVE_TIMEOUT);
+                vm.restore(stateFile.getFileName().toString(), true, SAVE_TIMEOUT);
+                vm.save(TemplateMeta.STATE, false, SAVE_TIMEOUT);
             } catch (RuntimeException e) {
                 throw new dev.wrenn.host.vmm.VmmException("converting the state of " + sourceCapsuleId
                         + " into template " + name + " failed: " + e.getMessage() + "; " + vm.exitReport(), e);
@@ -166,8 +181,7 @@ final class TemplateBuilder {
             }
             Files.delete(stateFile);
             seal(dir, layers);
-            TemplateMeta meta = store.commit(dir, new TemplateMeta(name, "snapshot", false, vcpus, memoryMb, layers,
-                    Instant.now(), sourceCapsuleId, null, 0));
+            TemplateMeta meta = store.commit(dir, snapshotMeta(name, source));
             log.atInfo().addKeyValue("template", name).addKeyValue("capsule", sourceCapsuleId)
                     .log("template written in {} ms", (System.nanoTime() - t0) / 1_000_000);
             return meta;
@@ -181,19 +195,18 @@ final class TemplateBuilder {
      * Makes a template from a paused capsule whose RAM is in its own file: the RAM file is copied
      * (sparse) and the device state, saved with x-ignore-shared, is already in the template format.
      */
-    TemplateMeta fromDeviceState(String name, Path capsuleDir, List<String> layers, int vcpus, int memoryMb,
-                                 String sourceCapsuleId, Path dir) throws IOException {
+    TemplateMeta fromDeviceState(String name, Path capsuleDir, CapsuleMeta source, Path dir) throws IOException {
+        List<String> layers = source.layers();
         try {
             List<String> shared = new ArrayList<>(layers);
             shared.add(VmSpec.KERNEL);
             shared.add(VmSpec.INITRD);
             DiskLayers.link(capsuleDir, shared, dir);
-            Files.copy(capsuleDir.resolve(dev.wrenn.host.storage.CapsuleMeta.STATE), dir.resolve(TemplateMeta.STATE));
-            Commands.run(null, "cp", "--sparse=always", capsuleDir.resolve(dev.wrenn.host.storage.CapsuleMeta.MEMORY).toString(),
+            Files.copy(capsuleDir.resolve(CapsuleMeta.STATE), dir.resolve(TemplateMeta.STATE));
+            Commands.run(null, "cp", "--sparse=always", capsuleDir.resolve(CapsuleMeta.MEMORY).toString(),
                     dir.resolve(TemplateMeta.MEMORY).toString());
             seal(dir, layers);
-            return store.commit(dir, new TemplateMeta(name, "snapshot", false, vcpus, memoryMb, layers,
-                    Instant.now(), sourceCapsuleId, null, 0));
+            return store.commit(dir, snapshotMeta(name, source));
         } catch (IOException | RuntimeException e) {
             FileOps.deleteTree(dir);
             throw e;

@@ -1,6 +1,7 @@
 package dev.wrenn.host;
 
 import dev.wrenn.host.storage.FileOps;
+import dev.wrenn.host.vmm.VmmDriver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ final class WarmPool implements AutoCloseable {
     private final Set<String> filling = new HashSet<>();
     private boolean closed;
 
-    WarmPool(Path poolDir, int size, Restorer restorer) throws IOException {
+    WarmPool(Path poolDir, int size, Restorer restorer, VmmDriver vmm) throws IOException {
         this.poolDir = poolDir;
         this.size = size;
         this.restorer = restorer;
@@ -46,7 +47,7 @@ final class WarmPool implements AutoCloseable {
         if (Files.isDirectory(poolDir)) {
             try (Stream<Path> old = Files.list(poolDir)) {
                 for (Path d : old.toList()) {
-                    dev.wrenn.host.vmm.QemuVm.killAllIn(d);
+                    vmm.killAllIn(d);
                     FileOps.deleteTree(d);
                 }
             }
@@ -60,7 +61,7 @@ final class WarmPool implements AutoCloseable {
         Clone c = null;
         while (q != null && !q.isEmpty() && c == null) {
             Clone next = q.poll();
-            if (next.vm().isAlive()) c = next;
+            if (!next.vm().exited().isDone()) c = next;
             else discard(next);
         }
         refill(template);

@@ -15,10 +15,11 @@ import java.util.List;
  * @param exitCause  why an EXITED capsule's VM is gone (null in other phases)
  * @param exitReason what is known of that, for people (null in other phases)
  * @param vmName     the name its VMM process runs under (a warm-pool clone keeps the name it was started with)
+ * @param layout     the VMM's device layout it runs with (from its template): its pause state loads only into that
  */
 public record CapsuleMeta(String id, String template, int vcpus, int memoryMb, List<String> layers,
                           Memory memory, String hostname, Instant createdAt, Phase phase, String exitReason,
-                          String vmName, ExitCause exitCause) {
+                          String vmName, ExitCause exitCause, String layout) {
     public static final String FILE = "capsule.json";
     public static final String STATE = "state";
     public static final String MEMORY = "memory.ram";
@@ -44,17 +45,18 @@ public record CapsuleMeta(String id, String template, int vcpus, int memoryMb, L
         if (vmName == null) vmName = id;
         // records written before the cause was kept say only why in words
         if (phase == Phase.EXITED && exitCause == null) exitCause = ExitCause.HOST_LOST;
+        if (layout == null) layout = StoredLayout.BEFORE_LAYOUTS;
     }
 
     /** The same capsule under a new id and hostname: a warm clone handed to its user. */
     public CapsuleMeta adoptedAs(String newId, String newTemplate) {
         return new CapsuleMeta(newId, newTemplate, vcpus, memoryMb, layers, memory, newId, Instant.now(), phase,
-                exitReason, vmName, exitCause);
+                exitReason, vmName, exitCause, layout);
     }
 
     /** After a resume the VMM is a new process, started under the capsule's own id. */
     public CapsuleMeta resumedAs(Memory m) {
-        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, m, hostname, createdAt, Phase.RUNNING, null, id, null);
+        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, m, hostname, createdAt, Phase.RUNNING, null, id, null, layout);
     }
 
     public String topLayer() {
@@ -63,19 +65,19 @@ public record CapsuleMeta(String id, String template, int vcpus, int memoryMb, L
 
     public CapsuleMeta paused() {
         return new CapsuleMeta(id, template, vcpus, memoryMb, layers, memory, hostname, createdAt, Phase.PAUSED, null,
-                vmName, null);
+                vmName, null, layout);
     }
 
     /** The VM is gone for good, for {@code cause}; {@code detail} says what is known of it. */
     public CapsuleMeta exited(ExitCause cause, String detail) {
         return new CapsuleMeta(id, template, vcpus, memoryMb, layers, memory, hostname, createdAt, Phase.EXITED, detail,
-                vmName, cause);
+                vmName, cause, layout);
     }
 
     public CapsuleMeta withTopLayer(String layer) {
         List<String> chain = new ArrayList<>(layers);
         chain.add(layer);
         return new CapsuleMeta(id, template, vcpus, memoryMb, chain, memory, hostname, createdAt, phase, exitReason,
-                vmName, exitCause);
+                vmName, exitCause, layout);
     }
 }

@@ -1,5 +1,6 @@
 package dev.wrenn.host.storage;
 
+import dev.wrenn.host.vmm.VmmDriver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,13 +22,14 @@ public final class TemplateStore {
     private final Path templates;
     private final Path staging;
 
-    public TemplateStore(Path dataDir) throws IOException {
+    /** {@code vmm} ends the VMs a crash left running in the staging area. */
+    public TemplateStore(Path dataDir, VmmDriver vmm) throws IOException {
         this.templates = Files.createDirectories(dataDir.resolve("templates"));
         this.staging = dataDir.resolve("tmp");
         if (Files.isDirectory(staging)) {
             // a template build or conversion cut off by a crash may have left its VM running
             try (Stream<Path> dirs = Files.list(staging)) {
-                dirs.forEach(dev.wrenn.host.vmm.QemuVm::killAllIn);
+                dirs.forEach(vmm::killAllIn);
             }
         }
         FileOps.deleteTree(staging);
@@ -64,7 +66,7 @@ public final class TemplateStore {
     public TemplateMeta commit(Path stagingDir, TemplateMeta meta) throws IOException {
         long size = FileOps.allocatedBytes(stagingDir);
         TemplateMeta sized = new TemplateMeta(meta.name(), meta.type(), meta.builtIn(), meta.vcpus(), meta.memoryMb(),
-                meta.layers(), meta.createdAt(), meta.sourceCapsuleId(), meta.imageHash(), size);
+                meta.layers(), meta.createdAt(), meta.sourceCapsuleId(), meta.imageHash(), size, meta.layout());
         FileOps.writeJsonAtomically(stagingDir.resolve(TemplateMeta.FILE), sized);
         Path target = dir(meta.name());
         if (Files.exists(target)) {

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * One QEMU process running one VM, driven over QMP. QEMU runs in its own session (setsid) so it
  * outlives the host agent, which can {@link #attach} to it again after a restart.
  */
-public final class QemuVm implements AutoCloseable {
+public final class QemuVm implements Vm {
     private static final Logger log = LoggerFactory.getLogger(QemuVm.class);
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
     private static final long POLL_NANOS = 1_000_000;
@@ -36,7 +36,7 @@ public final class QemuVm implements AutoCloseable {
     }
 
     /** Starts QEMU for {@code spec} and connects to its QMP socket. */
-    public static QemuVm launch(VmSpec spec, String qemuBinary, Accelerator accel, Duration timeout) throws IOException {
+    static QemuVm launch(VmSpec spec, String qemuBinary, Accelerator accel, Duration timeout) throws IOException {
         Path dir = spec.dir();
         Files.deleteIfExists(dir.resolve(VmSpec.QMP_SOCKET));
         Files.deleteIfExists(dir.resolve(VmSpec.GUEST_SOCKET));
@@ -88,7 +88,7 @@ public final class QemuVm implements AutoCloseable {
      * Finds the QEMU of a VM started earlier (by this or a previous host agent) by its pid file,
      * checks that the pid is still that VM, and reconnects QMP. Empty when it is not running.
      */
-    public static Optional<QemuVm> attach(String name, Path dir, Duration timeout) {
+    static Optional<QemuVm> attach(String name, Path dir, Duration timeout) {
         try {
             Path pidFile = dir.resolve(VmSpec.PID_FILE);
             if (!Files.exists(pidFile)) return Optional.empty();
@@ -110,7 +110,7 @@ public final class QemuVm implements AutoCloseable {
      * over. The pid file cannot be trusted here (QEMU may not have written it yet), so /proc is
      * searched. Returns how many were killed.
      */
-    public static int killAllIn(Path dir) {
+    static int killAllIn(Path dir) {
         Path target = dir.toAbsolutePath().normalize();
         int killed = 0;
         try (var procs = Files.list(Path.of("/proc"))) {
@@ -135,41 +135,49 @@ public final class QemuVm implements AutoCloseable {
         return killed;
     }
 
+    @Override
     public String name() {
         return name;
     }
 
+    @Override
     public long pid() {
         return pid;
     }
 
     /** The VM's directory was renamed (a warm clone handed to its capsule); QEMU itself follows by inode. */
+    @Override
     public void movedTo(Path newDir) {
         this.dir = newDir;
     }
 
+    @Override
     public Path guestSocket() {
         return dir.resolve(VmSpec.GUEST_SOCKET);
     }
 
+    @Override
     public String status() {
         return qmp.execute("query-status", QMP_TIMEOUT).path("status").asText();
     }
 
+    @Override
     public void stop() {
         qmp.execute("stop", QMP_TIMEOUT);
     }
 
+    @Override
     public void cont() {
         qmp.execute("cont", QMP_TIMEOUT);
     }
 
     /**
-     * Loads a saved state into a VM started with {@code incoming}; it ends paused. The capability
-     * x-ignore-shared must match the one the state was saved with (it changes the stream format).
+     * Loads a saved state into a VM started with {@code incoming}; it ends paused. A state without
+     * RAM was saved with the capability x-ignore-shared, which must match (it changes the stream format).
      */
-    public void restore(String stateFile, boolean ignoreShared, Duration timeout) {
-        setIgnoreShared(ignoreShared);
+    @Override
+    public void restore(String stateFile, boolean withRam, Duration timeout) {
+        setIgnoreShared(!withRam);
         qmp.execute("migrate-incoming", Map.of("uri", "exec:cat " + stateFile), QMP_TIMEOUT);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
@@ -186,12 +194,13 @@ public final class QemuVm implements AutoCloseable {
     }
 
     /**
-     * Writes the VM's device state (and its RAM unless that lives in a shared file and
-     * {@code ignoreShared} is set) to {@code stateFile}. The VM should be stopped first; the
-     * caller makes the file durable.
+     * Writes the VM's device state (and its RAM when {@code withRam}; without it, RAM must live in a
+     * shared file: x-ignore-shared) to {@code stateFile}. The VM should be stopped first; the caller
+     * makes the file durable.
      */
-    public void save(String stateFile, boolean ignoreShared, Duration timeout) {
-        setIgnoreShared(ignoreShared);
+    @Override
+    public void save(String stateFile, boolean withRam, Duration timeout) {
+        setIgnoreShared(!withRam);
         qmp.execute("migrate-set-parameters", Map.of("max-bandwidth", Long.MAX_VALUE / 2), QMP_TIMEOUT);
         qmp.execute("migrate", Map.of("uri", "exec:cat > " + stateFile), QMP_TIMEOUT);
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -211,12 +220,14 @@ public final class QemuVm implements AutoCloseable {
     }
 
     /** Switches the VM's disk to a new, existing qcow2 overlay whose backing file is the current top. */
+    @Override
     public void switchDisk(String newTop) {
         qmp.execute("blockdev-snapshot-sync", Map.of("device", "disk0", "snapshot-file", newTop,
                 "format", "qcow2", "mode", "existing"), QMP_TIMEOUT);
     }
 
     /** Asks QEMU to exit and waits for it; kills it when it does not go in time. */
+    @Override
     public void quit(Duration timeout) {
         exitExpected = true;
         try {
@@ -229,6 +240,7 @@ public final class QemuVm implements AutoCloseable {
     }
 
     /** Ends the VM at once (SIGKILL) and waits until the process is gone. */
+    @Override
     public void kill() {
         exitExpected = true;
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
@@ -237,10 +249,12 @@ public final class QemuVm implements AutoCloseable {
     }
 
     /** Completes when QEMU is gone (its QMP connection closed). */
+    @Override
     public CompletableFuture<Void> exited() {
         return qmp.closedFuture();
     }
 
+    @Override
     public boolean exitExpected() {
         return exitExpected;
     }
@@ -250,6 +264,7 @@ public final class QemuVm implements AutoCloseable {
     }
 
     /** Resident memory of the VMM process, in KiB (0 when gone). */
+    @Override
     public long rssKib() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
@@ -262,6 +277,7 @@ public final class QemuVm implements AutoCloseable {
     }
 
     /** Why the VM ended, from QEMU's own log and the guest console. */
+    @Override
     public String exitReport() {
         String vmm = tail(dir.resolve(VmSpec.VMM_LOG), 600).strip();
         String console = tail(dir.resolve(VmSpec.CONSOLE_LOG), 600).strip();

@@ -16,14 +16,16 @@ import java.util.List;
  * fsyncs the layer files itself. The guest's fsyncs (a package manager, a database) then cost no
  * host disk flush each.
  *
+ * @param layout   the devices: a saved state loads only into the layout it was saved from
  * @param loadOnly a VM that is only restored to be saved again (never run) while another VM still holds
  *                 its disk layers: image locking is off for it, since it never writes them
  */
-public record VmSpec(String name, Path dir, int vcpus, int memoryMb, MemoryBacking memory, String disk,
-                     boolean incoming, boolean loadOnly) {
+public record VmSpec(String name, Path dir, DeviceLayout layout, int vcpus, int memoryMb, MemoryBacking memory,
+                     String disk, boolean incoming, boolean loadOnly) {
 
-    public VmSpec(String name, Path dir, int vcpus, int memoryMb, MemoryBacking memory, String disk, boolean incoming) {
-        this(name, dir, vcpus, memoryMb, memory, disk, incoming, false);
+    public VmSpec(String name, Path dir, DeviceLayout layout, int vcpus, int memoryMb, MemoryBacking memory, String disk,
+                  boolean incoming) {
+        this(name, dir, layout, vcpus, memoryMb, memory, disk, incoming, false);
     }
 
     public static final String KERNEL = "vmlinux";

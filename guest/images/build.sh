@@ -25,7 +25,7 @@ SUITE=bookworm
 KERNEL_META=linux-image-amd64
 # Loaded by the agent in this order (dependencies are resolved and put first from each .ko's
 # depends=). crc32c_generic is listed because ext4 needs the crc32c algorithm only as a soft
-# dependency (through the crypto API), which depends= does not name. The net modules are for later.
+# dependency (through the crypto API), which depends= does not name. virtio_net is eth0 (docs/guest-protocol.md section 9).
 MODULES=(virtio_ring virtio virtio_mmio virtio_blk virtio_console
          crc16 mbcache jbd2 crc32c_generic ext4
          failover net_failover virtio_net)
@@ -313,7 +313,8 @@ tree_debian() {
     # guest fetches fresh ones. debootstrap copied the host's resolv.conf: no host config in images.
     # (Files only: apt wants its partial/ dirs as they are, owned by _apt.)
     find "$r/var/lib/apt/lists" "$r/var/cache/apt" -type f -delete
-    rm -f "$r/etc/resolv.conf"
+    # The resolver is the capsule's gateway, the same address in every capsule (docs/network.md).
+    echo "nameserver 169.254.0.22" > "$r/etc/resolv.conf"
     # debootstrap leaves device nodes in /dev (in some containers, empty placeholder files for
     # its bind mounts); the agent mounts devtmpfs there anyway.
     find "$r/dev" -mindepth 1 -delete

@@ -186,6 +186,11 @@ void thaw_request(uint32_t sid, const uint8_t *p, size_t n);
 /* ---- identity.c ---- */
 void init_request(uint32_t sid, const uint8_t *p, size_t n);
 
+/* ---- net.c ---- */
+void net_up(void);                        /* configures eth0 (boot, PID 1) when the VM has one */
+int net_set_mac(const uint8_t mac[6]);    /* 0 or an errno */
+int parse_mac(const char *text, uint8_t mac[6]);   /* "aa:bb:cc:dd:ee:ff"; -1 when malformed */
+
 /* ---- boot.c ---- */
 /* Boots the VM as PID 1 and returns the open port fd; exits on fatal error. */
 int boot_pid1(void);

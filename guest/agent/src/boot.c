@@ -224,6 +224,7 @@ int boot_pid1(void)
     if (mkdir_parents("/run/wrenn/proc/x") != 0)
         logmsg("mkdir /run/wrenn/proc: %s", strerror(errno));
     loopback_up();
+    net_up();
     if (sethostname("capsule", 7) < 0)
         logmsg("sethostname: %s", strerror(errno));
 

@@ -80,7 +80,8 @@ static void free_env(char **env)
 
 void init_request(uint32_t sid, const uint8_t *p, size_t n)
 {
-    char *id = NULL, *host = NULL, **env = NULL;
+    char *id = NULL, *host = NULL, *mac_text = NULL, **env = NULL;
+    uint8_t mac[6];
     int64_t time_ns = 0;
     const uint8_t *entropy = NULL, *v;
     size_t entropy_len = 0, nenv = 0, kl, vl;
@@ -92,6 +93,7 @@ void init_request(uint32_t sid, const uint8_t *p, size_t n)
     /* Validate everything before changing anything. */
     have_time = rec_get_int(p, n, "time_ns", &time_ns);
     if (rec_get_str(p, n, "capsule_id", &id) < 0 || rec_get_str(p, n, "hostname", &host) < 0 ||
+        rec_get_str(p, n, "mac", &mac_text) < 0 || (mac_text && parse_mac(mac_text, mac) < 0) ||
         have_time < 0 || (have_time && time_ns < 0) || (id && strlen(id) > MAX_ID) ||
         (host && strlen(host) > MAX_HOSTNAME)) {
         send_error(sid, EINVAL, "INIT: a field is malformed");
@@ -144,6 +146,13 @@ void init_request(uint32_t sid, const uint8_t *p, size_t n)
                 snprintf(what, sizeof what, "reseed the kernel RNG");
             }
         }
+        if (mac_text) {
+            int e = net_set_mac(mac);
+            if (e && !err) {
+                err = e;
+                snprintf(what, sizeof what, "set the MAC address");
+            }
+        }
         if (id) {
             int e = write_capsule_id(id);
             if (e && !err) {
@@ -169,5 +178,6 @@ void init_request(uint32_t sid, const uint8_t *p, size_t n)
 out:
     free(id);
     free(host);
+    free(mac_text);
     free_env(env);
 }

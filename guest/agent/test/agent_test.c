@@ -2531,6 +2531,7 @@ static int t_init_sets_capsule_id_and_env(struct ag *a)
     rb_add(&r, "entropy", entropy, sizeof entropy);
     rb_str(&r, "env", "X_INIT=1");
     rb_str(&r, "env", "LANG=xx");
+    rb_str(&r, "mac", "02:00:00:12:34:56");
     send_rec(a, INIT, 1, &r);
     EXPECT(a, &f, OK, 1, 3000);
     const char *argv[] = { "sh", "-c", "echo $WRENN_CAPSULE_ID $X_INIT $LANG $Y", NULL };
@@ -2539,6 +2540,13 @@ static int t_init_sets_capsule_id_and_env(struct ag *a)
         return 1;
     CHECK(strcmp(res.out, "cap-123 1 xx 2\n") == 0, "env gave '%s'", res.out);
     exec_result_free(&res);
+    /* a multicast MAC, or one that is not six bytes, is refused before anything is applied */
+    for (uint32_t sid = 4; sid <= 6; sid++) {
+        rb_str(&r, "mac", sid == 4 ? "01:00:00:12:34:56" : sid == 5 ? "02:00:00:12:34" : "02:00:00:12:34:5g");
+        send_rec(a, INIT, sid, &r);
+        if (expect_error(a, sid, "EINVAL"))
+            return 1;
+    }
     uint8_t big[600] = { 0 };
     rb_add(&r, "entropy", big, sizeof big);
     send_rec(a, INIT, 3, &r);

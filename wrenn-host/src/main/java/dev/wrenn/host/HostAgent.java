@@ -4,6 +4,7 @@ import dev.wrenn.host.api.CapsuleState;
 import dev.wrenn.host.api.Guest;
 import dev.wrenn.host.api.Host;
 import dev.wrenn.host.api.HostInfo;
+import dev.wrenn.host.api.NetworkPolicy;
 import dev.wrenn.host.api.Phase;
 import dev.wrenn.host.api.TemplateInfo;
 import dev.wrenn.host.guest.GuestChannel;
@@ -15,6 +16,7 @@ import dev.wrenn.host.vmm.Accelerator;
 import dev.wrenn.host.vmm.QemuDriver;
 import dev.wrenn.host.vmm.VmmDriver;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -122,8 +124,18 @@ public final class HostAgent implements Host {
     // ---- capsules -----------------------------------------------------------------------------
 
     @Override
-    public CapsuleState create(String id, String template, Integer vcpus, Integer memoryMb) {
+    public CapsuleState create(String id, String template, Integer vcpus, Integer memoryMb, NetworkPolicy network) {
         return HostErrors.translate(() -> runtime.create(id, template, vcpus, memoryMb));
+    }
+
+    @Override
+    public void setNetwork(String id, NetworkPolicy network) {
+        throw HostErrors.invalidState("capsule networking is not set up on this host yet");
+    }
+
+    @Override
+    public InetSocketAddress portAddress(String id, int port) {
+        throw HostErrors.invalidState("capsule networking is not set up on this host yet");
     }
 
     @Override

@@ -10,6 +10,8 @@ import dev.wrenn.host.api.Host;
 import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.api.HostInfo;
+import dev.wrenn.host.api.NetworkPolicy;
+import java.net.InetSocketAddress;
 import dev.wrenn.host.api.Phase;
 import dev.wrenn.host.api.ProcessInfo;
 import dev.wrenn.host.api.ProcessStream;
@@ -142,7 +144,17 @@ public final class InMemoryHost implements Host {
     }
 
     @Override
-    public CapsuleState create(String id, String template, Integer vcpus, Integer memoryMb) {
+    public void setNetwork(String id, NetworkPolicy network) {
+        throw new HostException(HostError.INVALID_STATE, "no network in memory");
+    }
+
+    @Override
+    public InetSocketAddress portAddress(String id, int port) {
+        throw new HostException(HostError.INVALID_STATE, "no network in memory");
+    }
+
+    @Override
+    public CapsuleState create(String id, String template, Integer vcpus, Integer memoryMb, NetworkPolicy network) {
         try {
             if (!createGate.await(30, TimeUnit.SECONDS)) throw new HostException(HostError.TIMEOUT, "create held too long");
         } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package dev.wrenn.host.api;
 
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -33,10 +34,16 @@ public interface Host extends AutoCloseable {
     // ---- capsules ----
 
     /**
-     * Creates a running capsule from a template: a restore, with its own identity, disk and memory.
-     * {@code vcpus}/{@code memoryMb} null = the template's; a snapshot template's size is fixed.
+     * Creates a running capsule from a template: a restore, with its own identity, disk and memory,
+     * on the network as {@code network} allows. {@code vcpus}/{@code memoryMb} null = the
+     * template's; a snapshot template's size is fixed.
      */
-    CapsuleState create(String id, String template, Integer vcpus, Integer memoryMb);
+    CapsuleState create(String id, String template, Integer vcpus, Integer memoryMb, NetworkPolicy network);
+
+    /** {@link #create(String, String, Integer, Integer, NetworkPolicy)} with the default network: the internet, nothing denied. */
+    default CapsuleState create(String id, String template, Integer vcpus, Integer memoryMb) {
+        return create(id, template, vcpus, memoryMb, NetworkPolicy.DEFAULT);
+    }
 
     /** Writes a running capsule's whole state to disk and ends its VM; on failure it keeps running. */
     CapsuleState pause(String id);
@@ -53,6 +60,15 @@ public interface Host extends AutoCloseable {
     Optional<CapsuleState> capsule(String id);
 
     List<CapsuleState> capsules();
+
+    /** Changes what a running or paused capsule may reach; a running one's rules change at once. */
+    void setNetwork(String id, NetworkPolicy network);
+
+    /**
+     * Where the control plane connects to reach TCP {@code port} inside a running capsule (the port
+     * proxy). {@link HostError#INVALID_STATE} when the capsule is not running or has no network.
+     */
+    InetSocketAddress portAddress(String id, int port);
 
     /** Called (on a background thread) with the capsule's new state when its VM ends without being asked to. */
     void onVmExit(Consumer<CapsuleState> listener);

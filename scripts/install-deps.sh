@@ -13,6 +13,10 @@ declare -A PKG_FOR=(
   [setsid]=util-linux
   [du]=coreutils
   [tmux]=tmux
+  [nft]=nftables
+  [ip]=iproute2
+  [nsenter]=util-linux
+  [sysctl]=procps
 )
 missing=()
 for cmd in "${!PKG_FOR[@]}"; do

@@ -3,6 +3,7 @@ package dev.wrenn.host;
 import dev.wrenn.host.api.CapsuleState;
 import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.guest.GuestChannel;
+import dev.wrenn.host.net.NetworkSlot;
 import dev.wrenn.host.storage.CapsuleMeta;
 import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.host.vmm.Vm;
@@ -20,6 +21,7 @@ final class Capsule {
     private volatile CapsuleMeta meta;
     private volatile Vm vm;
     private volatile GuestChannel guest;
+    private volatile NetworkSlot slot;
 
     Capsule(String id, Path dir, CapsuleMeta meta) {
         this.id = id;
@@ -45,22 +47,32 @@ final class Capsule {
         return guest;
     }
 
-    void attach(Vm vm, GuestChannel guest) {
+    /** The network its VM is plugged into (null: none). */
+    NetworkSlot slot() {
+        return slot;
+    }
+
+    void attach(Vm vm, GuestChannel guest, NetworkSlot slot) {
         this.vm = vm;
         this.guest = guest;
+        this.slot = slot;
     }
 
     /**
-     * Drops the VMM and channel handles (the VM has gone or is being let go); calls and streams
-     * still waiting on the guest fail with {@code why}.
+     * Drops the VMM, channel and network handles (the VM has gone or is being let go); calls and
+     * streams still waiting on the guest fail with {@code why}. Returns the network slot, which the
+     * caller tears down or, when the VM runs on, lets go.
      */
-    void detach(HostError why, String message) {
+    NetworkSlot detach(HostError why, String message) {
         GuestChannel g = guest;
         Vm v = vm;
+        NetworkSlot s = slot;
         guest = null;
         vm = null;
+        slot = null;
         if (g != null) g.close(why, message);
         if (v != null) v.close();
+        return s;
     }
 
     long vmmPid() {

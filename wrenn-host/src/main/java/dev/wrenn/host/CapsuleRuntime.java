@@ -3,19 +3,23 @@ package dev.wrenn.host;
 import dev.wrenn.host.api.CapsuleState;
 import dev.wrenn.host.api.ExitCause;
 import dev.wrenn.host.api.HostError;
+import dev.wrenn.host.api.NetworkPolicy;
 import dev.wrenn.host.api.Phase;
 import dev.wrenn.host.guest.GuestChannel;
 import dev.wrenn.host.guest.GuestException;
 import dev.wrenn.host.guest.GuestProtocolException;
+import dev.wrenn.host.net.NetworkSlot;
 import dev.wrenn.host.storage.CapsuleMeta;
 import dev.wrenn.host.storage.CapsuleMeta.Memory;
 import dev.wrenn.host.storage.DiskLayers;
 import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.host.storage.Names;
+import dev.wrenn.host.storage.StoredPolicy;
 import dev.wrenn.host.storage.TemplateMeta;
 import dev.wrenn.host.vmm.MemoryBacking;
 import dev.wrenn.host.vmm.Vm;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -69,9 +73,9 @@ final class CapsuleRuntime {
 
     /**
      * Creates a running capsule from a template by restoring it, with its own identity and its own
-     * copy-on-write disk and memory.
+     * copy-on-write disk and memory, on the network as {@code network} allows.
      */
-    CapsuleState create(String id, String templateName, Integer vcpus, Integer memoryMb) {
+    CapsuleState create(String id, String templateName, Integer vcpus, Integer memoryMb, NetworkPolicy network) {
         Names.capsuleId(id);
         TemplateMeta t = templates.resolve(templateName, vcpus, memoryMb);
         Path dir = capsulesDir.resolve(id);
@@ -93,15 +97,23 @@ final class CapsuleRuntime {
                 Files.createDirectory(dir);
                 clone = restorer.restore(t, dir, id, timer);
             }
-            c.attach(clone.vm(), clone.guest());
-            c.save(clone.meta().adoptedAs(id, templateName));
+            c.attach(clone.vm(), clone.guest(), clone.slot());
+            if (clone.slot() != null) {
+                clone.slot().assign(id);
+                clone.slot().apply(network);
+                timer.mark("network");
+            }
+            c.save(clone.meta().adoptedAs(id, templateName).withNetwork(StoredPolicy.of(network)));
             watch(c, clone.vm());
             log.atInfo().addKeyValue("capsule", id).addKeyValue("template", templateName)
                     .addKeyValue("ms", timer.totalMs()).addKeyValue("steps", timer).log("capsule created");
             return c.state();
         } catch (IOException | RuntimeException e) {
             c.detach(HostError.HOST_FAILURE, "the create of capsule " + id + " failed");
-            if (clone != null) clone.vm().kill();
+            if (clone != null) {
+                clone.vm().kill();
+                restorer.unplug(clone.slot());
+            }
             capsules.remove(id);
             FileOps.deleteTree(dir);
             log.atWarn().addKeyValue("capsule", id).log("create failed: {}", e.getMessage());
@@ -147,7 +159,7 @@ final class CapsuleRuntime {
             // streams learn why they end before the VM's exit closes the port under them
             guest.close(HostError.CAPSULE_PAUSED, "capsule " + id + " was paused");
             vm.quit(QUIT_TIMEOUT);
-            c.detach(HostError.CAPSULE_PAUSED, "capsule " + id + " was paused");
+            restorer.unplug(c.detach(HostError.CAPSULE_PAUSED, "capsule " + id + " was paused"));
             timer.mark("quit");
             if (memory == Memory.TEMPLATE) {
                 // RAM now lives in the state file: the template's files are no longer needed here
@@ -176,25 +188,33 @@ final class CapsuleRuntime {
             boolean stateHasRam = meta.memory().stateHasRam();
             Path memoryFile = c.dir.resolve(CapsuleMeta.MEMORY);
             if (stateHasRam) Files.deleteIfExists(memoryFile);
-            Vm vm = restorer.launch(id, c.dir, meta, new MemoryBacking.SharedFile(CapsuleMeta.MEMORY));
-            timer.mark("launch");
+            NetworkSlot slot = restorer.plugIn(id, meta, StoredPolicy.policy(meta.network()));
+            timer.mark("network");
+            Vm vm = null;
             try {
+                // recorded before the VM starts in it: an agent restarted mid-resume finds the slot
+                CapsuleMeta plugged = meta.withNetSlot(slot == null ? null : slot.index());
+                c.save(plugged);
+                vm = restorer.launch(id, c.dir, meta, new MemoryBacking.SharedFile(CapsuleMeta.MEMORY), slot);
+                timer.mark("launch");
                 vm.restore(CapsuleMeta.STATE, stateHasRam, STATE_TIMEOUT);
                 timer.mark("restore");
                 // from here the guest moves past the pause files: they must never be resumed again
                 Files.delete(c.dir.resolve(CapsuleMeta.STATE));
-                c.save(meta.resumedAs(Memory.OWN_FILE));
+                c.save(plugged.resumedAs(Memory.OWN_FILE));
                 vm.cont();
             } catch (IOException | RuntimeException e) {
-                vm.kill();
+                if (vm != null) vm.kill();
+                restorer.unplug(slot);
                 c.save(Files.exists(c.dir.resolve(CapsuleMeta.STATE)) ? meta
                         : meta.exited(ExitCause.HOST_LOST, "the resume failed after the pause files were used: " + e.getMessage()));
                 throw e;
             }
             try {
-                c.attach(vm, restorer.wakeGuest(id, vm, meta.template(), timer));
+                c.attach(vm, restorer.wakeGuest(id, vm, meta.template(), timer), slot);
             } catch (RuntimeException e) {
                 vm.kill();
+                restorer.unplug(slot);
                 c.save(meta.exited(ExitCause.HOST_LOST, "the guest did not wake after the resume: " + e.getMessage()));
                 throw e;
             }
@@ -229,8 +249,9 @@ final class CapsuleRuntime {
         c.lock.lock();
         try {
             Vm vm = c.vm();
-            c.detach(HostError.NOT_FOUND, "capsule " + id + " was destroyed");
+            NetworkSlot slot = c.detach(HostError.NOT_FOUND, "capsule " + id + " was destroyed");
             if (vm != null) vm.kill();
+            restorer.unplug(slot);
             capsules.remove(id);
             FileOps.deleteTree(c.dir);
             log.atInfo().addKeyValue("capsule", id).log("capsule destroyed");
@@ -286,6 +307,46 @@ final class CapsuleRuntime {
         }
     }
 
+    // ---- the network ---------------------------------------------------------------------------
+
+    /** Changes what a running or paused capsule may reach: kept in its record, in force at once when running. */
+    void setNetwork(String id, NetworkPolicy policy) {
+        Capsule c = capsules.get(id);
+        if (!c.lock.tryLock()) throw HostErrors.invalidState("capsule " + id + " is busy with another operation");
+        try {
+            Phase phase = c.meta().phase();
+            if (phase != Phase.RUNNING && phase != Phase.PAUSED) {
+                throw HostErrors.invalidState("capsule " + id + " is " + phase.name().toLowerCase()
+                        + "; only a running or paused capsule's network can be changed");
+            }
+            NetworkSlot slot = c.slot();
+            if (slot != null) slot.apply(policy);
+            c.save(c.meta().withNetwork(StoredPolicy.of(policy)));
+            log.atInfo().addKeyValue("capsule", id).addKeyValue("allow_internet", policy.allowInternet())
+                    .addKeyValue("allow_out", policy.allowOut().size()).addKeyValue("deny_out", policy.denyOut().size())
+                    .log("network policy changed");
+        } catch (IOException e) {
+            throw HostErrors.io("could not change the network of capsule " + id, e);
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    /** Where TCP {@code port} of a running capsule is reached from the host. */
+    InetSocketAddress portAddress(String id, int port) {
+        if (port < 1 || port > 65535) {
+            throw HostErrors.invalidArgument("port " + port + " is not within 1..65535");
+        }
+        Capsule c = capsules.get(id);
+        NetworkSlot slot = c.slot();
+        if (c.meta().phase() != Phase.RUNNING || c.vm() == null) throw HostErrors.invalidState("capsule " + id + " is not running");
+        if (slot == null) {
+            throw HostErrors.invalidState("capsule " + id + " has no network (networking is off on this host, or it was saved"
+                    + " with device layout " + c.meta().layout() + ", which has no network card)");
+        }
+        return slot.port(port);
+    }
+
     // ---- the guest and the VM ------------------------------------------------------------------
 
     private void freezeQuietly(Capsule c) {
@@ -309,7 +370,7 @@ final class CapsuleRuntime {
             if (c.vm() != vm || vm.exitExpected()) return;
             String report = vm.exitReport();
             c.save(c.meta().exited(ExitCause.VM_EXITED, report));
-            c.detach(HostError.VM_EXITED, "the VM of capsule " + c.id + " exited: " + report);
+            restorer.unplug(c.detach(HostError.VM_EXITED, "the VM of capsule " + c.id + " exited: " + report));
             log.atWarn().addKeyValue("capsule", c.id).log("VM exited on its own: {}", report);
         } finally {
             c.lock.unlock();

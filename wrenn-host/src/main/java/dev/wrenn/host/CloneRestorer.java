@@ -1,16 +1,21 @@
 package dev.wrenn.host;
 
+import dev.wrenn.host.api.NetworkPolicy;
 import dev.wrenn.host.api.Phase;
 import dev.wrenn.host.guest.GuestChannel;
 import dev.wrenn.host.guest.GuestIdentity;
+import dev.wrenn.host.net.NetworkSlot;
+import dev.wrenn.host.net.NetworkSlots;
 import dev.wrenn.host.storage.CapsuleMeta;
 import dev.wrenn.host.storage.CapsuleMeta.Memory;
 import dev.wrenn.host.storage.DiskLayers;
 import dev.wrenn.host.storage.FileOps;
+import dev.wrenn.host.storage.StoredPolicy;
 import dev.wrenn.host.storage.TemplateMeta;
 import dev.wrenn.host.storage.TemplateStore;
 import dev.wrenn.host.vmm.DeviceLayout;
 import dev.wrenn.host.vmm.MemoryBacking;
+import dev.wrenn.host.vmm.NicBackend;
 import dev.wrenn.host.vmm.VmmDriver;
 import dev.wrenn.host.vmm.Vm;
 import dev.wrenn.host.vmm.VmSpec;
@@ -26,7 +31,7 @@ import java.util.Map;
  * Brings a saved VM back to life: a template restored into a new clone (for a create or the warm
  * pool), and the guest of any restored VM woken with its identity.
  */
-final class CloneRestorer {
+final class CloneRestorer implements WarmPool.Restorer {
     static final Duration STATE_TIMEOUT = Duration.ofSeconds(120);
     static final Duration FREEZE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -34,12 +39,15 @@ final class CloneRestorer {
     private final VmmDriver vmm;
     private final DiskLayers disks;
     private final TemplateStore store;
+    private final NetworkSlots network;
 
-    CloneRestorer(HostConfig config, VmmDriver vmm, DiskLayers disks, TemplateStore store) {
+    /** {@code network} null: networking is off, network cards stay unplugged. */
+    CloneRestorer(HostConfig config, VmmDriver vmm, DiskLayers disks, TemplateStore store, NetworkSlots network) {
         this.config = config;
         this.vmm = vmm;
         this.disks = disks;
         this.store = store;
+        this.network = network;
     }
 
     /** Restores a template into {@code dir} under VM name {@code vmName}: running, thawed, guest connected. */
@@ -56,22 +64,48 @@ final class CloneRestorer {
         List<String> layers = new ArrayList<>(t.layers());
         layers.add(top);
         CapsuleMeta meta = new CapsuleMeta(vmName, t.name(), t.vcpus(), t.memoryMb(), layers, Memory.TEMPLATE, vmName,
-                Instant.now(), Phase.RUNNING, null, vmName, null, t.layout());
-        Vm vm = vmm.launch(spec(vmName, dir, meta, new MemoryBacking.PrivateFile(CapsuleMeta.TEMPLATE_MEMORY)));
-        timer.mark("launch");
+                Instant.now(), Phase.RUNNING, null, vmName, null, t.layout(), null, null);
+        NetworkSlot slot = plugIn(vmName, meta, NetworkPolicy.DEFAULT);
+        Vm vm = null;
         try {
+            meta = meta.withNetSlot(slot == null ? null : slot.index());
+            vm = vmm.launch(spec(vmName, dir, meta, new MemoryBacking.PrivateFile(CapsuleMeta.TEMPLATE_MEMORY), slot));
+            timer.mark("launch");
             vm.restore(CapsuleMeta.TEMPLATE_STATE, false, STATE_TIMEOUT);
             timer.mark("restore");
             vm.cont();
-            return new Clone(dir, meta, vm, wakeGuest(vmName, vm, t.name(), timer));
-        } catch (RuntimeException e) {
-            vm.kill();
+            return new Clone(dir, meta, vm, wakeGuest(vmName, vm, t.name(), timer), slot);
+        } catch (IOException | RuntimeException e) {
+            if (vm != null) vm.kill();
+            unplug(slot);
             throw e;
         }
     }
 
+    /**
+     * A network slot for a VM of {@code meta}'s layout with {@code policy} in force; null when the
+     * layout has no network card or networking is off.
+     */
+    NetworkSlot plugIn(String capsule, CapsuleMeta meta, NetworkPolicy policy) throws IOException {
+        if (network == null || DeviceLayout.parse(meta.layout()).version() < 2) return null;
+        return network.take(capsule, policy);
+    }
+
+    /** The network slot a running VM was left plugged into by an earlier host agent, taken over; null when none. */
+    NetworkSlot adopt(String capsule, CapsuleMeta meta) {
+        if (network == null || meta.netSlot() == null) return null;
+        return network.adopt(meta.netSlot(), capsule, StoredPolicy.policy(meta.network())).orElse(null);
+    }
+
+    /** Lets a slot go once its VM has ended (null: nothing). */
+    @Override
+    public void unplug(NetworkSlot slot) {
+        if (slot != null) network.release(slot);
+    }
+
     /** Restores a template by name into a warm-pool directory (named like the VM). */
-    Clone restore(String template, Path dir) throws IOException {
+    @Override
+    public Clone restore(String template, Path dir) throws IOException {
         TemplateMeta t = store.get(template).orElseThrow(() -> HostErrors.notFound("template " + template + " is gone"));
         return restore(t, dir, dir.getFileName().toString(), new StepTimer());
     }
@@ -102,12 +136,14 @@ final class CloneRestorer {
         return new GuestIdentity(id, id, Map.of("WRENN_TEMPLATE", template));
     }
 
-    Vm launch(String vmName, Path dir, CapsuleMeta meta, MemoryBacking memory) throws IOException {
-        return vmm.launch(spec(vmName, dir, meta, memory));
+    Vm launch(String vmName, Path dir, CapsuleMeta meta, MemoryBacking memory, NetworkSlot slot) throws IOException {
+        return vmm.launch(spec(vmName, dir, meta, memory, slot));
     }
 
-    private static VmSpec spec(String vmName, Path dir, CapsuleMeta meta, MemoryBacking memory) {
+    private static VmSpec spec(String vmName, Path dir, CapsuleMeta meta, MemoryBacking memory, NetworkSlot slot) {
+        // no slot: networking is off here (or the layout has no card, and the backend is not used)
+        NicBackend nic = slot == null ? new NicBackend.Hub() : new NicBackend.Tap(slot.netns());
         return new VmSpec(vmName, dir, DeviceLayout.parse(meta.layout()), meta.vcpus(), meta.memoryMb(), memory,
-                meta.topLayer(), true);
+                meta.topLayer(), nic, true);
     }
 }

@@ -10,9 +10,12 @@ import dev.wrenn.host.api.TemplateInfo;
 import dev.wrenn.host.guest.GuestChannel;
 import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.image.GuestImages;
+import dev.wrenn.host.net.NetworkSlot;
+import dev.wrenn.host.net.NetworkSlots;
 import dev.wrenn.host.storage.DiskLayers;
 import dev.wrenn.host.storage.TemplateStore;
 import dev.wrenn.host.vmm.Accelerator;
+import dev.wrenn.host.vmm.DeviceLayout;
 import dev.wrenn.host.vmm.QemuDriver;
 import dev.wrenn.host.vmm.VmmDriver;
 import java.io.IOException;
@@ -47,16 +50,18 @@ public final class HostAgent implements Host {
     private final TemplateBuilder builder;
     private final WarmPool pool;
     private final LogTrimmer logTrimmer;
+    private final NetworkSlots network;
 
-    private HostAgent(HostConfig config) throws IOException {
+    private HostAgent(HostConfig config, DeviceLayout layout) throws IOException {
         this.config = config;
-        VmmDriver vmm = new QemuDriver(config.qemuBinary(), config.accelerator(), Duration.ofSeconds(10));
+        VmmDriver vmm = new QemuDriver(config.qemuBinary(), config.accelerator(), Duration.ofSeconds(10), layout);
+        this.network = NetworkSlots.start(config.network());
         DiskLayers disks = new DiskLayers(config.qemuImg());
         TemplateStore store = new TemplateStore(config.dataDir(), vmm);
         this.builder = new TemplateBuilder(store, vmm, disks, config);
         Path capsulesDir = Files.createDirectories(config.dataDir().resolve("capsules"));
-        CloneRestorer restorer = new CloneRestorer(config, vmm, disks, store);
-        this.pool = new WarmPool(config.dataDir().resolve("pool"), config.warmPool(), restorer::restore, vmm);
+        CloneRestorer restorer = new CloneRestorer(config, vmm, disks, store, network);
+        this.pool = new WarmPool(config.dataDir().resolve("pool"), config.warmPool(), restorer, vmm);
         this.templates = new HostTemplates(store, builder, new GuestImages(config.imageCache(), config.repoDir()), pool);
         this.runtime = new CapsuleRuntime(restorer, disks, templates, builder, pool, capsules, capsulesDir);
         this.recovery = new HostRecovery(capsules, runtime, restorer, vmm, capsulesDir);
@@ -65,10 +70,17 @@ public final class HostAgent implements Host {
 
     /** Opens a data dir and reattaches to every VM that is still running there. */
     public static HostAgent start(HostConfig config) throws IOException {
-        HostAgent agent = new HostAgent(config);
+        return start(config, QemuDriver.LAYOUT_2);
+    }
+
+    /** {@link #start(HostConfig)} with new templates of {@code layout}: tests start an older host with it. */
+    static HostAgent start(HostConfig config, DeviceLayout layout) throws IOException {
+        HostAgent agent = new HostAgent(config, layout);
         log.atInfo().addKeyValue("accelerator", config.accelerator().label()).addKeyValue("data_dir", config.dataDir())
+                .addKeyValue("network", config.network().enabled() ? config.network().range().text() : "off")
                 .log("host agent starting");
         agent.recovery.run();
+        if (agent.network != null) agent.network.removeStale();
         return agent;
     }
 
@@ -125,17 +137,17 @@ public final class HostAgent implements Host {
 
     @Override
     public CapsuleState create(String id, String template, Integer vcpus, Integer memoryMb, NetworkPolicy network) {
-        return HostErrors.translate(() -> runtime.create(id, template, vcpus, memoryMb));
+        return HostErrors.translate(() -> runtime.create(id, template, vcpus, memoryMb, network));
     }
 
     @Override
     public void setNetwork(String id, NetworkPolicy network) {
-        throw HostErrors.invalidState("capsule networking is not set up on this host yet");
+        HostErrors.translate(() -> runtime.setNetwork(id, network));
     }
 
     @Override
     public InetSocketAddress portAddress(String id, int port) {
-        throw HostErrors.invalidState("capsule networking is not set up on this host yet");
+        return HostErrors.translate(() -> runtime.portAddress(id, port));
     }
 
     @Override
@@ -215,9 +227,11 @@ public final class HostAgent implements Host {
         pool.close();
         capsules.all().forEach(c -> {
             boolean running = c.vm() != null;
-            c.detach(HostError.HOST_FAILURE, "the host agent stopped");
+            NetworkSlot slot = c.detach(HostError.HOST_FAILURE, "the host agent stopped");
+            if (slot != null) slot.closeHandles();   // the namespace stays with its VM, for the next agent
             if (running) log.atDebug().addKeyValue("capsule", c.id).log("detached, VM keeps running");
         });
         capsules.clear();
+        if (network != null) network.close();
     }
 }

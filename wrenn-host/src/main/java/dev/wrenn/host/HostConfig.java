@@ -1,5 +1,6 @@
 package dev.wrenn.host;
 
+import dev.wrenn.host.net.NetworkConfig;
 import dev.wrenn.host.vmm.Accelerator;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,15 +13,18 @@ import java.util.Objects;
  * @param imageCache built guest images, shared by installations, checkouts and tests
  * @param repoDir    the source checkout whose {@code guest/images/build.sh} builds missing images; null = never build
  * @param warmPool   clones of each built-in template kept restored ahead of creates (0 = none)
+ * @param network    how capsules are put on the network
  */
 public record HostConfig(Path dataDir, Path imageCache, Path repoDir, String qemuBinary, String qemuImg,
-                         Accelerator accelerator, Duration bootTimeout, Duration guestTimeout, int warmPool) {
+                         Accelerator accelerator, Duration bootTimeout, Duration guestTimeout, int warmPool,
+                         NetworkConfig network) {
 
     /** Unix socket paths are limited to 107 bytes; capsule sockets live under the data dir. */
     private static final int MAX_DATA_DIR_LENGTH = 60;
 
     public HostConfig {
         Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(network, "network");
         dataDir = dataDir.toAbsolutePath().normalize();
         if (dataDir.toString().length() > MAX_DATA_DIR_LENGTH) {
             throw new IllegalArgumentException("data dir path '" + dataDir + "' is longer than " + MAX_DATA_DIR_LENGTH
@@ -32,7 +36,10 @@ public record HostConfig(Path dataDir, Path imageCache, Path repoDir, String qem
         }
     }
 
-    /** Defaults: images in {@code $WRENN_IMAGE_CACHE} or {@code ~/.cache/wrenn/images}, accelerator probed. */
+    /**
+     * Defaults: images in {@code $WRENN_IMAGE_CACHE} or {@code ~/.cache/wrenn/images}, accelerator
+     * probed, networking as the environment says ({@link NetworkConfig#fromEnvironment()}).
+     */
     public static HostConfig defaults(Path dataDir, Path repoDir) {
         String cache = System.getenv("WRENN_IMAGE_CACHE");
         Path imageCache = cache != null && !cache.isBlank() ? Path.of(cache)
@@ -40,14 +47,21 @@ public record HostConfig(Path dataDir, Path imageCache, Path repoDir, String qem
         String pool = System.getenv("WRENN_WARM_POOL");
         return new HostConfig(dataDir, imageCache, repoDir, "qemu-system-x86_64", "qemu-img",
                 Accelerator.choose(System.getenv("WRENN_ACCEL")), Duration.ofSeconds(60), Duration.ofSeconds(10),
-                pool == null || pool.isBlank() ? 1 : Integer.parseInt(pool.trim()));
+                pool == null || pool.isBlank() ? 1 : Integer.parseInt(pool.trim()), NetworkConfig.fromEnvironment());
     }
 
     public HostConfig withDataDir(Path dir) {
-        return new HostConfig(dir, imageCache, repoDir, qemuBinary, qemuImg, accelerator, bootTimeout, guestTimeout, warmPool);
+        return new HostConfig(dir, imageCache, repoDir, qemuBinary, qemuImg, accelerator, bootTimeout, guestTimeout, warmPool,
+                network);
     }
 
     public HostConfig withWarmPool(int size) {
-        return new HostConfig(dataDir, imageCache, repoDir, qemuBinary, qemuImg, accelerator, bootTimeout, guestTimeout, size);
+        return new HostConfig(dataDir, imageCache, repoDir, qemuBinary, qemuImg, accelerator, bootTimeout, guestTimeout, size,
+                network);
+    }
+
+    public HostConfig withNetwork(NetworkConfig n) {
+        return new HostConfig(dataDir, imageCache, repoDir, qemuBinary, qemuImg, accelerator, bootTimeout, guestTimeout,
+                warmPool, n);
     }
 }

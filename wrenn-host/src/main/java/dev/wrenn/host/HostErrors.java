@@ -88,6 +88,10 @@ final class HostErrors {
         return new HostException(HostError.NOT_FOUND, message);
     }
 
+    static HostException invalidArgument(String message) {
+        return new HostException(HostError.INVALID_ARGUMENT, message);
+    }
+
     static HostException invalidState(String message) {
         return new HostException(HostError.INVALID_STATE, message);
     }

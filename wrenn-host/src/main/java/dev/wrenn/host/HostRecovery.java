@@ -74,7 +74,7 @@ final class HostRecovery {
                 Vm v = vm.orElseThrow();
                 c.save(meta.resumedAs(Memory.OWN_FILE));
                 if (!v.status().equals("running")) v.cont();
-                c.attach(v, restorer.wakeGuest(id, v, meta.template(), new StepTimer()));
+                c.attach(v, restorer.wakeGuest(id, v, meta.template(), new StepTimer()), restorer.adopt(id, meta));
                 runtime.watch(c, v);
                 log.atInfo().addKeyValue("capsule", id).log("finished an interrupted resume");
             }
@@ -98,13 +98,13 @@ final class HostRecovery {
         try {
             String status = v.status();
             if (!status.equals("running")) v.cont();
-            c.attach(v, restorer.wakeGuest(c.id, v, meta.template(), new StepTimer()));
+            c.attach(v, restorer.wakeGuest(c.id, v, meta.template(), new StepTimer()), restorer.adopt(c.id, meta));
             runtime.watch(c, v);
             Files.deleteIfExists(c.dir.resolve(CapsuleMeta.STATE));
             log.atInfo().addKeyValue("capsule", c.id).log("reattached to running VM (was {})", status);
         } catch (RuntimeException e) {
             v.kill();
-            c.detach(dev.wrenn.host.api.HostError.HOST_FAILURE, "reattaching failed");
+            restorer.unplug(c.detach(dev.wrenn.host.api.HostError.HOST_FAILURE, "reattaching failed"));
             c.save(hasState ? meta.paused() : meta.exited(ExitCause.HOST_LOST, "could not reattach: " + e.getMessage()));
             log.atWarn().addKeyValue("capsule", c.id).log("could not reattach: {}", e.getMessage());
         }

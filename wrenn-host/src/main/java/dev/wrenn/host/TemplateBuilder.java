@@ -11,6 +11,7 @@ import dev.wrenn.host.storage.TemplateMeta;
 import dev.wrenn.host.storage.TemplateStore;
 import dev.wrenn.host.vmm.DeviceLayout;
 import dev.wrenn.host.vmm.MemoryBacking;
+import dev.wrenn.host.vmm.NicBackend;
 import dev.wrenn.host.vmm.VmmDriver;
 import dev.wrenn.host.vmm.Vm;
 import dev.wrenn.host.vmm.VmSpec;
@@ -48,6 +49,10 @@ final class TemplateBuilder {
         this.vmm = vmm;
         this.disks = disks;
         this.config = config;
+    }
+
+    private NicBackend detachedNic() {
+        return NicBackend.detached(config.network().enabled());
     }
 
     private Vm launch(VmSpec spec) throws IOException {
@@ -92,7 +97,7 @@ final class TemplateBuilder {
             disks.createOverlay(dir, base, top);
             log.atInfo().addKeyValue("template", name).log("cold boot of image {}", image.name());
             Vm vm = launch(new VmSpec("tpl-" + name, dir, vmm.currentLayout(), vcpus, memoryMb,
-                    new MemoryBacking.SharedFile(TemplateMeta.MEMORY), top, false));
+                    new MemoryBacking.SharedFile(TemplateMeta.MEMORY), top, detachedNic(), false));
             try (GuestChannel guest = GuestChannel.connect("tpl-" + name, vm.guestSocket(), config.bootTimeout(),
                     config.guestTimeout())) {
                 log.atInfo().addKeyValue("template", name).log("guest agent ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
@@ -137,7 +142,7 @@ final class TemplateBuilder {
             disks.createOverlayOnRaw(dir, image.rootfs(), top);
             long t0 = System.nanoTime();
             Vm vm = launch(new VmSpec("boot-" + dir.getFileName(), dir, vmm.currentLayout(), vcpus, memoryMb,
-                    new MemoryBacking.Anonymous(), top, false));
+                    new MemoryBacking.Anonymous(), top, detachedNic(), false));
             try (GuestChannel guest = GuestChannel.connect("boot", vm.guestSocket(), config.bootTimeout(),
                     config.guestTimeout())) {
                 guest.exec(ExecRequest.command("true").build());
@@ -169,7 +174,8 @@ final class TemplateBuilder {
             shared.add(VmSpec.INITRD);
             DiskLayers.link(sourceDir, shared, dir);
             Vm vm = launch(new VmSpec("tpl-" + name, dir, DeviceLayout.parse(source.layout()), source.vcpus(),
-                    source.memoryMb(), new MemoryBacking.SharedFile(TemplateMeta.MEMORY), source.topLayer(), true, true));
+                    source.memoryMb(), new MemoryBacking.SharedFile(TemplateMeta.MEMORY), source.topLayer(),
+                    detachedNic(), true, true));
             try {
                 vm.restore(stateFile.getFileName().toString(), true, SAVE_TIMEOUT);
                 vm.save(TemplateMeta.STATE, false, SAVE_TIMEOUT);

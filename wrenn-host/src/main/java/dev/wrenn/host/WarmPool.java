@@ -1,5 +1,6 @@
 package dev.wrenn.host;
 
+import dev.wrenn.host.net.NetworkSlot;
 import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.host.vmm.VmmDriver;
 import java.io.IOException;
@@ -26,10 +27,12 @@ import org.slf4j.LoggerFactory;
 final class WarmPool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
 
-    /** Restores one clone of a template into a directory, ready to use. */
-    @FunctionalInterface
+    /** Restores clones of a template, ready to use, and lets go of what a discarded one held. */
     interface Restorer {
         Clone restore(String template, Path dir) throws IOException;
+
+        /** Tears down the network a clone's VM was plugged into, once the VM has ended. */
+        void unplug(NetworkSlot slot);
     }
 
     private final Path poolDir;
@@ -84,13 +87,13 @@ final class WarmPool implements AutoCloseable {
     /** Drops every waiting clone of a template that changed or went away. */
     synchronized void drain(String template) {
         Deque<Clone> q = ready.remove(template);
-        if (q != null) q.forEach(WarmPool::discard);
+        if (q != null) q.forEach(this::discard);
     }
 
     @Override
     public synchronized void close() {
         closed = true;
-        ready.values().forEach(q -> q.forEach(WarmPool::discard));
+        ready.values().forEach(q -> q.forEach(this::discard));
         ready.clear();
     }
 
@@ -127,9 +130,10 @@ final class WarmPool implements AutoCloseable {
         }
     }
 
-    private static void discard(Clone c) {
+    private void discard(Clone c) {
         c.guest().close();
         c.vm().kill();
+        restorer.unplug(c.slot());
         FileOps.deleteTree(c.dir());
     }
 

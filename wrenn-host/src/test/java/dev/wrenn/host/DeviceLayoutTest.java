@@ -6,19 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wrenn.host.api.ExecRequest;
 import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.api.Phase;
 import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.host.storage.TemplateMeta;
+import dev.wrenn.host.vmm.QemuDriver;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
  * Saved states record the VMM device layout that made them, and are restored only with it: an
- * unknown layout is refused naming it (the capsule stays paused, nothing lost), a record from before
- * layouts were recorded is the first layout, and a built-in template of an older layout is rebuilt.
+ * unknown layout is refused naming it (the capsule stays paused, nothing lost), a capsule of an
+ * older layout (or from before layouts were recorded) resumes with it, and a built-in template of
+ * another layout is rebuilt.
  */
 class DeviceLayoutTest {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -39,14 +44,57 @@ class DeviceLayoutTest {
             assertTrue(refused.getMessage().contains("qemu-microvm-99"), refused.getMessage());
             assertEquals(Phase.PAUSED, host.capsule(id).orElseThrow().phase(), "a refused resume must leave it paused");
 
-            setField(record, "layout", null);   // a record from before layouts were recorded
+            setField(record, "layout", original);
             host = TestHost.restart();
             host.resume(id);
             assertEquals("kept", TestHost.out(id, "cat /root/layout.txt"));
-            assertEquals(original, JSON.readTree(record.toFile()).path("layout").asText(), "the layout was not filled in");
         } finally {
             TestHost.agent().destroy(id);
         }
+    }
+
+    /**
+     * The upgrade this layout change is: a capsule paused by a host whose VMs had no network card
+     * (layout 1, in a record from before layouts were kept) resumes on this host with its own
+     * layout, files and processes intact and without a network; this host's new capsules have one.
+     */
+    @Test
+    void aCapsulePausedOnAnOlderLayoutResumesWithItAndNewCapsulesGetTheNewOne() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "wrenn-layout-");
+        String id = TestHost.newId();
+        try {
+            try (HostAgent older = HostAgent.start(TestHost.config(dir).withWarmPool(0), QemuDriver.LAYOUT_1)) {
+                older.ensureBuiltIn(BuiltInTemplate.MINIMAL);
+                older.create(id, "minimal", null, null);
+                older.guest(id).run(ExecRequest.shell("echo kept > /root/old.txt; sleep 3600 >/dev/null 2>&1 & echo $! > /root/pid")
+                        .timeout(Duration.ofSeconds(30)).build());
+                older.pause(id);
+                Path record = older.capsuleDir(id).resolve("capsule.json");
+                assertEquals(QemuDriver.LAYOUT_1.id(), setField(record, "layout", null));
+            }
+            try (HostAgent host = HostAgent.start(TestHost.config(dir).withWarmPool(0))) {
+                host.resume(id);
+                assertEquals("kept", run(host, id, "cat /root/old.txt"));
+                assertEquals("alive", run(host, id, "kill -0 $(cat /root/pid) && echo alive"));
+                assertEquals("none", run(host, id, "test -e /sys/class/net/eth0 && echo eth0 || echo none"));
+                HostException noNetwork = assertThrows(HostException.class, () -> host.portAddress(id, 8000));
+                assertEquals(HostError.INVALID_STATE, noNetwork.error());
+                assertTrue(noNetwork.getMessage().contains(QemuDriver.LAYOUT_1.id()), noNetwork.getMessage());
+
+                host.ensureBuiltIn(BuiltInTemplate.MINIMAL);   // rebuilt: the template was layout 1
+                String fresh = TestHost.newId();
+                host.create(fresh, "minimal", null, null);
+                assertEquals("eth0", run(host, fresh, "test -e /sys/class/net/eth0 && echo eth0 || echo none"));
+                host.destroy(fresh);
+                host.destroy(id);
+            }
+        } finally {
+            FileOps.deleteTree(dir);
+        }
+    }
+
+    private static String run(HostAgent host, String id, String line) {
+        return host.guest(id).run(ExecRequest.shell(line).timeout(Duration.ofSeconds(30)).build()).stdoutText().strip();
     }
 
     @Test

@@ -1,12 +1,30 @@
 package dev.wrenn.host.guest;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Map;
 
-/** What a guest is told after every restore: who it is, what time it is, fresh entropy. */
+/**
+ * What a guest is told after every restore: who it is, what time it is, fresh entropy, and its
+ * network card's MAC (derived from the capsule id: each capsule its own, the same after a resume).
+ */
 public record GuestIdentity(String capsuleId, String hostname, Map<String, String> env) {
     private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** A locally administered unicast MAC from the id's SHA-256. */
+    static String mac(String capsuleId) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(capsuleId.getBytes(StandardCharsets.UTF_8));
+            StringBuilder s = new StringBuilder("02");
+            for (int i = 0; i < 5; i++) s.append(':').append(String.format("%02x", h[i] & 255));
+            return s.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
 
     Record toRecord(Instant now) {
         byte[] entropy = new byte[64];
@@ -15,7 +33,8 @@ public record GuestIdentity(String capsuleId, String hostname, Map<String, Strin
                 .put("capsule_id", capsuleId)
                 .put("hostname", hostname)
                 .put("time_ns", now.getEpochSecond() * 1_000_000_000L + now.getNano())
-                .put("entropy", entropy);
+                .put("entropy", entropy)
+                .put("mac", mac(capsuleId));
         env.forEach((k, v) -> b.put("env", k + "=" + v));
         return b.build();
     }

@@ -16,10 +16,12 @@ import java.util.List;
  * @param exitReason what is known of that, for people (null in other phases)
  * @param vmName     the name its VMM process runs under (a warm-pool clone keeps the name it was started with)
  * @param layout     the VMM's device layout it runs with (from its template): its pause state loads only into that
+ * @param network    what it may reach (null: the default policy)
+ * @param netSlot    the network slot its running VM is plugged into (null: none, e.g. paused)
  */
 public record CapsuleMeta(String id, String template, int vcpus, int memoryMb, List<String> layers,
                           Memory memory, String hostname, Instant createdAt, Phase phase, String exitReason,
-                          String vmName, ExitCause exitCause, String layout) {
+                          String vmName, ExitCause exitCause, String layout, StoredPolicy network, Integer netSlot) {
     public static final String FILE = "capsule.json";
     public static final String STATE = "state";
     public static final String MEMORY = "memory.ram";
@@ -51,12 +53,13 @@ public record CapsuleMeta(String id, String template, int vcpus, int memoryMb, L
     /** The same capsule under a new id and hostname: a warm clone handed to its user. */
     public CapsuleMeta adoptedAs(String newId, String newTemplate) {
         return new CapsuleMeta(newId, newTemplate, vcpus, memoryMb, layers, memory, newId, Instant.now(), phase,
-                exitReason, vmName, exitCause, layout);
+                exitReason, vmName, exitCause, layout, network, netSlot);
     }
 
     /** After a resume the VMM is a new process, started under the capsule's own id. */
     public CapsuleMeta resumedAs(Memory m) {
-        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, m, hostname, createdAt, Phase.RUNNING, null, id, null, layout);
+        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, m, hostname, createdAt, Phase.RUNNING, null, id, null,
+                layout, network, netSlot);
     }
 
     public String topLayer() {
@@ -65,19 +68,30 @@ public record CapsuleMeta(String id, String template, int vcpus, int memoryMb, L
 
     public CapsuleMeta paused() {
         return new CapsuleMeta(id, template, vcpus, memoryMb, layers, memory, hostname, createdAt, Phase.PAUSED, null,
-                vmName, null, layout);
+                vmName, null, layout, network, null);
     }
 
     /** The VM is gone for good, for {@code cause}; {@code detail} says what is known of it. */
     public CapsuleMeta exited(ExitCause cause, String detail) {
         return new CapsuleMeta(id, template, vcpus, memoryMb, layers, memory, hostname, createdAt, Phase.EXITED, detail,
-                vmName, cause, layout);
+                vmName, cause, layout, network, null);
     }
 
     public CapsuleMeta withTopLayer(String layer) {
         List<String> chain = new ArrayList<>(layers);
         chain.add(layer);
         return new CapsuleMeta(id, template, vcpus, memoryMb, chain, memory, hostname, createdAt, phase, exitReason,
-                vmName, exitCause, layout);
+                vmName, exitCause, layout, network, netSlot);
+    }
+
+    public CapsuleMeta withNetwork(StoredPolicy policy) {
+        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, memory, hostname, createdAt, phase, exitReason,
+                vmName, exitCause, layout, policy, netSlot);
+    }
+
+    /** Plugged into network slot {@code slot} (null: none). */
+    public CapsuleMeta withNetSlot(Integer slot) {
+        return new CapsuleMeta(id, template, vcpus, memoryMb, layers, memory, hostname, createdAt, phase, exitReason,
+                vmName, exitCause, layout, network, slot);
     }
 }

@@ -97,21 +97,30 @@ public final class FileOps {
         }
     }
 
-    /** Deletes a directory tree; a missing tree is not an error. */
+    /**
+     * Deletes a directory tree; a missing tree is not an error. Another thread may delete or write
+     * in the same tree meanwhile (a VM's files while it ends): the walk is retried a few times.
+     */
     public static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (DirectoryNotEmptyException | NoSuchFileException ignored) {
-                    // a concurrent writer or an already removed entry: the outer walk retries below
-                } catch (IOException e) {
-                    throw new UncheckedIOException("could not delete " + p, e);
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not delete " + dir, e);
+        for (int attempt = 1; Files.exists(dir); attempt++) {
+            try (Stream<Path> walk = Files.walk(dir)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                    try {
+                        Files.deleteIfExists(p);
+                    } catch (DirectoryNotEmptyException | NoSuchFileException ignored) {
+                        // a concurrent writer or an already removed entry: the next walk sees what is left
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("could not delete " + p, e);
+                    }
+                });
+            } catch (NoSuchFileException e) {
+                // removed under the walk: the next attempt finds it gone or walks what is left
+            } catch (UncheckedIOException e) {
+                if (!(e.getCause() instanceof NoSuchFileException) || attempt >= 5) throw e;
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not delete " + dir, e);
+            }
+            if (attempt >= 5 && Files.exists(dir)) throw new UncheckedIOException(new DirectoryNotEmptyException(dir.toString()));
         }
     }
 

@@ -8,21 +8,25 @@ import java.util.Optional;
 /**
  * QEMU's {@code microvm} machine: one binary and one accelerator for the whole host.
  * Layout 1: serial console, virtio-serial (the guest agent's port), virtio-blk.
+ * Layout 2: layout 1 and a virtio-net card (docs/network.md).
+ *
+ * @param currentLayout the layout new templates get: {@link #LAYOUT_2}; tests of upgrades start an older one
  */
-public record QemuDriver(String qemuBinary, Accelerator accel, Duration startTimeout) implements VmmDriver {
+public record QemuDriver(String qemuBinary, Accelerator accel, Duration startTimeout, DeviceLayout currentLayout)
+        implements VmmDriver {
     static final String NAME = "qemu-microvm";
-    static final DeviceLayout LAYOUT_1 = new DeviceLayout(NAME, 1);
+    public static final DeviceLayout LAYOUT_1 = new DeviceLayout(NAME, 1);
+    public static final DeviceLayout LAYOUT_2 = new DeviceLayout(NAME, 2);
 
-    @Override
-    public DeviceLayout currentLayout() {
-        return LAYOUT_1;
+    public QemuDriver {
+        requireSupported(currentLayout);
     }
 
     @Override
     public void requireSupported(DeviceLayout layout) {
-        if (!layout.equals(LAYOUT_1)) {
+        if (!layout.equals(LAYOUT_1) && !layout.equals(LAYOUT_2)) {
             throw new UnsupportedLayoutException("device layout " + layout + " is not one this host's VMM (" + NAME
-                    + ", layout " + LAYOUT_1 + ") can start");
+                    + ", layouts " + LAYOUT_1 + " and " + LAYOUT_2 + ") can start");
         }
     }
 

@@ -41,6 +41,8 @@ public final class QemuVm implements Vm {
         Files.deleteIfExists(dir.resolve(VmSpec.QMP_SOCKET));
         Files.deleteIfExists(dir.resolve(VmSpec.GUEST_SOCKET));
         List<String> args = new java.util.ArrayList<>(List.of("setsid"));
+        // nsenter setns()es and execs: QEMU keeps its pid and opens the namespace's own tap0
+        if (spec.nic() instanceof NicBackend.Tap tap) args.addAll(List.of("nsenter", "--net=" + tap.netns()));
         args.addAll(spec.qemuArgs(qemuBinary, accel));
         Process p = new ProcessBuilder(args)
                 .directory(dir.toFile())

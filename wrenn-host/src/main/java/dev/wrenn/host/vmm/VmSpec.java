@@ -17,16 +17,23 @@ import java.util.List;
  * host disk flush each.
  *
  * @param layout   the devices: a saved state loads only into the layout it was saved from
+ * @param nic      what the network card is plugged into (layouts from 2 on have one)
  * @param loadOnly a VM that is only restored to be saved again (never run) while another VM still holds
  *                 its disk layers: image locking is off for it, since it never writes them
  */
 public record VmSpec(String name, Path dir, DeviceLayout layout, int vcpus, int memoryMb, MemoryBacking memory,
-                     String disk, boolean incoming, boolean loadOnly) {
+                     String disk, NicBackend nic, boolean incoming, boolean loadOnly) {
 
     public VmSpec(String name, Path dir, DeviceLayout layout, int vcpus, int memoryMb, MemoryBacking memory, String disk,
-                  boolean incoming) {
-        this(name, dir, layout, vcpus, memoryMb, memory, disk, incoming, false);
+                  NicBackend nic, boolean incoming) {
+        this(name, dir, layout, vcpus, memoryMb, memory, disk, nic, incoming, false);
     }
+
+    /**
+     * The card's MAC in the saved state of every template; each capsule's guest replaces it with
+     * its own at INIT (docs/guest-protocol.md section 9).
+     */
+    public static final String TEMPLATE_MAC = "02:77:72:00:00:02";
 
     public static final String KERNEL = "vmlinux";
     public static final String INITRD = "initrd.img";
@@ -60,6 +67,10 @@ public record VmSpec(String name, Path dir, DeviceLayout layout, int vcpus, int 
                 "-drive", "id=disk0,file=" + disk + ",format=qcow2,if=none,cache=unsafe,discard=unmap"
                         + (loadOnly ? ",file.locking=off" : ""),
                 "-device", "virtio-blk-device,drive=disk0"));
+        if (layout.version() >= 2) {
+            a.addAll(nic.netdevArgs());
+            a.addAll(List.of("-device", "virtio-net-device,netdev=net0,mac=" + TEMPLATE_MAC));
+        }
         if (incoming) a.addAll(List.of("-incoming", "defer"));
         return a;
     }

@@ -12,15 +12,13 @@ import java.util.stream.Collectors;
  * (docs/network.md). The guest's packets are checked in this order; the first match decides:
  * replies to allowed connections pass; anything not from the guest's own address is dropped
  * (spoofing); a TCP packet that starts no connection is answered with a reset (a connection from
- * before a pause); over {@link #MAX_CONNECTIONS} tracked connections are refused; DNS to the
+ * before a pause); over {@link NetworkSlot#MAX_CONNECTIONS} tracked connections are refused; DNS to the
  * host's resolver passes; then {@code deny_out} → refused, never-reachable → refused, {@code allow_out}
  * (CIDRs, and addresses of allowed domains as they are resolved) → passes, private networks →
  * refused, and the rest as {@code allow_internet} says. Inbound, only the port proxy's connections
  * from the host, translated to the guest, pass.
  */
 final class NamespaceRules {
-    /** Tracked connections per capsule: a guest that opens more cannot exhaust the host's table. */
-    static final int MAX_CONNECTIONS = 4096;
     static final int DNS_PORT = 53;
 
     /** Addresses no capsule ever reaches, whatever its policy (plus the host's own and the capsules' range). */
@@ -103,7 +101,7 @@ final class NamespaceRules {
                   }
                 }
                 """.formatted(String.join(", ", never), String.join(", ", privateNets), tap, gateway, DNS_PORT,
-                slot.hostIpText(), ns, slot.nsIpText(), guest, MAX_CONNECTIONS)
+                slot.hostIpText(), ns, slot.nsIpText(), guest, NetworkSlot.MAX_CONNECTIONS)
                 + policy(policy);
     }
 

@@ -13,6 +13,9 @@ import java.util.List;
  * capsule (or a warm clone), torn down when the VM ends: a paused capsule holds none.
  */
 public final class NetworkSlot implements SlotResolver.Owner {
+    /** Tracked connections per capsule: a guest that opens more cannot exhaust the host's table. */
+    public static final int MAX_CONNECTIONS = 4096;
+
     private final SlotAddresses addresses;
     private final FileLock lock;
     private SlotResolver resolver;

@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -91,18 +92,19 @@ final class CapsuleRuntime {
                 Files.move(clone.dir(), dir, StandardCopyOption.ATOMIC_MOVE);
                 clone.vm().movedTo(dir);
                 timer.mark("take");
+                // a warm clone runs nothing but the guest agent: its policy goes in while the guest
+                // takes its identity, and both are done before anyone gets the capsule
+                CompletableFuture<Void> policy = applyAsync(clone.slot(), id, network);
                 clone.guest().init(CloneRestorer.identity(id, templateName));
                 timer.mark("init");
+                awaitPolicy(policy);
+                timer.mark("network");
             } else {
                 Files.createDirectory(dir);
-                clone = restorer.restore(t, dir, id, timer);
+                // a snapshot's processes run from the restore on: the policy is in force before
+                clone = restorer.restore(t, dir, id, timer, network);
             }
             c.attach(clone.vm(), clone.guest(), clone.slot());
-            if (clone.slot() != null) {
-                clone.slot().assign(id);
-                clone.slot().apply(network);
-                timer.mark("network");
-            }
             c.save(clone.meta().adoptedAs(id, templateName).withNetwork(StoredPolicy.of(network)));
             watch(c, clone.vm());
             log.atInfo().addKeyValue("capsule", id).addKeyValue("template", templateName)
@@ -308,6 +310,27 @@ final class CapsuleRuntime {
     }
 
     // ---- the network ---------------------------------------------------------------------------
+
+    private static CompletableFuture<Void> applyAsync(NetworkSlot slot, String id, NetworkPolicy policy) {
+        if (slot == null) return CompletableFuture.completedFuture(null);
+        slot.assign(id);
+        return CompletableFuture.runAsync(() -> {
+            try {
+                slot.apply(policy);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, r -> Thread.ofVirtual().start(r));
+    }
+
+    private static void awaitPolicy(CompletableFuture<Void> policy) throws IOException {
+        try {
+            policy.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof java.io.UncheckedIOException io) throw io.getCause();
+            throw e;
+        }
+    }
 
     /** Changes what a running or paused capsule may reach: kept in its record, in force at once when running. */
     void setNetwork(String id, NetworkPolicy policy) {

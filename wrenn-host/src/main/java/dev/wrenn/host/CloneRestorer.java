@@ -50,8 +50,11 @@ final class CloneRestorer implements WarmPool.Restorer {
         this.network = network;
     }
 
-    /** Restores a template into {@code dir} under VM name {@code vmName}: running, thawed, guest connected. */
-    Clone restore(TemplateMeta t, Path dir, String vmName, StepTimer timer) throws IOException {
+    /**
+     * Restores a template into {@code dir} under VM name {@code vmName}: running, thawed, guest
+     * connected, on the network as {@code policy} allows from its first instruction on.
+     */
+    Clone restore(TemplateMeta t, Path dir, String vmName, StepTimer timer, NetworkPolicy policy) throws IOException {
         Path tdir = store.dir(t.name());
         DiskLayers.link(tdir, t.layers(), dir);
         DiskLayers.link(tdir, List.of(VmSpec.KERNEL, VmSpec.INITRD), dir);
@@ -65,7 +68,8 @@ final class CloneRestorer implements WarmPool.Restorer {
         layers.add(top);
         CapsuleMeta meta = new CapsuleMeta(vmName, t.name(), t.vcpus(), t.memoryMb(), layers, Memory.TEMPLATE, vmName,
                 Instant.now(), Phase.RUNNING, null, vmName, null, t.layout(), null, null);
-        NetworkSlot slot = plugIn(vmName, meta, NetworkPolicy.DEFAULT);
+        NetworkSlot slot = plugIn(vmName, meta, policy);
+        timer.mark("network");
         Vm vm = null;
         try {
             meta = meta.withNetSlot(slot == null ? null : slot.index());
@@ -107,7 +111,7 @@ final class CloneRestorer implements WarmPool.Restorer {
     @Override
     public Clone restore(String template, Path dir) throws IOException {
         TemplateMeta t = store.get(template).orElseThrow(() -> HostErrors.notFound("template " + template + " is gone"));
-        return restore(t, dir, dir.getFileName().toString(), new StepTimer());
+        return restore(t, dir, dir.getFileName().toString(), new StepTimer(), NetworkPolicy.DEFAULT);
     }
 
     /** Connects to a restored guest, thaws its disks, and gives it its identity, clock and entropy. */

@@ -82,6 +82,19 @@ final class TestHost {
         return r.stdoutText().strip();
     }
 
+    /** Waits (up to 30 s) until a warm clone of `minimal` is ready: its refill would compete for the CPU. */
+    static void awaitWarmClone(HostAgent host) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (host.warmClones("minimal") == 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     private static void cleanUp() {
         // WRENN_KEEP_TEST_DATA=1 keeps the data dir (templates, capsule logs) for a post-mortem
         if (agent == null || System.getenv("WRENN_KEEP_TEST_DATA") != null) return;

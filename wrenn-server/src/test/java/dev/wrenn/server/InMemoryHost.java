@@ -11,13 +11,13 @@ import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.api.HostInfo;
 import dev.wrenn.host.api.NetworkPolicy;
-import java.net.InetSocketAddress;
 import dev.wrenn.host.api.Phase;
 import dev.wrenn.host.api.ProcessInfo;
 import dev.wrenn.host.api.ProcessStream;
 import dev.wrenn.host.api.TemplateInfo;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,6 +54,8 @@ public final class InMemoryHost implements Host {
     private final List<Consumer<CapsuleState>> exitListeners = new CopyOnWriteArrayList<>();
     private final List<String> destroyed = new CopyOnWriteArrayList<>();
     private final List<ExecRequest> execs = new CopyOnWriteArrayList<>();
+    private final Map<String, NetworkPolicy> policies = new ConcurrentHashMap<>();
+    private final Map<String, InetSocketAddress> ports = new ConcurrentHashMap<>();
     private volatile CountDownLatch createGate = new CountDownLatch(0);
 
     public InMemoryHost() {
@@ -103,6 +105,16 @@ public final class InMemoryHost implements Host {
         return List.copyOf(execs);
     }
 
+    /** The policy the capsule was last given (by create or setNetwork), or null. */
+    public NetworkPolicy policy(String id) {
+        return policies.get(id);
+    }
+
+    /** TCP {@code port} of the capsule is {@code backend} (a server of the test's) while the capsule runs. */
+    public void mapPort(String id, int port, InetSocketAddress backend) {
+        ports.put(id + ":" + port, backend);
+    }
+
     /** The ids {@link #destroy} was called with, in order. */
     public List<String> destroyed() {
         return List.copyOf(destroyed);
@@ -145,12 +157,19 @@ public final class InMemoryHost implements Host {
 
     @Override
     public void setNetwork(String id, NetworkPolicy network) {
-        throw new HostException(HostError.INVALID_STATE, "no network in memory");
+        CapsuleState s = require(id);
+        if (s.phase() == Phase.EXITED) throw new HostException(HostError.INVALID_STATE, "capsule " + id + " has exited");
+        policies.put(id, network);
     }
 
+    /** A port mapped by {@link #mapPort}, while the capsule runs; no other port has a network here. */
     @Override
     public InetSocketAddress portAddress(String id, int port) {
-        throw new HostException(HostError.INVALID_STATE, "no network in memory");
+        CapsuleState s = require(id);
+        if (s.phase() != Phase.RUNNING) throw new HostException(HostError.INVALID_STATE, "capsule " + id + " is not running");
+        InetSocketAddress backend = ports.get(id + ":" + port);
+        if (backend == null) throw new HostException(HostError.INVALID_STATE, "port " + port + " of " + id + " is not mapped");
+        return backend;
     }
 
     @Override
@@ -166,6 +185,7 @@ public final class InMemoryHost implements Host {
         CapsuleState s = new CapsuleState(id, template, Phase.RUNNING, vcpus == null ? t.vcpus() : vcpus,
                 memoryMb == null ? t.memoryMb() : memoryMb, null, null);
         capsules.put(id, s);
+        policies.put(id, network);
         failIfAsked(Op.CREATE, id);
         return s;
     }

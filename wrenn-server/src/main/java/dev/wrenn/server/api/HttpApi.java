@@ -103,7 +103,7 @@ public final class HttpApi implements AutoCloseable {
         });
     }
 
-    /** Every route of the server, top to bottom (api.md §1, §4–7). */
+    /** Every route of the server, top to bottom (api.md §1, §4–8). */
     private void routes(RoutesConfig r) {
         r.get("/api/health", ops::health);
         r.get("/api/openapi.yaml", ops::openapi);
@@ -116,6 +116,7 @@ public final class HttpApi implements AutoCloseable {
         api(r, HandlerType.POST, "/capsules/{id}/pause", capsules::pause);
         api(r, HandlerType.POST, "/capsules/{id}/resume", capsules::resume);
         api(r, HandlerType.POST, "/capsules/{id}/ping", capsules::ping);
+        api(r, HandlerType.PUT, "/capsules/{id}/network", capsules::setNetwork);
 
         api(r, HandlerType.POST, "/capsules/{id}/exec", guest::exec);
         api(r, HandlerType.GET, "/capsules/{id}/processes", guest::processes);

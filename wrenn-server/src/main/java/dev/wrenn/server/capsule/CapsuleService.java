@@ -10,6 +10,7 @@ import static dev.wrenn.server.capsule.CapsuleStatus.STOPPED;
 import dev.wrenn.host.api.CapsuleState;
 import dev.wrenn.host.api.ExitCause;
 import dev.wrenn.host.api.Host;
+import dev.wrenn.host.api.NetworkPolicy;
 import dev.wrenn.host.api.Phase;
 import dev.wrenn.server.Clock;
 import dev.wrenn.server.Ids;
@@ -47,7 +48,7 @@ public final class CapsuleService {
 
     /** A create request after validation; null vcpus/memory = the default (or the template's size). */
     public record CreateRequest(String template, Integer vcpus, Integer memoryMb, int timeoutSec,
-                                Map<String, String> metadata) {}
+                                Map<String, String> metadata, CapsuleNetwork network) {}
 
     private final CapsuleStore store;
     private final Host host;
@@ -94,7 +95,7 @@ public final class CapsuleService {
         int memoryMb = sizeFor(t, req.memoryMb(), t.memoryMb(), DEFAULT_MEMORY_MB, "memory_mb");
         long now = Clock.uniqueMillis();
         CapsuleRecord c = new CapsuleRecord(Ids.CAPSULE.next(), teamId, hostId, PENDING, null, t.name(), t.hostName(), vcpus,
-                memoryMb, req.timeoutSec(), req.metadata(), now, now, null, null, Operation.CREATE, now);
+                memoryMb, req.timeoutSec(), req.metadata(), req.network(), now, now, null, null, Operation.CREATE, now);
         CompletableFuture<Void> booted = new CompletableFuture<>();
         boots.put(c.id(), booted);
         try {
@@ -138,7 +139,8 @@ public final class CapsuleService {
                 return;
             }
             try {
-                host.create(id, t.hostName(), t.builtIn() ? c.vcpus() : null, t.builtIn() ? c.memoryMb() : null);
+                host.create(id, t.hostName(), t.builtIn() ? c.vcpus() : null, t.builtIn() ? c.memoryMb() : null,
+                        c.network().policy());
             } catch (RuntimeException e) {
                 String reason = "create_failed: " + HostErrors.map(e, "boot").getMessage();
                 log.atWarn().addKeyValue("capsule", id).log("boot failed: {}", e.getMessage());
@@ -226,6 +228,26 @@ public final class CapsuleService {
             return null;
         });
         log.atInfo().addKeyValue("capsule", id).log("capsule resumed");
+        return store.find(id).orElseThrow();
+    }
+
+    /** Gives a running or paused capsule a new network policy; the host applies it before it is recorded. */
+    public CapsuleRecord setNetwork(String teamId, String id, NetworkPolicy policy) {
+        CapsuleRecord c = local(teamId, id);
+        claim(c, Lifecycle.SET_NETWORK, Operation.NETWORK);
+        timed("network", () -> {
+            try {
+                host.setNetwork(id, policy);
+            } catch (RuntimeException e) {
+                store.release(id, Operation.NETWORK);
+                throw HostErrors.map(e, "changing the network of capsule " + id);
+            }
+            store.finishNetwork(id, policy);
+            return null;
+        });
+        log.atInfo().addKeyValue("capsule", id).addKeyValue("allow_internet", policy.allowInternet())
+                .addKeyValue("allow_out", policy.allowOut().size()).addKeyValue("deny_out", policy.denyOut().size())
+                .log("capsule network changed");
         return store.find(id).orElseThrow();
     }
 

@@ -53,10 +53,12 @@ public final class InMemoryHost implements Host {
     private final Map<Op, Fault> faults = new EnumMap<>(Op.class);
     private final List<Consumer<CapsuleState>> exitListeners = new CopyOnWriteArrayList<>();
     private final List<String> destroyed = new CopyOnWriteArrayList<>();
+    private final List<String> resumed = new CopyOnWriteArrayList<>();
     private final List<ExecRequest> execs = new CopyOnWriteArrayList<>();
     private final Map<String, NetworkPolicy> policies = new ConcurrentHashMap<>();
     private final Map<String, InetSocketAddress> ports = new ConcurrentHashMap<>();
     private volatile CountDownLatch createGate = new CountDownLatch(0);
+    private volatile CountDownLatch resumeGate = new CountDownLatch(0);
 
     public InMemoryHost() {
         for (String name : builtInTemplates()) {
@@ -75,6 +77,12 @@ public final class InMemoryHost implements Host {
     public CountDownLatch holdCreates() {
         createGate = new CountDownLatch(1);
         return createGate;
+    }
+
+    /** Resumes wait until the returned latch is counted down (a restore that takes its time). */
+    public CountDownLatch holdResumes() {
+        resumeGate = new CountDownLatch(1);
+        return resumeGate;
     }
 
     /** The capsule's VM dies on its own, as a crash or an OOM kill would end it. */
@@ -113,6 +121,11 @@ public final class InMemoryHost implements Host {
     /** TCP {@code port} of the capsule is {@code backend} (a server of the test's) while the capsule runs. */
     public void mapPort(String id, int port, InetSocketAddress backend) {
         ports.put(id + ":" + port, backend);
+    }
+
+    /** The ids {@link #resume} was called with, in order. */
+    public List<String> resumed() {
+        return List.copyOf(resumed);
     }
 
     /** The ids {@link #destroy} was called with, in order. */
@@ -174,12 +187,7 @@ public final class InMemoryHost implements Host {
 
     @Override
     public CapsuleState create(String id, String template, Integer vcpus, Integer memoryMb, NetworkPolicy network) {
-        try {
-            if (!createGate.await(30, TimeUnit.SECONDS)) throw new HostException(HostError.TIMEOUT, "create held too long");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HostException(HostError.HOST_FAILURE, "interrupted");
-        }
+        pass(createGate, "create");
         TemplateInfo t = templates.get(template);
         if (t == null) throw new HostException(HostError.NOT_FOUND, "template " + template + " does not exist");
         CapsuleState s = new CapsuleState(id, template, Phase.RUNNING, vcpus == null ? t.vcpus() : vcpus,
@@ -197,7 +205,18 @@ public final class InMemoryHost implements Host {
 
     @Override
     public CapsuleState resume(String id) {
+        resumed.add(id);
+        pass(resumeGate, "resume");
         return move(Op.RESUME, id, Phase.PAUSED, Phase.RUNNING);
+    }
+
+    private static void pass(CountDownLatch gate, String op) {
+        try {
+            if (!gate.await(30, TimeUnit.SECONDS)) throw new HostException(HostError.TIMEOUT, op + " held too long");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HostException(HostError.HOST_FAILURE, "interrupted");
+        }
     }
 
     private CapsuleState move(Op op, String id, Phase from, Phase to) {

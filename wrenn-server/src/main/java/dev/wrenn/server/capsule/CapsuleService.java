@@ -79,6 +79,11 @@ public final class CapsuleService {
         return store.find(teamId, id).orElseThrow(() -> ApiException.notFound("capsule " + id + " does not exist"));
     }
 
+    /** A capsule of any team: for the port proxy, where the capsule id is the secret and no key is sent. */
+    public Optional<CapsuleRecord> find(String id) {
+        return store.find(id);
+    }
+
     /** The team's capsules, newest first, in {@code statuses} (empty: all) with every {@code metadata} pair. */
     public List<CapsuleRecord> list(String teamId, Collection<CapsuleStatus> statuses, Map<String, String> metadata) {
         return store.list(teamId, statuses).stream()
@@ -181,7 +186,7 @@ public final class CapsuleService {
      * The capsule, if this control plane's host has it. Another host's capsule needs that host's
      * control plane: acting on it here would find no VM and record it as lost.
      */
-    CapsuleRecord local(String teamId, String id) {
+    public CapsuleRecord local(String teamId, String id) {
         CapsuleRecord c = get(teamId, id);
         if (!c.hostId().equals(hostId) && c.status() != STOPPED && c.status() != ERROR) {
             throw ApiException.agent("capsule " + id + " is on host " + c.hostId() + ", not on this control plane's host "
@@ -291,13 +296,16 @@ public final class CapsuleService {
     /** The capsule, once it can be used: a booting one is awaited up to {@code wait}; 409 otherwise. */
     public CapsuleRecord usable(String teamId, String id, Duration wait) {
         CapsuleRecord c = local(teamId, id);
-        if (c.status() == PENDING || c.status() == STARTING) {
-            CompletableFuture<Void> booted = boots.get(id);
-            if (booted != null) await(booted, wait);
-            c = get(teamId, id);
-        }
+        if (c.status() == PENDING || c.status() == STARTING) c = afterBoot(c, wait);
         Lifecycle.USE.check(c);
         return c;
+    }
+
+    /** The capsule once its boot has ended (running or error), or as it is after {@code wait}. */
+    public CapsuleRecord afterBoot(CapsuleRecord c, Duration wait) {
+        CompletableFuture<Void> booted = boots.get(c.id());
+        if (booted != null) await(booted, wait);
+        return get(c.teamId(), c.id());
     }
 
     // ---- background ---------------------------------------------------------------------------

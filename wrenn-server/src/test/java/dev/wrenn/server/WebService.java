@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
  * echoes WebSocket messages.
  *
  * <ul>
+ *   <li>{@code GET /hello}: "hello"</li>
  *   <li>{@code GET|POST /echo}: JSON of method, path, query, headers (names lower case) and body</li>
  *   <li>{@code GET /stream}: "part-1\n", then waits for {@link #nextPart()} (at most 10 s), then "part-2\n"</li>
  *   <li>{@code POST /upload}: "BYTES SHA256" of the body; {@link #firstUploadByte()} opens at its first byte</li>
@@ -37,6 +38,7 @@ public final class WebService implements AutoCloseable {
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.jetty.host = "127.0.0.1";
             cfg.jetty.port = 0;
+            cfg.routes.get("/hello", ctx -> ctx.result("hello"));
             cfg.routes.get("/echo", ctx -> ctx.contentType("application/json").result(echo(ctx)));
             cfg.routes.post("/echo", ctx -> ctx.contentType("application/json").result(echo(ctx)));
             cfg.routes.get("/stream", ctx -> {

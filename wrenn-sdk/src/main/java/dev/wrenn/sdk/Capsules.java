@@ -44,6 +44,19 @@ public final class Capsules {
     }
 
     /**
+     * Replaces what a running or paused capsule may reach; the whole policy, not a change to the old one.
+     *
+     * @param id the capsule id
+     * @param network the new policy
+     * @return the capsule with its new network
+     * @throws WrennConflictException unless it is running or paused
+     * @throws WrennValidationException naming an entry that is neither a CIDR nor a DNS name
+     */
+    public CapsuleInfo updateNetwork(String id, NetworkPolicy network) {
+        return Futures.await(async.updateNetwork(id, network));
+    }
+
+    /**
      * Gets one capsule of the team.
      *
      * @param id the capsule id

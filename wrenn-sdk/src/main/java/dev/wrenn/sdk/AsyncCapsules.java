@@ -1,6 +1,7 @@
 package dev.wrenn.sdk;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -86,6 +87,11 @@ public final class AsyncCapsules {
     public CompletableFuture<CapsuleInfo> updateNetwork(String id, NetworkPolicy network) {
         return api.transport().json(Call.put(UrlPath.capsule(id) + "/network", Json.bytes(network(network)), api.quick()),
                 Wire::capsule);
+    }
+
+    /** The base URL port URLs are made from. */
+    URI baseUrl() {
+        return api.transport().settings().baseUrl();
     }
 
     private static ObjectNode network(NetworkPolicy p) {

@@ -181,7 +181,7 @@ public final class Capsule implements AutoCloseable {
      * @throws IllegalArgumentException when {@code port} is out of range
      */
     public String getUrl(int port) {
-        return portUrl(client.api().transport().settings().baseUrl(), id, port);
+        return client.capsules().getUrl(id, port);
     }
 
     static String portUrl(URI base, String id, int port) {

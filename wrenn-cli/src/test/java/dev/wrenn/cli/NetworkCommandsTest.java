@@ -4,13 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wrenn.host.storage.FileOps;
-import dev.wrenn.server.InMemoryHost;
-import dev.wrenn.server.ServerConfig;
-import dev.wrenn.server.WrennServer;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.wrenn.server.InMemoryServer;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,24 +12,18 @@ import org.junit.jupiter.api.Test;
 
 /** {@code wrenn capsules create} network flags, {@code capsules network} and {@code capsules url}, against a real server over the in-memory host. */
 class NetworkCommandsTest {
-    private Path dataDir;
-    private InMemoryHost host;
-    private WrennServer server;
+    private InMemoryServer server;
     private Map<String, String> env;
 
     @BeforeEach
-    void start() throws IOException {
-        dataDir = Files.createTempDirectory(Path.of("/tmp"), "wrenn-cli-net-");
-        host = new InMemoryHost();
-        server = WrennServer.start(ServerConfig.builder(dataDir).bindHost("127.0.0.1").port(0).prepareTemplates(false)
-                .hostMemoryMb(8192).hostVcpus(2).build(), host);
-        env = Map.of("WRENN_API_KEY", server.firstKey().orElseThrow(), "WRENN_BASE_URL", "http://localhost:" + server.port() + "/api");
+    void start() {
+        server = InMemoryServer.start();
+        env = Map.of("WRENN_API_KEY", server.key(), "WRENN_BASE_URL", "http://localhost:" + server.port() + "/api");
     }
 
     @AfterEach
     void stop() {
         server.close();
-        FileOps.deleteTree(dataDir);
     }
 
     private CliRun wrenn(String... args) {

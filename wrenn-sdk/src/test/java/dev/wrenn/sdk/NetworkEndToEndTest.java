@@ -6,18 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.server.InMemoryHost;
-import dev.wrenn.server.ServerConfig;
+import dev.wrenn.server.InMemoryServer;
 import dev.wrenn.server.WebService;
-import dev.wrenn.server.WrennServer;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -29,27 +24,22 @@ import org.junit.jupiter.api.Test;
  * (which records the policy each capsule was given and maps a port to a local service).
  */
 class NetworkEndToEndTest {
-    private Path dataDir;
+    private InMemoryServer server;
     private InMemoryHost host;
-    private WrennServer server;
     private WrennClient client;
 
     @BeforeEach
-    void start() throws IOException {
-        dataDir = Files.createTempDirectory(Path.of("/tmp"), "wrenn-sdk-net-");
-        host = new InMemoryHost();
-        server = WrennServer.start(ServerConfig.builder(dataDir).bindHost("127.0.0.1").port(0).prepareTemplates(false)
-                .hostMemoryMb(8192).hostVcpus(2).build(), host);
+    void start() {
+        server = InMemoryServer.start();
+        host = server.host();
         // by name, as a user's would be: port URLs are the base URL's host with a label in front
-        client = WrennClient.builder().apiKey(server.firstKey().orElseThrow())
-                .baseUrl("http://localhost:" + server.port() + "/api").build();
+        client = WrennClient.builder().apiKey(server.key()).baseUrl("http://localhost:" + server.port() + "/api").build();
     }
 
     @AfterEach
     void stop() {
         client.close();
         server.close();
-        FileOps.deleteTree(dataDir);
     }
 
     @Test

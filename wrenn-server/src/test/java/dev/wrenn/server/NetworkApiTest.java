@@ -7,12 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wrenn.host.api.NetworkPolicy;
-import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.server.Api.Response;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -27,28 +23,20 @@ import org.junit.jupiter.api.Test;
 class NetworkApiTest {
     private static final String DEFAULT_NETWORK = "{\"allow_internet\":true,\"allow_out\":[],\"deny_out\":[]}";
 
-    private Path dataDir;
+    private InMemoryServer server;
     private InMemoryHost host;
-    private WrennServer server;
     private Api api;
 
     @BeforeEach
-    void start() throws IOException {
-        dataDir = Files.createTempDirectory(Path.of("/tmp"), "wrenn-net-");
-        host = new InMemoryHost();
-        server = WrennServer.start(config(), host);
-        api = new Api("http://127.0.0.1:" + server.port(), server.firstKey().orElseThrow());
+    void start() {
+        server = InMemoryServer.start();
+        host = server.host();
+        api = server.api();
     }
 
     @AfterEach
     void stop() {
-        if (server != null) server.close();
-        FileOps.deleteTree(dataDir);
-    }
-
-    private ServerConfig config() {
-        return ServerConfig.builder(dataDir).bindHost("127.0.0.1").port(0).prepareTemplates(false)
-                .hostMemoryMb(8192).hostVcpus(2).shutdownGrace(Duration.ofSeconds(5)).build();
+        server.close();
     }
 
     @Test
@@ -148,7 +136,8 @@ class NetworkApiTest {
         assertTrue(bad.message().contains("allow_out: '300.1.1.1'"), bad.message());
         assertEquals(NetworkPolicy.DEFAULT, host.policy(id), "a refused policy never reaches the host");
         assertEquals(400, api.send("PUT", "/capsules/cl-nope/network", "application/json", "{}".getBytes()).status());
-        String otherKey = server.keys().create(server.keys().team("other").id(), "k").secret();
+        var keys = server.server().keys();
+        String otherKey = keys.create(keys.team("other").id(), "k").secret();
         Response other = api.withKey(otherKey).send("PUT", "/capsules/" + id + "/network", "application/json", "{}".getBytes());
         assertEquals(404, other.status(), other::toString);
     }
@@ -159,9 +148,8 @@ class NetworkApiTest {
                 + "\"auto_resume\":true}");
         api.send("PUT", "/capsules/" + id + "/network", "application/json", "{\"allow_out\":[\"10.9.0.0/16\"]}".getBytes());
         JsonNode before = api.capsule(id);
-        server.close();
-        server = WrennServer.start(config(), host);
-        api = new Api("http://127.0.0.1:" + server.port(), api.key());
+        server.restart();
+        api = server.api();
         JsonNode after = api.capsule(id);
         assertEquals(before.get("network"), after.get("network"));
         assertEquals(before.get("traffic_token"), after.get("traffic_token"));

@@ -2,14 +2,11 @@ package dev.wrenn.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.wrenn.host.storage.FileOps;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -34,14 +31,9 @@ class ProxyBenchmark {
 
     @Test
     void proxy() throws Exception {
-        Path dataDir = Files.createTempDirectory(Path.of("/tmp"), "wrenn-proxy-bench-");
-        InMemoryHost host = new InMemoryHost();
-        try (WebService service = new WebService();
-             WrennServer server = WrennServer.start(ServerConfig.builder(dataDir).bindHost("127.0.0.1").port(0)
-                     .prepareTemplates(false).hostMemoryMb(8192).hostVcpus(2).build(), host)) {
-            Api api = new Api("http://127.0.0.1:" + server.port(), server.firstKey().orElseThrow());
-            String id = api.createRunning();
-            host.mapPort(id, 8000, service.address());
+        try (WebService service = new WebService(); InMemoryServer server = InMemoryServer.start()) {
+            String id = server.api().createRunning();
+            server.host().mapPort(id, 8000, service.address());
             URI direct = URI.create("http://127.0.0.1:" + service.address().getPort() + "/hello");
             URI proxied = URI.create("http://8000-" + id + ".localhost:" + server.port() + "/hello");
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -71,8 +63,6 @@ class ProxyBenchmark {
             rows.add(row("proxy_direct_rps", directRps, "req/s", "–", null, "the same, straight to the service (baseline)"));
             for (String[] r : rows) System.out.println("BENCH " + r[0] + " " + r[1] + " " + r[2]);
             writeDoc(rows);
-        } finally {
-            FileOps.deleteTree(dataDir);
         }
     }
 

@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.server.Api;
 import dev.wrenn.server.InMemoryHost;
+import dev.wrenn.server.InMemoryServer;
 import dev.wrenn.server.Json;
-import dev.wrenn.server.ServerConfig;
 import dev.wrenn.server.WebService;
-import dev.wrenn.server.WrennServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,8 +25,6 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,28 +48,23 @@ class PortProxyTest {
             .connectTimeout(Duration.ofSeconds(5)).build();
     private static final int PORT = 8000;
 
-    private Path dataDir;
+    private InMemoryServer server;
     private InMemoryHost host;
-    private WrennServer server;
     private Api api;
     private WebService service;
 
     @BeforeEach
-    void start() throws IOException {
-        dataDir = Files.createTempDirectory(Path.of("/tmp"), "wrenn-proxy-");
-        host = new InMemoryHost();
-        server = WrennServer.start(ServerConfig.builder(dataDir).bindHost("127.0.0.1").port(0).prepareTemplates(false)
-                .hostMemoryMb(8192).hostVcpus(2).shutdownGrace(Duration.ofSeconds(5))
-                .proxyResponseTimeout(Duration.ofSeconds(1)).build(), host);
-        api = new Api("http://127.0.0.1:" + server.port(), server.firstKey().orElseThrow());
+    void start() {
+        server = InMemoryServer.start(b -> b.proxyResponseTimeout(Duration.ofSeconds(1)));
+        host = server.host();
+        api = server.api();
         service = new WebService();
     }
 
     @AfterEach
     void stop() {
         service.close();
-        if (server != null) server.close();
-        FileOps.deleteTree(dataDir);
+        server.close();
     }
 
     /** A running capsule whose port 8000 is the test's service. */

@@ -4,7 +4,10 @@ import dev.wrenn.sdk.CapsuleFilter;
 import dev.wrenn.sdk.CapsuleInfo;
 import dev.wrenn.sdk.CapsuleStatus;
 import dev.wrenn.sdk.CreateCapsuleParams;
+import dev.wrenn.sdk.NetworkPolicy;
+import dev.wrenn.sdk.PortAccess;
 import dev.wrenn.sdk.WrennClient;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +15,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.TypeConversionException;
@@ -21,7 +25,8 @@ import picocli.CommandLine.TypeConversionException;
         description = "Create, list, inspect, pause, resume, ping and destroy capsules, run commands and open shells in them.",
         subcommands = {CapsulesCommand.Create.class, CapsulesCommand.ListCapsules.class, CapsulesCommand.Get.class,
                 CapsulesCommand.Pause.class, CapsulesCommand.Resume.class, CapsulesCommand.Ping.class,
-                CapsulesCommand.Destroy.class, ExecCommand.class, ShellCommand.class})
+                CapsulesCommand.Destroy.class, CapsulesCommand.Network.class, CapsulesCommand.Url.class, ExecCommand.class,
+                ShellCommand.class})
 final class CapsulesCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
@@ -41,6 +46,13 @@ final class CapsulesCommand {
         @Option(names = "--wait", negatable = true, defaultValue = "true", fallbackValue = "true",
                 description = "Wait until it runs (default: ${DEFAULT-VALUE}); --no-wait returns it pending.")
         boolean wait;
+        @Mixin
+        NetworkOptions network;
+        @Option(names = "--port-access", paramLabel = "public|token", converter = PortAccessConverter.class,
+                description = "token: requests to its ports must carry its traffic_token (server default: public).")
+        PortAccess portAccess;
+        @Option(names = "--auto-resume", description = "A request to one of its ports resumes it when it is paused.")
+        boolean autoResume;
 
         @Override
         int run(WrennClient client) {
@@ -59,6 +71,10 @@ final class CapsulesCommand {
             if (memoryMb != null) b.memoryMb(memoryMb);
             if (timeoutSec != null) b.timeoutSec(timeoutSec);
             if (metadata != null) b.metadata(metadata);
+            if (network.noInternet) b.allowInternet(false);
+            b.allowOut(network.allowOut.toArray(String[]::new)).denyOut(network.denyOut.toArray(String[]::new));
+            if (portAccess != null) b.portAccess(portAccess);
+            if (autoResume) b.autoResume(true);
             return b.build();
         }
     }
@@ -91,6 +107,31 @@ final class CapsulesCommand {
                         .filter(v -> v != CapsuleStatus.UNKNOWN).map(CapsuleStatus::wire).collect(Collectors.joining(", ")));
             }
             return s;
+        }
+    }
+
+    /** What a capsule may reach, for create and network (api.md §8). */
+    static final class NetworkOptions {
+        @Option(names = "--no-internet", description = "Cut it off from the internet: only --allow-out is reachable.")
+        boolean noInternet;
+        @Option(names = "--allow-out", paramLabel = "CIDR|DOMAIN",
+                description = "Reachable even without the internet, e.g. 10.1.0.0/16 or pypi.org or *.example.com (repeatable).")
+        List<String> allowOut = new ArrayList<>();
+        @Option(names = "--deny-out", paramLabel = "CIDR|DOMAIN", description = "Never reachable; wins over --allow-out (repeatable).")
+        List<String> denyOut = new ArrayList<>();
+
+        NetworkPolicy policy() {
+            return new NetworkPolicy(!noInternet, allowOut, denyOut);
+        }
+    }
+
+    /** public or token, as the API writes them. */
+    static final class PortAccessConverter implements ITypeConverter<PortAccess> {
+        @Override
+        public PortAccess convert(String value) {
+            PortAccess a = PortAccess.fromWire(value.strip());
+            if (a == PortAccess.UNKNOWN) throw new TypeConversionException("'" + value + "' is not one of public, token");
+            return a;
         }
     }
 
@@ -136,6 +177,36 @@ final class CapsulesCommand {
         int run(WrennClient client) {
             client.capsules().ping(id);
             note("pinged " + id);
+            return 0;
+        }
+    }
+
+    @Command(name = "network", mixinStandardHelpOptions = true,
+            description = "Replace what a running or paused capsule may reach and print it. The options are the whole new"
+                    + " policy: without any, the internet and nothing denied.")
+    static final class Network extends OneCapsule {
+        @Mixin
+        NetworkOptions network;
+
+        @Override
+        int run(WrennClient client) {
+            printer().object(Views.CAPSULE, client.capsules().updateNetwork(id, network.policy()));
+            return 0;
+        }
+    }
+
+    @Command(name = "url", mixinStandardHelpOptions = true,
+            description = "Print the URL of a port of a capsule through the server's port proxy (http, or ws with --ws).")
+    static final class Url extends OneCapsule {
+        @Parameters(index = "1", paramLabel = "PORT", description = "The port a service listens on in the capsule.")
+        int port;
+        @Option(names = "--ws", description = "The WebSocket form (ws:// or wss://), as the SDKs' getUrl gives it.")
+        boolean ws;
+
+        @Override
+        int run(WrennClient client) {
+            String url = client.capsules().getUrl(id, port);
+            printer().line(ws ? url : url.replaceFirst("^ws", "http"));
             return 0;
         }
     }

@@ -36,6 +36,12 @@ final class Printer {
         out.flush();
     }
 
+    /** One value on its own line, the same with or without {@code --json} (a URL needs no quoting to be read). */
+    void line(String value) {
+        out.println(value);
+        out.flush();
+    }
+
     /** A listing: a JSON array of the objects' fields, or a table. */
     <T> void list(Fields<T> fields, Table<T> table, List<T> values) {
         if (json) {

@@ -57,6 +57,11 @@ final class ServerCommand implements Callable<Integer> {
             description = "Days the records of stopped capsules are kept (default: ${DEFAULT-VALUE}).")
     int retentionDays;
 
+    @Option(names = "--proxy-domain", paramLabel = "DOMAIN", defaultValue = "${env:WRENN_PROXY_DOMAIN}",
+            description = "Port URLs are http://PORT-CAPSULE_ID.DOMAIN (default: under any host name, e.g."
+                    + " PORT-CAPSULE_ID.localhost; env WRENN_PROXY_DOMAIN).")
+    String proxyDomain;
+
     @Option(names = "--prepare-templates", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Boot the built-in templates at start rather than at the first create (default: ${DEFAULT-VALUE}).")
     boolean prepareTemplates;
@@ -76,6 +81,7 @@ final class ServerCommand implements Callable<Integer> {
                 .keyRequestRate(keyRateLimit)
                 .stoppedRetention(Duration.ofDays(retentionDays))
                 .prepareTemplates(prepareTemplates)
+                .proxyDomain(proxyDomain == null || proxyDomain.isBlank() ? null : proxyDomain)
                 .build();
         // the embedded default: the control plane with the host agent of this machine in the same process
         WrennServer server = WrennServer.start(config, HostAgent.start(HostConfig.defaults(config.dataDir(), config.repoDir())));

@@ -2,9 +2,12 @@ package dev.wrenn.cli;
 
 import dev.wrenn.sdk.CapsuleInfo;
 import dev.wrenn.sdk.CommandResult;
+import dev.wrenn.sdk.NetworkPolicy;
 import dev.wrenn.sdk.Template;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /** How the commands show the SDK's objects: API fields for {@code --json} and details, columns for listings. */
 final class Views {
@@ -20,7 +23,11 @@ final class Views {
             .add("started_at", c -> time(c.startedAt()))
             .add("last_active_at", c -> time(c.lastActiveAt()))
             .add("status_reason", CapsuleInfo::statusReason)
-            .add("metadata", CapsuleInfo::metadata);
+            .add("metadata", CapsuleInfo::metadata)
+            .add("network", c -> network(c.network()))
+            .add("port_access", c -> c.portAccess().wire())
+            .add("traffic_token", CapsuleInfo::trafficToken)
+            .add("auto_resume", CapsuleInfo::autoResume);
 
     static final Table<CapsuleInfo> CAPSULE_TABLE = new Table<CapsuleInfo>()
             .column("ID", CapsuleInfo::id)
@@ -63,6 +70,15 @@ final class Views {
             .add("truncated", CommandResult::truncated);
 
     private Views() {}
+
+    /** The API's network object; in text {@code allow_internet=true, allow_out=[…], deny_out=[…]}. */
+    private static Map<String, Object> network(NetworkPolicy p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("allow_internet", p.allowInternet());
+        m.put("allow_out", p.allowOut());
+        m.put("deny_out", p.denyOut());
+        return m;
+    }
 
     /** RFC 3339 at the API's second precision, as the server wrote it. */
     private static String time(Instant t) {

@@ -1,6 +1,7 @@
 package dev.wrenn.sdk;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -53,6 +54,9 @@ public final class AsyncCapsules {
         if (params.memoryMb() != null) body.put("memory_mb", params.memoryMb());
         if (params.timeoutSec() != null) body.put("timeout_sec", params.timeoutSec());
         if (!params.metadata().isEmpty()) params.metadata().forEach(body.putObject("metadata")::put);
+        if (params.network() != null) body.set("network", network(params.network()));
+        if (params.portAccess() != null) body.put("port_access", params.portAccess().wire());
+        if (params.autoResume() != null) body.put("auto_resume", params.autoResume());
         if (!wait) {
             return api.transport().json(Call.post("/v1/capsules", Json.bytes(body), false, api.quick()), Wire::capsule);
         }
@@ -70,6 +74,32 @@ public final class AsyncCapsules {
             if (destroyFailed != null) cause.addSuppressed(Futures.unwrap(destroyFailed));
             return null;
         }).thenCompose(x -> CompletableFuture.failedFuture(cause));
+    }
+
+    /**
+     * Replaces what a running or paused capsule may reach; the whole policy, not a change to the old one.
+     *
+     * @param id the capsule id
+     * @param network the new policy
+     * @return the capsule with its new network; fails with {@link WrennConflictException} unless it is
+     *         running or paused, with {@link WrennValidationException} naming a bad entry
+     */
+    public CompletableFuture<CapsuleInfo> updateNetwork(String id, NetworkPolicy network) {
+        return api.transport().json(Call.put(UrlPath.capsule(id) + "/network", Json.bytes(network(network)), api.quick()),
+                Wire::capsule);
+    }
+
+    /** The base URL port URLs are made from. */
+    URI baseUrl() {
+        return api.transport().settings().baseUrl();
+    }
+
+    private static ObjectNode network(NetworkPolicy p) {
+        ObjectNode n = Json.object();
+        n.put("allow_internet", p.allowInternet());
+        p.allowOut().forEach(n.putArray("allow_out")::add);
+        p.denyOut().forEach(n.putArray("deny_out")::add);
+        return n;
     }
 
     /**

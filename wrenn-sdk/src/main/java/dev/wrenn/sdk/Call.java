@@ -28,6 +28,11 @@ record Call(String method, String path, BodyPublisher body, String contentType, 
                 json == null ? null : "application/json", idempotent, timeout);
     }
 
+    /** A JSON body that replaces a whole resource: sending it twice is harmless, so it may be retried. */
+    static Call put(String path, byte[] json, Duration timeout) {
+        return new Call("PUT", path, BodyPublishers.ofByteArray(json), "application/json", true, timeout);
+    }
+
     /** How the call reads in messages: method and path. */
     String describe() {
         return method + " " + path;

@@ -1,5 +1,6 @@
 package dev.wrenn.sdk;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -155,6 +156,39 @@ public final class Capsule implements AutoCloseable {
      */
     public CapsuleInfo resume() {
         return client.capsules().resume(id);
+    }
+
+    /**
+     * Replaces what the capsule may reach; the whole policy, not a change to the old one.
+     *
+     * @param network the new policy
+     * @return the capsule with its new network
+     * @throws WrennConflictException unless it is running or paused
+     */
+    public CapsuleInfo updateNetwork(NetworkPolicy network) {
+        return client.capsules().updateNetwork(id, network);
+    }
+
+    /**
+     * The address of a TCP port of the capsule through the server's port proxy, in the form the
+     * Python SDK's {@code get_url} gives: {@code ws://PORT-ID.HOST[:PORT]} for an {@code http} base
+     * URL, {@code wss://…} for {@code https} (for plain HTTP use the same host with {@code http://}).
+     * HOST is the base URL's host: on one machine {@code ws://8000-cl-….localhost:8080}. A token
+     * capsule's requests also need {@link CapsuleInfo#trafficToken()}.
+     *
+     * @param port the port a service listens on in the capsule, 1 to 65535
+     * @return the URL, without a path
+     * @throws IllegalArgumentException when {@code port} is out of range
+     */
+    public String getUrl(int port) {
+        return client.capsules().getUrl(id, port);
+    }
+
+    static String portUrl(URI base, String id, int port) {
+        if (port < 1 || port > 65535) throw new IllegalArgumentException("port " + port + " is not within 1..65535");
+        String scheme = "https".equalsIgnoreCase(base.getScheme()) ? "wss" : "ws";
+        String authority = base.getPort() < 0 ? base.getHost() : base.getHost() + ":" + base.getPort();
+        return scheme + "://" + port + "-" + id + "." + authority;
     }
 
     /** Resets the inactivity timer, so auto-pause counts from now. */

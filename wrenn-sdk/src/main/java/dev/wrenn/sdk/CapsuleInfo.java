@@ -19,10 +19,15 @@ import java.util.Map;
  * @param statusReason why it is in its status when the user did not choose it
  *                     (e.g. {@code inactivity_timeout}, {@code vm_exited}); null otherwise
  * @param metadata the string pairs given at create; empty when none
+ * @param network what it may reach; {@link NetworkPolicy#defaults()} from servers without networking
+ * @param portAccess who may reach its ports through the port proxy
+ * @param trafficToken the token requests to its ports carry when {@code portAccess} is {@link PortAccess#TOKEN}; null otherwise
+ * @param autoResume whether a request to one of its ports resumes it when it is paused
  */
 public record CapsuleInfo(String id, CapsuleStatus status, String template, int vcpus, int memoryMb, int timeoutSec,
                           Instant createdAt, Instant lastUpdated, Instant startedAt, Instant lastActiveAt,
-                          String statusReason, Map<String, String> metadata) {
+                          String statusReason, Map<String, String> metadata, NetworkPolicy network, PortAccess portAccess,
+                          String trafficToken, boolean autoResume) {
     /** Copies {@code metadata}, so the record stays immutable. */
     public CapsuleInfo {
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);

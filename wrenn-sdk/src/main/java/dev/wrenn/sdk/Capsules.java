@@ -44,6 +44,32 @@ public final class Capsules {
     }
 
     /**
+     * Replaces what a running or paused capsule may reach; the whole policy, not a change to the old one.
+     *
+     * @param id the capsule id
+     * @param network the new policy
+     * @return the capsule with its new network
+     * @throws WrennConflictException unless it is running or paused
+     * @throws WrennValidationException naming an entry that is neither a CIDR nor a DNS name
+     */
+    public CapsuleInfo updateNetwork(String id, NetworkPolicy network) {
+        return Futures.await(async.updateNetwork(id, network));
+    }
+
+    /**
+     * The address of a TCP port of a capsule through the server's port proxy, as
+     * {@link Capsule#getUrl(int)} gives it; computed here, without a call to the server.
+     *
+     * @param id the capsule id
+     * @param port the port a service listens on in the capsule, 1 to 65535
+     * @return {@code ws://PORT-ID.HOST[:PORT]} for an {@code http} base URL, {@code wss://…} for {@code https}
+     * @throws IllegalArgumentException when {@code port} is out of range
+     */
+    public String getUrl(String id, int port) {
+        return Capsule.portUrl(async.baseUrl(), id, port);
+    }
+
+    /**
      * Gets one capsule of the team.
      *
      * @param id the capsule id

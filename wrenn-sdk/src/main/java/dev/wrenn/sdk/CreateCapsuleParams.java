@@ -1,6 +1,8 @@
 package dev.wrenn.sdk;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,9 +19,13 @@ import java.util.Map;
  * @param memoryMb memory in MiB; null for the default
  * @param timeoutSec inactivity seconds before auto-pause, 0 disables it; null for the default
  * @param metadata string pairs to attach (filterable in listings); empty sends none
+ * @param network what the capsule may reach; null for the default (the internet, nothing denied)
+ * @param portAccess who may reach its ports through the port proxy; null for the default ({@link PortAccess#PUBLIC})
+ * @param autoResume whether a request to one of its ports resumes it when paused; null for the default (false)
  */
 public record CreateCapsuleParams(String template, Integer vcpus, Integer memoryMb, Integer timeoutSec,
-                                  Map<String, String> metadata) {
+                                  Map<String, String> metadata, NetworkPolicy network, PortAccess portAccess,
+                                  Boolean autoResume) {
     /** Copies {@code metadata}, so the record stays immutable. */
     public CreateCapsuleParams {
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
@@ -42,6 +48,11 @@ public record CreateCapsuleParams(String template, Integer vcpus, Integer memory
         private Integer memoryMb;
         private Integer timeoutSec;
         private final Map<String, String> metadata = new LinkedHashMap<>();
+        private Boolean allowInternet;
+        private final List<String> allowOut = new ArrayList<>();
+        private final List<String> denyOut = new ArrayList<>();
+        private PortAccess portAccess;
+        private Boolean autoResume;
 
         private Builder() {}
 
@@ -112,9 +123,66 @@ public record CreateCapsuleParams(String template, Integer vcpus, Integer memory
             return this;
         }
 
+        /**
+         * Sets whether the internet is reachable (default true); without it only {@link #allowOut} is.
+         *
+         * @param allowInternet false to cut the capsule off from everything not allowed by name
+         * @return this builder
+         */
+        public Builder allowInternet(boolean allowInternet) {
+            this.allowInternet = allowInternet;
+            return this;
+        }
+
+        /**
+         * Adds destinations the capsule may reach even without the internet.
+         *
+         * @param targets IPv4 addresses or CIDRs, or DNS names ({@code *.example.com} for every name below it)
+         * @return this builder
+         */
+        public Builder allowOut(String... targets) {
+            allowOut.addAll(List.of(targets));
+            return this;
+        }
+
+        /**
+         * Adds destinations the capsule may never reach (this wins over {@link #allowOut}).
+         *
+         * @param targets IPv4 addresses or CIDRs, or DNS names
+         * @return this builder
+         */
+        public Builder denyOut(String... targets) {
+            denyOut.addAll(List.of(targets));
+            return this;
+        }
+
+        /**
+         * Sets who may reach the capsule's ports through the port proxy.
+         *
+         * @param portAccess {@link PortAccess#TOKEN} to require the capsule's traffic token on every request
+         * @return this builder
+         */
+        public Builder portAccess(PortAccess portAccess) {
+            this.portAccess = portAccess;
+            return this;
+        }
+
+        /**
+         * Sets whether a request to one of the capsule's ports resumes it when it is paused.
+         *
+         * @param autoResume true to wake it on traffic (the request waits for the resume)
+         * @return this builder
+         */
+        public Builder autoResume(boolean autoResume) {
+            this.autoResume = autoResume;
+            return this;
+        }
+
         /** {@return the parameters} */
         public CreateCapsuleParams build() {
-            return new CreateCapsuleParams(template, vcpus, memoryMb, timeoutSec, metadata);
+            boolean networkSet = allowInternet != null || !allowOut.isEmpty() || !denyOut.isEmpty();
+            NetworkPolicy network = networkSet ? new NetworkPolicy(allowInternet == null || allowInternet, allowOut, denyOut) : null;
+            return new CreateCapsuleParams(template, vcpus, memoryMb, timeoutSec, metadata, network, portAccess, autoResume);
         }
     }
 }

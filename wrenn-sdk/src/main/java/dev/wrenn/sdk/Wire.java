@@ -20,7 +20,22 @@ final class Wire {
         return new CapsuleInfo(text(n, "id"), CapsuleStatus.fromWire(text(n, "status")), text(n, "template"),
                 n.path("vcpus").asInt(), n.path("memory_mb").asInt(), n.path("timeout_sec").asInt(),
                 time(n, "created_at"), time(n, "last_updated"), time(n, "started_at"), time(n, "last_active_at"),
-                text(n, "status_reason"), metadata);
+                text(n, "status_reason"), metadata, network(n.path("network")),
+                n.has("port_access") ? PortAccess.fromWire(text(n, "port_access")) : PortAccess.PUBLIC,
+                text(n, "traffic_token"), n.path("auto_resume").asBoolean());
+    }
+
+    /** A capsule's network; an older server sends none, which is the default. */
+    static NetworkPolicy network(JsonNode n) {
+        if (!n.isObject()) return NetworkPolicy.defaults();
+        return new NetworkPolicy(n.path("allow_internet").asBoolean(true), strings(n.path("allow_out")),
+                strings(n.path("deny_out")));
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(e -> out.add(e.asText()));
+        return out;
     }
 
     static Template template(JsonNode n) {

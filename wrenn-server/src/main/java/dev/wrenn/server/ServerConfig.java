@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -16,11 +17,14 @@ import java.util.Objects;
  * @param teamActiveLimit  capsules a team may have pending, starting or running at once (0 = no limit)
  * @param keyRequestRate   requests per second one API key may make (0 = no limit)
  * @param prepareTemplates boot the built-in templates at start (in the background) rather than on first use
+ * @param proxyDomain      port URLs are {@code {port}-{capsule id}.DOMAIN}; null = under any host name (api.md §9)
+ * @param proxyResponseTimeout how long the port proxy waits for a service's first answer byte before a 504
  */
 public record ServerConfig(String bindHost, int port, Path dataDir, String databaseUrl, Path repoDir,
                            int maxVcpus, int maxMemoryMb, int hostVcpus, long hostMemoryMb, double vcpuOvercommit,
                            double memoryOvercommit, int teamActiveLimit, double keyRequestRate, Duration stoppedRetention,
-                           Duration autoPauseInterval, Duration shutdownGrace, boolean prepareTemplates) {
+                           Duration autoPauseInterval, Duration shutdownGrace, boolean prepareTemplates, String proxyDomain,
+                           Duration proxyResponseTimeout) {
 
     public ServerConfig {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -28,6 +32,15 @@ public record ServerConfig(String bindHost, int port, Path dataDir, String datab
         if (maxVcpus < 1) throw new IllegalArgumentException("max vcpus must be at least 1");
         if (maxMemoryMb < 128) throw new IllegalArgumentException("max memory must be at least 128 MiB");
         if (vcpuOvercommit <= 0 || memoryOvercommit <= 0) throw new IllegalArgumentException("overcommit must be positive");
+        if (proxyDomain != null) {
+            proxyDomain = proxyDomain.strip().toLowerCase(Locale.ROOT);
+            if (!proxyDomain.matches("[a-z0-9]([a-z0-9.-]*[a-z0-9])?")) {
+                throw new IllegalArgumentException("proxy domain '" + proxyDomain + "' is not a DNS name (like wrenn.example.com)");
+            }
+        }
+        if (proxyResponseTimeout.isNegative() || proxyResponseTimeout.isZero()) {
+            throw new IllegalArgumentException("proxy response timeout must be positive, got " + proxyResponseTimeout);
+        }
     }
 
     public static Builder builder(Path dataDir) {
@@ -56,6 +69,8 @@ public record ServerConfig(String bindHost, int port, Path dataDir, String datab
         b.autoPauseInterval = autoPauseInterval;
         b.shutdownGrace = shutdownGrace;
         b.prepareTemplates = prepareTemplates;
+        b.proxyDomain = proxyDomain;
+        b.proxyResponseTimeout = proxyResponseTimeout;
         return b;
     }
 
@@ -78,6 +93,8 @@ public record ServerConfig(String bindHost, int port, Path dataDir, String datab
         private Duration autoPauseInterval = Duration.ofMillis(500);
         private Duration shutdownGrace = Duration.ofSeconds(60);
         private boolean prepareTemplates = true;
+        private String proxyDomain;
+        private Duration proxyResponseTimeout = Duration.ofSeconds(60);
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -99,11 +116,13 @@ public record ServerConfig(String bindHost, int port, Path dataDir, String datab
         public Builder autoPauseInterval(Duration v) { autoPauseInterval = v; return this; }
         public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
         public Builder prepareTemplates(boolean v) { prepareTemplates = v; return this; }
+        public Builder proxyDomain(String v) { proxyDomain = v; return this; }
+        public Builder proxyResponseTimeout(Duration v) { proxyResponseTimeout = v; return this; }
 
         public ServerConfig build() {
             return new ServerConfig(bindHost, port, dataDir, databaseUrl, repoDir, maxVcpus, maxMemoryMb, hostVcpus,
                     hostMemoryMb, vcpuOvercommit, memoryOvercommit, teamActiveLimit, keyRequestRate, stoppedRetention, autoPauseInterval,
-                    shutdownGrace, prepareTemplates);
+                    shutdownGrace, prepareTemplates, proxyDomain, proxyResponseTimeout);
         }
     }
 

@@ -13,6 +13,7 @@ import dev.wrenn.server.capsule.Recovery;
 import dev.wrenn.server.capsule.SnapshotService;
 import dev.wrenn.server.capsule.Templates;
 import dev.wrenn.server.ops.Metrics;
+import dev.wrenn.server.proxy.PortProxy;
 import dev.wrenn.server.store.ApiKeyStore;
 import dev.wrenn.server.store.CapsuleStore;
 import dev.wrenn.server.store.Database;
@@ -94,7 +95,8 @@ public final class WrennServer implements AutoCloseable {
 
         new Recovery(capsuleStore, snapshotStore, host, hostId).run();
         String firstKey = keys.bootstrap().map(KeyService.NewKey::secret).orElse(null);
-        HttpApi http = new HttpApi(config, auth, keys, capsules, guest, snapshots, metrics, tracker, host.info()).start();
+        PortProxy portProxy = new PortProxy(capsules, host, activity, config.proxyResponseTimeout());
+        HttpApi http = new HttpApi(config, auth, keys, capsules, guest, snapshots, metrics, tracker, host.info(), portProxy).start();
         Housekeeper housekeeper = new Housekeeper(capsuleStore, hostId, capsules, tracker, config.autoPauseInterval(),
                 config.stoppedRetention());
         housekeeper.start();

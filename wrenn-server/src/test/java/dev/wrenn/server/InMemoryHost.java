@@ -11,13 +11,13 @@ import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.api.HostInfo;
 import dev.wrenn.host.api.NetworkPolicy;
-import java.net.InetSocketAddress;
 import dev.wrenn.host.api.Phase;
 import dev.wrenn.host.api.ProcessInfo;
 import dev.wrenn.host.api.ProcessStream;
 import dev.wrenn.host.api.TemplateInfo;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,8 +53,12 @@ public final class InMemoryHost implements Host {
     private final Map<Op, Fault> faults = new EnumMap<>(Op.class);
     private final List<Consumer<CapsuleState>> exitListeners = new CopyOnWriteArrayList<>();
     private final List<String> destroyed = new CopyOnWriteArrayList<>();
+    private final List<String> resumed = new CopyOnWriteArrayList<>();
     private final List<ExecRequest> execs = new CopyOnWriteArrayList<>();
+    private final Map<String, NetworkPolicy> policies = new ConcurrentHashMap<>();
+    private final Map<String, InetSocketAddress> ports = new ConcurrentHashMap<>();
     private volatile CountDownLatch createGate = new CountDownLatch(0);
+    private volatile CountDownLatch resumeGate = new CountDownLatch(0);
 
     public InMemoryHost() {
         for (String name : builtInTemplates()) {
@@ -73,6 +77,12 @@ public final class InMemoryHost implements Host {
     public CountDownLatch holdCreates() {
         createGate = new CountDownLatch(1);
         return createGate;
+    }
+
+    /** Resumes wait until the returned latch is counted down (a restore that takes its time). */
+    public CountDownLatch holdResumes() {
+        resumeGate = new CountDownLatch(1);
+        return resumeGate;
     }
 
     /** The capsule's VM dies on its own, as a crash or an OOM kill would end it. */
@@ -101,6 +111,21 @@ public final class InMemoryHost implements Host {
     /** Every command the guests of this host were asked to run or start, in order. */
     public List<ExecRequest> execs() {
         return List.copyOf(execs);
+    }
+
+    /** The policy the capsule was last given (by create or setNetwork), or null. */
+    public NetworkPolicy policy(String id) {
+        return policies.get(id);
+    }
+
+    /** TCP {@code port} of the capsule is {@code backend} (a server of the test's) while the capsule runs. */
+    public void mapPort(String id, int port, InetSocketAddress backend) {
+        ports.put(id + ":" + port, backend);
+    }
+
+    /** The ids {@link #resume} was called with, in order. */
+    public List<String> resumed() {
+        return List.copyOf(resumed);
     }
 
     /** The ids {@link #destroy} was called with, in order. */
@@ -145,27 +170,30 @@ public final class InMemoryHost implements Host {
 
     @Override
     public void setNetwork(String id, NetworkPolicy network) {
-        throw new HostException(HostError.INVALID_STATE, "no network in memory");
+        CapsuleState s = require(id);
+        if (s.phase() == Phase.EXITED) throw new HostException(HostError.INVALID_STATE, "capsule " + id + " has exited");
+        policies.put(id, network);
     }
 
+    /** A port mapped by {@link #mapPort}, while the capsule runs; no other port has a network here. */
     @Override
     public InetSocketAddress portAddress(String id, int port) {
-        throw new HostException(HostError.INVALID_STATE, "no network in memory");
+        CapsuleState s = require(id);
+        if (s.phase() != Phase.RUNNING) throw new HostException(HostError.INVALID_STATE, "capsule " + id + " is not running");
+        InetSocketAddress backend = ports.get(id + ":" + port);
+        if (backend == null) throw new HostException(HostError.INVALID_STATE, "port " + port + " of " + id + " is not mapped");
+        return backend;
     }
 
     @Override
     public CapsuleState create(String id, String template, Integer vcpus, Integer memoryMb, NetworkPolicy network) {
-        try {
-            if (!createGate.await(30, TimeUnit.SECONDS)) throw new HostException(HostError.TIMEOUT, "create held too long");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HostException(HostError.HOST_FAILURE, "interrupted");
-        }
+        pass(createGate, "create");
         TemplateInfo t = templates.get(template);
         if (t == null) throw new HostException(HostError.NOT_FOUND, "template " + template + " does not exist");
         CapsuleState s = new CapsuleState(id, template, Phase.RUNNING, vcpus == null ? t.vcpus() : vcpus,
                 memoryMb == null ? t.memoryMb() : memoryMb, null, null);
         capsules.put(id, s);
+        policies.put(id, network);
         failIfAsked(Op.CREATE, id);
         return s;
     }
@@ -177,7 +205,18 @@ public final class InMemoryHost implements Host {
 
     @Override
     public CapsuleState resume(String id) {
+        resumed.add(id);
+        pass(resumeGate, "resume");
         return move(Op.RESUME, id, Phase.PAUSED, Phase.RUNNING);
+    }
+
+    private static void pass(CountDownLatch gate, String op) {
+        try {
+            if (!gate.await(30, TimeUnit.SECONDS)) throw new HostException(HostError.TIMEOUT, op + " held too long");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HostException(HostError.HOST_FAILURE, "interrupted");
+        }
     }
 
     private CapsuleState move(Op op, String id, Phase from, Phase to) {

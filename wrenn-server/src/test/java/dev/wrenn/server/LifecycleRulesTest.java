@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wrenn.host.api.HostError;
+import dev.wrenn.host.api.NetworkPolicy;
 import dev.wrenn.host.api.Phase;
 import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.server.Api.Response;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -205,6 +207,16 @@ class LifecycleRulesTest {
         assertEquals("error", c.get("status").asText());
         assertTrue(c.get("status_reason").asText().startsWith("create_failed"), c.toString());
         assertTrue(host.capsule(id).isEmpty());
+    }
+
+    @Test
+    void aNetworkChangeInterruptedAfterTheHostAppliedItIsRolledBackToTheRecordedPolicy() throws IOException {
+        String id = api.createRunning("{\"network\":{\"deny_out\":[\"10.0.0.0/8\"]}}");
+        NetworkPolicy recorded = host.policy(id);
+        restartDuring(id, Operation.NETWORK, () -> host.setNetwork(id, NetworkPolicy.of(false, List.of(), List.of())));
+        assertEquals(recorded, host.policy(id), "the host has what the record says");
+        assertEquals(List.of("10.0.0.0/8"), recorded.denyOutText());
+        assertEquals(200, api.post("/capsules/" + id + "/pause").status(), "the operation slot was released");
     }
 
     @Test

@@ -19,21 +19,24 @@ import java.util.Optional;
  */
 final class Body {
     private final ObjectNode root;
+    /** How messages name this object's fields: "" at the top, "network." inside {@code network}. */
+    private final String prefix;
 
-    private Body(ObjectNode root) {
+    private Body(ObjectNode root, String prefix) {
         this.root = root;
+        this.prefix = prefix;
     }
 
     /** A JSON object read elsewhere (a stream's frame), with the same rules for its fields. */
     static Body of(ObjectNode object) {
-        return new Body(object);
+        return new Body(object, "");
     }
 
     /** The request's body; an empty body is an empty object (every field takes its default). */
     static Body of(Context ctx) {
         byte[] bytes = ctx.bodyAsBytes();
         if (bytes.length == 0 || new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
-            return new Body(Json.MAPPER.createObjectNode());
+            return new Body(Json.MAPPER.createObjectNode(), "");
         }
         JsonNode node;
         try {
@@ -46,7 +49,20 @@ final class Body {
         if (node == null || !node.isObject()) {
             throw ApiException.invalid("request body must be a JSON object, not " + describe(node));
         }
-        return new Body((ObjectNode) node);
+        return new Body((ObjectNode) node, "");
+    }
+
+    /** A nested object, whose fields' messages name it ({@code network.allow_out}). */
+    Optional<Body> object(String field) {
+        JsonNode n = field(field);
+        if (n == null) return Optional.empty();
+        if (!n.isObject()) throw wrongType(field, "an object", n);
+        return Optional.of(new Body((ObjectNode) n, name(field) + "."));
+    }
+
+    /** The field as messages name it. */
+    String name(String field) {
+        return prefix + field;
     }
 
     Optional<String> string(String field) {
@@ -54,12 +70,12 @@ final class Body {
         if (n == null) return Optional.empty();
         if (!n.isTextual()) throw wrongType(field, "a string", n);
         String s = n.textValue();
-        if (s.indexOf('\0') >= 0) throw ApiException.invalid(field + " must not contain NUL characters");
+        if (s.indexOf('\0') >= 0) throw ApiException.invalid(name(field) + " must not contain NUL characters");
         return Optional.of(s);
     }
 
     String requiredString(String field) {
-        return string(field).orElseThrow(() -> ApiException.invalid(field + " is required"));
+        return string(field).orElseThrow(() -> ApiException.invalid(name(field) + " is required"));
     }
 
     /** An integer in {@code min..max}; fractions (even 2.0), strings and out-of-range values are 400. */
@@ -68,7 +84,7 @@ final class Body {
         if (n == null) return Optional.empty();
         if (!n.isIntegralNumber()) throw wrongType(field, "an integer", n);
         if (!n.canConvertToLong() || n.longValue() < min || n.longValue() > max) {
-            throw ApiException.invalid(field + " must be between " + min + " and " + max + ", got " + abbreviate(n.asText()));
+            throw ApiException.invalid(name(field) + " must be between " + min + " and " + max + ", got " + abbreviate(n.asText()));
         }
         return Optional.of((int) n.longValue());
     }
@@ -84,12 +100,12 @@ final class Body {
         JsonNode n = field(field);
         if (n == null) return Optional.empty();
         if (!n.isArray()) throw wrongType(field, "an array of strings", n);
-        if (n.size() > maxItems) throw ApiException.invalid(field + " has " + n.size() + " items; at most " + maxItems);
+        if (n.size() > maxItems) throw ApiException.invalid(name(field) + " has " + n.size() + " items; at most " + maxItems);
         List<String> out = new ArrayList<>();
         for (int i = 0; i < n.size(); i++) {
             JsonNode item = n.get(i);
             if (!item.isTextual()) throw wrongType(field + "[" + i + "]", "a string", item);
-            if (item.textValue().indexOf('\0') >= 0) throw ApiException.invalid(field + "[" + i + "] must not contain NUL characters");
+            if (item.textValue().indexOf('\0') >= 0) throw ApiException.invalid(name(field) + "[" + i + "] must not contain NUL characters");
             out.add(item.textValue());
         }
         return Optional.of(out);
@@ -99,12 +115,12 @@ final class Body {
         JsonNode n = field(field);
         if (n == null) return Optional.empty();
         if (!n.isObject()) throw wrongType(field, "an object of strings", n);
-        if (n.size() > maxEntries) throw ApiException.invalid(field + " has " + n.size() + " entries; at most " + maxEntries);
+        if (n.size() > maxEntries) throw ApiException.invalid(name(field) + " has " + n.size() + " entries; at most " + maxEntries);
         Map<String, String> out = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : n.properties()) {
             if (!e.getValue().isTextual()) throw wrongType(field + "." + e.getKey(), "a string", e.getValue());
             if ((e.getKey() + e.getValue().textValue()).indexOf('\0') >= 0) {
-                throw ApiException.invalid(field + "." + e.getKey() + " must not contain NUL characters");
+                throw ApiException.invalid(name(field) + "." + e.getKey() + " must not contain NUL characters");
             }
             out.put(e.getKey(), e.getValue().textValue());
         }
@@ -116,8 +132,8 @@ final class Body {
         return n == null || n.isNull() ? null : n;
     }
 
-    private static ApiException wrongType(String field, String expected, JsonNode got) {
-        return ApiException.invalid(field + " must be " + expected + ", got " + describe(got));
+    private ApiException wrongType(String field, String expected, JsonNode got) {
+        return ApiException.invalid(name(field) + " must be " + expected + ", got " + describe(got));
     }
 
     private static String describe(JsonNode n) {

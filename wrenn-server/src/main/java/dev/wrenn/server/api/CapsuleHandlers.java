@@ -1,5 +1,6 @@
 package dev.wrenn.server.api;
 
+import dev.wrenn.host.api.NetworkPolicy;
 import dev.wrenn.server.ServerConfig;
 import dev.wrenn.server.auth.Caller;
 import dev.wrenn.server.capsule.CapsuleRecord;
@@ -38,7 +39,8 @@ final class CapsuleHandlers {
                 body.integer("vcpus", 1, config.maxVcpus()).orElse(null),
                 body.integer("memory_mb", 128, config.maxMemoryMb()).orElse(null),
                 body.integer("timeout_sec", 0, MAX_TIMEOUT_SEC).orElse(0),
-                metadata(body));
+                metadata(body),
+                NetworkFields.forCreate(body));
         Duration wait = Params.flag(ctx, "wait") ? CREATE_WAIT : Duration.ZERO;
         CapsuleRecord c = capsules.create(caller.teamId(), req, wait);
         Render.json(ctx, 201, Views.capsule(c));
@@ -63,6 +65,13 @@ final class CapsuleHandlers {
 
     void resume(Context ctx, Caller caller) {
         Render.json(ctx, 200, Views.capsule(capsules.resume(caller.teamId(), Params.capsuleId(ctx))));
+    }
+
+    /** The body is the whole new policy: a field left out takes its default (api.md §8). */
+    void setNetwork(Context ctx, Caller caller) {
+        String id = Params.capsuleId(ctx);
+        NetworkPolicy policy = NetworkFields.policy(Body.of(ctx));
+        Render.json(ctx, 200, Views.capsule(capsules.setNetwork(caller.teamId(), id, policy)));
     }
 
     void ping(Context ctx, Caller caller) {

@@ -15,6 +15,8 @@ import dev.wrenn.server.capsule.SnapshotService;
 import dev.wrenn.server.error.ApiException;
 import dev.wrenn.server.error.ErrorCode;
 import dev.wrenn.server.ops.Metrics;
+import dev.wrenn.server.proxy.PortProxy;
+import dev.wrenn.server.proxy.PortProxyHandler;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.config.SizeUnit;
@@ -56,12 +58,13 @@ public final class HttpApi implements AutoCloseable {
     private final KeyHandlers keys;
     private final OpsHandlers ops;
     private final StreamHandlers streams;
+    private final PortProxy portProxy;
     private final List<Route> registered = new CopyOnWriteArrayList<>();
     private final Javalin app;
 
     public HttpApi(ServerConfig config, Authenticator auth, KeyService keyService, CapsuleService capsuleService,
                    GuestService guestService, SnapshotService snapshotService, Metrics metrics, OperationTracker tracker,
-                   HostInfo host) throws IOException {
+                   HostInfo host, PortProxy portProxy) throws IOException {
         this.auth = auth;
         this.rateLimiter = new RateLimiter(config.keyRequestRate());
         this.metrics = metrics;
@@ -72,6 +75,7 @@ public final class HttpApi implements AutoCloseable {
         this.keys = new KeyHandlers(keyService);
         this.ops = new OpsHandlers(metrics, host);
         this.streams = new StreamHandlers(auth, rateLimiter, guestService, metrics);
+        this.portProxy = portProxy;
         Path uploads = Files.createDirectories(config.dataDir().resolve("tmp").resolve("uploads"));
         this.app = Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;
@@ -86,8 +90,11 @@ public final class HttpApi implements AutoCloseable {
             cfg.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
             // An operation ends (and the shutdown drain with it) before Javalin has written its answer;
             // a graceful stop lets Jetty finish writing the answers in progress instead of cutting them off.
+            // Requests to capsules' ports (api.md §9) are taken aside before Javalin's routing.
             cfg.jetty.modifyServer(server -> {
-                server.setHandler(new GracefulHandler());
+                GracefulHandler graceful = new GracefulHandler();
+                graceful.setHandler(new PortProxyHandler(config.proxyDomain(), portProxy));
+                server.setHandler(graceful);
                 server.setStopTimeout(config.shutdownGrace().toMillis());
             });
             cfg.events.handlerAdded(h -> {
@@ -103,7 +110,7 @@ public final class HttpApi implements AutoCloseable {
         });
     }
 
-    /** Every route of the server, top to bottom (api.md §1, §4–7). */
+    /** Every route of the server, top to bottom (api.md §1, §4–8). */
     private void routes(RoutesConfig r) {
         r.get("/api/health", ops::health);
         r.get("/api/openapi.yaml", ops::openapi);
@@ -116,6 +123,7 @@ public final class HttpApi implements AutoCloseable {
         api(r, HandlerType.POST, "/capsules/{id}/pause", capsules::pause);
         api(r, HandlerType.POST, "/capsules/{id}/resume", capsules::resume);
         api(r, HandlerType.POST, "/capsules/{id}/ping", capsules::ping);
+        api(r, HandlerType.PUT, "/capsules/{id}/network", capsules::setNetwork);
 
         api(r, HandlerType.POST, "/capsules/{id}/exec", guest::exec);
         api(r, HandlerType.GET, "/capsules/{id}/processes", guest::processes);
@@ -199,6 +207,7 @@ public final class HttpApi implements AutoCloseable {
     public void close() {
         streams.close();
         app.stop();
+        portProxy.close();
     }
 
     // ---- around every request -----------------------------------------------------------------

@@ -6,6 +6,7 @@ import dev.wrenn.host.api.ExecResult;
 import dev.wrenn.host.api.FileEntry;
 import dev.wrenn.host.api.ProcessInfo;
 import dev.wrenn.server.Json;
+import dev.wrenn.server.PolicyJson;
 import dev.wrenn.server.auth.ApiKey;
 import dev.wrenn.server.capsule.CapsuleRecord;
 import dev.wrenn.server.capsule.SnapshotService.TemplateView;
@@ -37,6 +38,10 @@ final class Views {
         o.put("status_reason", c.statusReason());
         ObjectNode meta = o.putObject("metadata");
         c.metadata().forEach(meta::put);
+        o.set("network", PolicyJson.node(c.network().policy()));
+        o.put("port_access", c.network().portAccess().wire());
+        o.put("traffic_token", c.network().trafficToken());
+        o.put("auto_resume", c.network().autoResume());
         return o;
     }
 

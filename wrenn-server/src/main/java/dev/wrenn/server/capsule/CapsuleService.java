@@ -10,6 +10,7 @@ import static dev.wrenn.server.capsule.CapsuleStatus.STOPPED;
 import dev.wrenn.host.api.CapsuleState;
 import dev.wrenn.host.api.ExitCause;
 import dev.wrenn.host.api.Host;
+import dev.wrenn.host.api.NetworkPolicy;
 import dev.wrenn.host.api.Phase;
 import dev.wrenn.server.Clock;
 import dev.wrenn.server.Ids;
@@ -47,7 +48,7 @@ public final class CapsuleService {
 
     /** A create request after validation; null vcpus/memory = the default (or the template's size). */
     public record CreateRequest(String template, Integer vcpus, Integer memoryMb, int timeoutSec,
-                                Map<String, String> metadata) {}
+                                Map<String, String> metadata, CapsuleNetwork network) {}
 
     private final CapsuleStore store;
     private final Host host;
@@ -78,6 +79,11 @@ public final class CapsuleService {
         return store.find(teamId, id).orElseThrow(() -> ApiException.notFound("capsule " + id + " does not exist"));
     }
 
+    /** A capsule of any team: for the port proxy, where the capsule id is the secret and no key is sent. */
+    public Optional<CapsuleRecord> find(String id) {
+        return store.find(id);
+    }
+
     /** The team's capsules, newest first, in {@code statuses} (empty: all) with every {@code metadata} pair. */
     public List<CapsuleRecord> list(String teamId, Collection<CapsuleStatus> statuses, Map<String, String> metadata) {
         return store.list(teamId, statuses).stream()
@@ -94,7 +100,7 @@ public final class CapsuleService {
         int memoryMb = sizeFor(t, req.memoryMb(), t.memoryMb(), DEFAULT_MEMORY_MB, "memory_mb");
         long now = Clock.uniqueMillis();
         CapsuleRecord c = new CapsuleRecord(Ids.CAPSULE.next(), teamId, hostId, PENDING, null, t.name(), t.hostName(), vcpus,
-                memoryMb, req.timeoutSec(), req.metadata(), now, now, null, null, Operation.CREATE, now);
+                memoryMb, req.timeoutSec(), req.metadata(), req.network(), now, now, null, null, Operation.CREATE, now);
         CompletableFuture<Void> booted = new CompletableFuture<>();
         boots.put(c.id(), booted);
         try {
@@ -138,7 +144,8 @@ public final class CapsuleService {
                 return;
             }
             try {
-                host.create(id, t.hostName(), t.builtIn() ? c.vcpus() : null, t.builtIn() ? c.memoryMb() : null);
+                host.create(id, t.hostName(), t.builtIn() ? c.vcpus() : null, t.builtIn() ? c.memoryMb() : null,
+                        c.network().policy());
             } catch (RuntimeException e) {
                 String reason = "create_failed: " + HostErrors.map(e, "boot").getMessage();
                 log.atWarn().addKeyValue("capsule", id).log("boot failed: {}", e.getMessage());
@@ -179,7 +186,7 @@ public final class CapsuleService {
      * The capsule, if this control plane's host has it. Another host's capsule needs that host's
      * control plane: acting on it here would find no VM and record it as lost.
      */
-    CapsuleRecord local(String teamId, String id) {
+    public CapsuleRecord local(String teamId, String id) {
         CapsuleRecord c = get(teamId, id);
         if (!c.hostId().equals(hostId) && c.status() != STOPPED && c.status() != ERROR) {
             throw ApiException.agent("capsule " + id + " is on host " + c.hostId() + ", not on this control plane's host "
@@ -229,6 +236,26 @@ public final class CapsuleService {
         return store.find(id).orElseThrow();
     }
 
+    /** Gives a running or paused capsule a new network policy; the host applies it before it is recorded. */
+    public CapsuleRecord setNetwork(String teamId, String id, NetworkPolicy policy) {
+        CapsuleRecord c = local(teamId, id);
+        claim(c, Lifecycle.SET_NETWORK, Operation.NETWORK);
+        timed("network", () -> {
+            try {
+                host.setNetwork(id, policy);
+            } catch (RuntimeException e) {
+                store.release(id, Operation.NETWORK);
+                throw HostErrors.map(e, "changing the network of capsule " + id);
+            }
+            store.finishNetwork(id, policy);
+            return null;
+        });
+        log.atInfo().addKeyValue("capsule", id).addKeyValue("allow_internet", policy.allowInternet())
+                .addKeyValue("allow_out", policy.allowOut().size()).addKeyValue("deny_out", policy.denyOut().size())
+                .log("capsule network changed");
+        return store.find(id).orElseThrow();
+    }
+
     public void ping(String teamId, String id) {
         Lifecycle.PING.check(get(teamId, id));
         activity.touch(id);
@@ -269,13 +296,16 @@ public final class CapsuleService {
     /** The capsule, once it can be used: a booting one is awaited up to {@code wait}; 409 otherwise. */
     public CapsuleRecord usable(String teamId, String id, Duration wait) {
         CapsuleRecord c = local(teamId, id);
-        if (c.status() == PENDING || c.status() == STARTING) {
-            CompletableFuture<Void> booted = boots.get(id);
-            if (booted != null) await(booted, wait);
-            c = get(teamId, id);
-        }
+        if (c.status() == PENDING || c.status() == STARTING) c = afterBoot(c, wait);
         Lifecycle.USE.check(c);
         return c;
+    }
+
+    /** The capsule once its boot has ended (running or error), or as it is after {@code wait}. */
+    public CapsuleRecord afterBoot(CapsuleRecord c, Duration wait) {
+        CompletableFuture<Void> booted = boots.get(c.id());
+        if (booted != null) await(booted, wait);
+        return get(c.teamId(), c.id());
     }
 
     // ---- background ---------------------------------------------------------------------------

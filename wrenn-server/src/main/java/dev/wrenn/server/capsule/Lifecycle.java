@@ -28,6 +28,8 @@ public enum Lifecycle {
     HOST_LOST(   EnumSet.of(PENDING, STARTING, RUNNING, PAUSED), ERROR,  "failed"),
     /** No status change: the capsule keeps running (or stays paused) with a template made of it. */
     SNAPSHOT(    EnumSet.of(RUNNING, PAUSED),                  null,     "snapshotted"),
+    /** No status change: a new network policy for a running or paused capsule. */
+    SET_NETWORK( EnumSet.of(RUNNING, PAUSED),                  null,     "given a new network policy"),
     /** No status change: resets the inactivity clock of a running capsule. */
     PING(        EnumSet.of(RUNNING),                          null,     "pinged"),
     /** No status change: exec, files and processes need a running capsule. */

@@ -7,7 +7,9 @@ import java.util.Locale;
  * a column of the capsule's row, so a restarted server knows what was interrupted.
  */
 public enum Operation {
-    CREATE, PAUSE, RESUME, DESTROY, SNAPSHOT;
+    CREATE, PAUSE, RESUME, DESTROY, SNAPSHOT,
+    /** A new network policy (api.md §8). */
+    NETWORK;
 
     public String wire() {
         return name().toLowerCase(Locale.ROOT);
@@ -25,6 +27,7 @@ public enum Operation {
             case RESUME -> "being resumed";
             case DESTROY -> "being destroyed";
             case SNAPSHOT -> "being snapshotted";
+            case NETWORK -> "having its network changed";
         };
     }
 }

@@ -89,6 +89,7 @@ public final class Recovery {
             return;
         }
         Phase phase = vm.map(CapsuleState::phase).orElse(Phase.EXITED);
+        if (op == Operation.NETWORK && phase != Phase.EXITED) restoreNetwork(c);
         switch (phase) {
             case RUNNING -> {
                 boolean resumed = c.status() == PAUSED;
@@ -106,6 +107,19 @@ public final class Recovery {
                 end(c, ERROR, reason, now, null);
                 log.atWarn().addKeyValue("capsule", id).addKeyValue("was", describe(c)).log("capsule lost its VM: {}", reason);
             }
+        }
+    }
+
+    /**
+     * A network change interrupted between the host and the record: the host may have the new
+     * policy, the record (what the user was last told) has the old one; the host gets the record's.
+     */
+    private void restoreNetwork(CapsuleRecord c) {
+        try {
+            host.setNetwork(c.id(), c.network().policy());
+            log.atInfo().addKeyValue("capsule", c.id()).log("interrupted network change rolled back to the recorded policy");
+        } catch (RuntimeException e) {
+            log.atWarn().addKeyValue("capsule", c.id()).log("could not restore the recorded network policy: {}", e.getMessage());
         }
     }
 

@@ -1,9 +1,13 @@
 package dev.wrenn.server.store;
 
+import dev.wrenn.host.api.NetworkPolicy;
 import dev.wrenn.server.Json;
+import dev.wrenn.server.PolicyJson;
+import dev.wrenn.server.capsule.CapsuleNetwork;
 import dev.wrenn.server.capsule.CapsuleRecord;
 import dev.wrenn.server.capsule.CapsuleStatus;
 import dev.wrenn.server.capsule.Operation;
+import dev.wrenn.server.capsule.PortAccess;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -20,7 +24,8 @@ import javax.sql.DataSource;
  */
 public final class CapsuleStore {
     private static final String COLUMNS = "id, team_id, host_id, status, status_reason, template, host_template, vcpus, memory_mb, "
-            + "timeout_sec, metadata, created_at, last_updated, started_at, last_active_at, operation, operation_started_at";
+            + "timeout_sec, metadata, network, port_access, traffic_token, auto_resume, created_at, last_updated, started_at, "
+            + "last_active_at, operation, operation_started_at";
 
     private final Sql sql;
     private final RecordCache<CapsuleRecord> cache;
@@ -35,9 +40,11 @@ public final class CapsuleStore {
     }
 
     public void insert(CapsuleRecord c) {
-        sql.update("INSERT INTO capsules (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        CapsuleNetwork n = c.network();
+        sql.update("INSERT INTO capsules (" + COLUMNS + ") VALUES (" + Sql.placeholders(21) + ")",
                 c.id(), c.teamId(), c.hostId(), c.status().wire(), c.statusReason(), c.template(), c.hostTemplate(), c.vcpus(),
-                c.memoryMb(), c.timeoutSec(), Json.write(c.metadata()), c.createdAt(), c.lastUpdated(), c.startedAt(),
+                c.memoryMb(), c.timeoutSec(), Json.write(c.metadata()), PolicyJson.write(n.policy()), n.portAccess().wire(),
+                n.trafficToken(), n.autoResume() ? 1 : 0, c.createdAt(), c.lastUpdated(), c.startedAt(),
                 c.lastActiveAt(), c.operation() == null ? null : c.operation().wire(), c.operationStartedAt());
         changed(c.id());
     }
@@ -150,6 +157,15 @@ public final class CapsuleStore {
                 args.toArray()) == 1);
     }
 
+    /**
+     * Ends operation {@link Operation#NETWORK} with the capsule's new policy. False when that
+     * operation no longer holds the slot.
+     */
+    public boolean finishNetwork(String id, NetworkPolicy policy) {
+        return changed(id, sql.update("UPDATE capsules SET network = ?, operation = NULL, operation_started_at = NULL"
+                + " WHERE id = ? AND operation = ?", PolicyJson.write(policy), id, Operation.NETWORK.wire()) == 1);
+    }
+
     public void touch(String id, long now) {
         sql.update("UPDATE capsules SET last_active_at = ? WHERE id = ?", now, id);
         changed(id);
@@ -189,6 +205,8 @@ public final class CapsuleStore {
                 CapsuleStatus.fromWire(rs.getString("status")),
                 rs.getString("status_reason"), rs.getString("template"), rs.getString("host_template"), rs.getInt("vcpus"),
                 rs.getInt("memory_mb"), rs.getInt("timeout_sec"), Json.readStringMap(rs.getString("metadata")),
+                new CapsuleNetwork(PolicyJson.read(rs.getString("network")), PortAccess.fromWire(rs.getString("port_access")),
+                        rs.getString("traffic_token"), rs.getInt("auto_resume") != 0),
                 rs.getLong("created_at"), rs.getLong("last_updated"), Sql.longOrNull(rs, "started_at"),
                 Sql.longOrNull(rs, "last_active_at"), Operation.fromWire(rs.getString("operation")),
                 Sql.longOrNull(rs, "operation_started_at"));

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /** Capsule endpoints (api.md §2–4) with real capsules: one test per row of the lifecycle table. */
 class CapsuleApiTest {
     private static final List<String> FIELDS = List.of("id", "status", "template", "vcpus", "memory_mb", "timeout_sec",
-            "created_at", "started_at", "last_active_at", "last_updated", "status_reason", "metadata");
+            "created_at", "started_at", "last_active_at", "last_updated", "status_reason", "metadata", "network", "port_access",
+            "traffic_token", "auto_resume");
     private static final String TIME = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ";
     private static Api api;
 

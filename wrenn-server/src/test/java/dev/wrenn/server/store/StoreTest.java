@@ -6,16 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.wrenn.host.api.NetworkPolicy;
 import dev.wrenn.server.Clock;
 import dev.wrenn.server.Ids;
 import dev.wrenn.server.auth.ApiKey;
 import dev.wrenn.server.auth.KeySecrets;
 import dev.wrenn.server.auth.Team;
+import dev.wrenn.server.capsule.CapsuleNetwork;
 import dev.wrenn.server.capsule.CapsuleRecord;
 import dev.wrenn.server.capsule.CapsuleStatus;
 import dev.wrenn.server.capsule.Operation;
+import dev.wrenn.server.capsule.PortAccess;
 import dev.wrenn.server.capsule.SnapshotRecord;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -49,9 +54,14 @@ class StoreTest {
 
     private static CapsuleRecord capsule(String hostId, String teamId, CapsuleStatus status, Operation op, int vcpus,
                                          int memoryMb) {
+        return capsule(hostId, teamId, status, op, vcpus, memoryMb, CapsuleNetwork.DEFAULT);
+    }
+
+    private static CapsuleRecord capsule(String hostId, String teamId, CapsuleStatus status, Operation op, int vcpus,
+                                         int memoryMb, CapsuleNetwork network) {
         long now = Clock.uniqueMillis();
         return new CapsuleRecord(Ids.CAPSULE.next(), teamId, hostId, status, null, "minimal", "minimal", vcpus, memoryMb, 0,
-                Map.of("owner", "ünïcødé ✓"), now, now, null, null, op, op == null ? null : now);
+                Map.of("owner", "ünïcødé ✓"), network, now, now, null, null, op, op == null ? null : now);
     }
 
     @ParameterizedTest
@@ -234,6 +244,49 @@ class StoreTest {
             assertTrue(store.delete(a.id(), "env"));
             assertFalse(store.delete(a.id(), "env"));
             assertTrue(store.find(b.id(), "env").isPresent());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void aCapsulesNetworkIsKeptAndANetworkChangeReplacesOnlyThePolicy(String kind) {
+        try (Database db = open(kind)) {
+            Team t = team(db, "net");
+            CapsuleStore store = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE);
+            CapsuleNetwork network = CapsuleNetwork.of(NetworkPolicy.of(false, List.of("10.1.2.3", "*.Example.COM"),
+                    List.of("192.168.0.0/16")), PortAccess.TOKEN, true);
+            CapsuleRecord c = capsule(HOST, t.id(), CapsuleStatus.RUNNING, null, 1, 512, network);
+            store.insert(c);
+            CapsuleNetwork read = store.find(c.id()).orElseThrow().network();
+            assertEquals(network, read);
+            assertEquals(List.of("10.1.2.3/32", "*.example.com"), read.policy().allowOutText());
+            assertEquals(48, read.trafficToken().length());
+
+            assertFalse(store.finishNetwork(c.id(), NetworkPolicy.DEFAULT), "only the network operation ends itself");
+            assertTrue(store.claim(c.id(), Operation.NETWORK, EnumSet.of(CapsuleStatus.RUNNING), Clock.millis()));
+            assertTrue(store.finishNetwork(c.id(), NetworkPolicy.of(true, List.of(), List.of("1.1.1.1"))));
+            CapsuleRecord after = store.find(c.id()).orElseThrow();
+            assertNull(after.operation());
+            assertEquals(List.of("1.1.1.1/32"), after.network().policy().denyOutText());
+            assertEquals(network.trafficToken(), after.network().trafficToken(), "the token and access stay");
+            assertTrue(after.network().autoResume());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void capsulesRecordedBeforeNetworksExistedGetTheDefaultNetwork(String kind) throws Exception {
+        String url = TestDatabases.fresh(kind);
+        String id = Ids.CAPSULE.next();
+        try (Database db = Database.open(url, Path.of("/nonexistent/unused.db"))) {
+            Team t = team(db, "old");
+            // the row as the first schema wrote it: the network columns left to their defaults
+            try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
+                s.executeUpdate("INSERT INTO capsules (id, team_id, host_id, status, template, host_template, vcpus, memory_mb,"
+                        + " timeout_sec, metadata, created_at, last_updated) VALUES ('" + id + "', '" + t.id() + "', '" + HOST
+                        + "', 'paused', 'minimal', 'minimal', 1, 512, 0, '{}', 1, 1)");
+            }
+            assertEquals(CapsuleNetwork.DEFAULT, new CapsuleStore(db.dataSource(), false).find(id).orElseThrow().network());
         }
     }
 

@@ -24,6 +24,10 @@ import java.util.function.Function;
  * the capsule from being paused for inactivity while it runs.
  */
 public final class GuestService {
+    private static final int SIGKILL = 9;
+    /** How long a SIGKILL waits for the guest to reap its process before answering anyway. */
+    private static final Duration KILL_REAP_WAIT = Duration.ofSeconds(2);
+
     /** How long exec, files and processes wait for a capsule that is still booting. */
     public static final Duration WAIT_FOR_RUNNING = Duration.ofSeconds(30);
     private static final String HOME = "/root";
@@ -126,12 +130,30 @@ public final class GuestService {
         return withGuest(teamId, id, "listing the processes of capsule " + id, Guest::processes);
     }
 
-    /** Signals a process (group) by pid or tag; 404 when there is none. */
+    /**
+     * Signals a process (group) by pid or tag; 404 when there is none. After a SIGKILL it waits (a
+     * moment at most) until the guest has reaped the process, so a listing right after no longer
+     * shows it; other signals may be caught, and return at once.
+     */
     public void kill(String teamId, String id, String pidOrTag, int signal) {
         withGuest(teamId, id, "process " + pidOrTag + " in capsule " + id, g -> {
             g.signal(pidOrTag, signal);
+            if (signal == SIGKILL) awaitGone(g, pidOrTag);
             return null;
         });
+    }
+
+    private static void awaitGone(Guest g, String pidOrTag) {
+        long deadline = System.nanoTime() + KILL_REAP_WAIT.toNanos();
+        while (g.processes().stream().anyMatch(p -> pidOrTag.equals(p.tag()) || pidOrTag.equals(Integer.toString(p.pid())))
+                && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     public long write(String teamId, String id, String path, InputStream data) {

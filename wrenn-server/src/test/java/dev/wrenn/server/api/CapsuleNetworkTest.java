@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wrenn.server.Api;
 import dev.wrenn.server.Api.Response;
+import dev.wrenn.server.CapsuleWebService;
 import dev.wrenn.server.Json;
 import dev.wrenn.server.TestServer;
 import java.io.BufferedReader;
@@ -144,37 +145,15 @@ class CapsuleNetworkTest {
     // ---- helpers ------------------------------------------------------------------------------
 
     private static String url(String id, String path) {
-        return "http://8000-" + id + ".localhost:" + TestServer.get().port() + path;
+        return CapsuleWebService.url(id, path);
     }
 
     private static HttpResponse<String> get(String url, String token) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(90));
-        if (token != null) b.header("X-Wrenn-Traffic-Token", token);
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return CapsuleWebService.get(url, token);
     }
 
-    /** Starts capsule-web-service.py on port 8000 and waits until it answers through the proxy. */
     private static void startWebService(String id, String token) throws Exception {
-        String script;
-        try (InputStream in = CapsuleNetworkTest.class.getResourceAsStream("/capsule-web-service.py")) {
-            script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        ObjectNode write = Json.MAPPER.createObjectNode().put("cmd", "sh").put("stdin", script);
-        write.putArray("args").add("-c").add("cat > /root/svc.py");
-        assertEquals(200, api.exec(id, write.toString()).status());
-        ObjectNode run = Json.MAPPER.createObjectNode().put("cmd", "python3").put("background", true).put("tag", "web");
-        run.putArray("args").add("/root/svc.py");
-        assertEquals(202, api.exec(id, run.toString()).status());
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
-            try {
-                if (get(url(id, "/hello"), token).statusCode() == 200) return;
-            } catch (IOException e) {
-                // not listening yet
-            }
-            if (System.nanoTime() > deadline) throw new AssertionError("the web service in " + id + " never answered");
-            Thread.sleep(200);
-        }
+        CapsuleWebService.start(api, id, token);
     }
 
     private static String curlStatus(String id, String url) {

@@ -8,7 +8,9 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * In front of the API: a request whose Host names a capsule's port goes to the {@link PortProxy}
- * on a virtual thread of its own (it blocks on the service); every other request goes on to the API.
+ * on a virtual thread, since it blocks on the service (the one Jetty called us on when Jetty runs
+ * handlers on virtual threads: a hand-over to another thread costs a wake-up on every request);
+ * every other request goes on to the API.
  */
 public final class PortProxyHandler extends Handler.Wrapper {
     private final PortHosts hosts;
@@ -30,7 +32,11 @@ public final class PortProxyHandler extends Handler.Wrapper {
             return true;
         }
         if (route.isEmpty()) return super.handle(request, response, callback);
-        Thread.ofVirtual().name("proxy-" + route.get().capsuleId()).start(() -> proxy.serve(route.get(), request, response, callback));
+        if (Thread.currentThread().isVirtual()) {
+            proxy.serve(route.get(), request, response, callback);
+        } else {
+            Thread.ofVirtual().name("proxy-" + route.get().capsuleId()).start(() -> proxy.serve(route.get(), request, response, callback));
+        }
         return true;
     }
 }

@@ -17,6 +17,7 @@ declare -A PKG_FOR=(
   [ip]=iproute2
   [nsenter]=util-linux
   [sysctl]=procps
+  [curl]=curl
 )
 missing=()
 for cmd in "${!PKG_FOR[@]}"; do

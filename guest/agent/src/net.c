@@ -95,6 +95,11 @@ int net_set_mac(const uint8_t mac[6])
         return errno;
     memset(&ifr, 0, sizeof ifr);
     snprintf(ifr.ifr_name, sizeof ifr.ifr_name, NET_IF);
+    /* a resumed capsule is told the MAC it has: no change, so no link bounce on the way back */
+    if (ioctl(s, SIOCGIFHWADDR, &ifr) == 0 && memcmp(ifr.ifr_hwaddr.sa_data, mac, 6) == 0) {
+        close(s);
+        return 0;
+    }
     ifr.ifr_hwaddr.sa_family = 1;   /* ARPHRD_ETHER */
     memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
     if (ioctl(s, SIOCSIFHWADDR, &ifr) < 0) {

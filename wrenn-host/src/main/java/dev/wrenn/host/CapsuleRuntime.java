@@ -6,8 +6,6 @@ import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.api.NetworkPolicy;
 import dev.wrenn.host.api.Phase;
 import dev.wrenn.host.guest.GuestChannel;
-import dev.wrenn.host.guest.GuestException;
-import dev.wrenn.host.guest.GuestProtocolException;
 import dev.wrenn.host.net.NetworkSlot;
 import dev.wrenn.host.storage.CapsuleMeta;
 import dev.wrenn.host.storage.CapsuleMeta.Memory;
@@ -40,7 +38,6 @@ import org.slf4j.LoggerFactory;
 final class CapsuleRuntime {
     private static final Logger log = LoggerFactory.getLogger(CapsuleRuntime.class);
     private static final Duration STATE_TIMEOUT = CloneRestorer.STATE_TIMEOUT;
-    private static final Duration FREEZE_TIMEOUT = CloneRestorer.FREEZE_TIMEOUT;
     private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(10);
     static final String STATE_TMP = "state.tmp";
 
@@ -102,7 +99,7 @@ final class CapsuleRuntime {
             } else {
                 Files.createDirectory(dir);
                 // a snapshot's processes run from the restore on: the policy is in force before
-                clone = restorer.restore(t, dir, id, timer, network);
+                clone = restorer.restore(t, dir, id, timer, network, false);
             }
             c.attach(clone.vm(), clone.guest(), clone.slot());
             c.save(clone.meta().adoptedAs(id, templateName).withNetwork(StoredPolicy.of(network)));
@@ -127,8 +124,7 @@ final class CapsuleRuntime {
     }
 
     /**
-     * Pauses a running capsule: filesystems frozen, vCPUs stopped, the VM state written and
-     * fsync'd, the VMM process ended. Afterwards the capsule is files only. On failure it keeps running.
+     * Pauses a running capsule: vCPUs stopped, the VM state written and fsync'd, the VMM process ended. Afterwards the capsule is files only. On failure it keeps running.
      * A capsule that runs on its own RAM file saves only device state; a fresh clone saves its RAM too.
      */
     CapsuleState pause(String id) {
@@ -138,9 +134,8 @@ final class CapsuleRuntime {
             Vm vm = c.vm();
             GuestChannel guest = c.guest();
             Memory memory = c.meta().memory();
-            freezeQuietly(c);
-            timer.mark("freeze");
             vm.stop();
+            timer.mark("stop");
             try {
                 vm.save(STATE_TMP, memory.stateHasRam(), STATE_TIMEOUT);
                 timer.mark("save");
@@ -154,7 +149,6 @@ final class CapsuleRuntime {
             } catch (IOException | RuntimeException e) {
                 Files.deleteIfExists(c.dir.resolve(STATE_TMP));
                 vm.cont();
-                guest.thaw(FREEZE_TIMEOUT);
                 throw e;
             }
             c.save(c.meta().paused());
@@ -213,7 +207,7 @@ final class CapsuleRuntime {
                 throw e;
             }
             try {
-                c.attach(vm, restorer.wakeGuest(id, vm, meta.template(), timer), slot);
+                c.attach(vm, restorer.wakeGuest(id, vm, meta.frozen(), null, timer), slot);
             } catch (RuntimeException e) {
                 vm.kill();
                 restorer.unplug(slot);
@@ -221,7 +215,7 @@ final class CapsuleRuntime {
                 throw e;
             }
             watch(c, vm);
-            if (stateHasRam) writeBackInBackground(id, memoryFile);
+            if (stateHasRam) FileOps.writeBackInBackground(memoryFile);
             log.atInfo().addKeyValue("capsule", id).addKeyValue("ms", timer.totalMs()).addKeyValue("steps", timer)
                     .log("capsule resumed");
             return c.state();
@@ -230,17 +224,6 @@ final class CapsuleRuntime {
         } finally {
             c.lock.unlock();
         }
-    }
-
-    /** Writes a freshly filled RAM file to disk now, so the next pause only flushes what changed since. */
-    private static void writeBackInBackground(String id, Path memoryFile) {
-        Thread.ofVirtual().name("writeback-" + id).start(() -> {
-            try {
-                FileOps.fsync(memoryFile);
-            } catch (IOException e) {
-                log.atDebug().addKeyValue("capsule", id).log("background write-back failed: {}", e.getMessage());
-            }
-        });
     }
 
     /** Ends the VM and removes every file of the capsule. Unknown ids are a no-op. */
@@ -278,7 +261,6 @@ final class CapsuleRuntime {
             disks.createOverlay(c.dir, meta.topLayer(), newTop);
             if (meta.phase() == Phase.RUNNING) {
                 Vm vm = c.vm();
-                freezeQuietly(c);
                 vm.stop();
                 try {
                     vm.switchDisk(newTop);
@@ -286,7 +268,6 @@ final class CapsuleRuntime {
                     vm.save(state.toString(), true, STATE_TIMEOUT);
                 } finally {
                     vm.cont();
-                    c.guest().thaw(FREEZE_TIMEOUT);
                 }
             } else if (meta.phase() == Phase.PAUSED && !meta.memory().stateHasRam()) {
                 // device state alone plus the RAM file: already a template's format, no converter needed
@@ -372,14 +353,6 @@ final class CapsuleRuntime {
 
     // ---- the guest and the VM ------------------------------------------------------------------
 
-    private void freezeQuietly(Capsule c) {
-        try {
-            c.guest().freeze(FREEZE_TIMEOUT);
-        } catch (GuestProtocolException | GuestException e) {
-            // the stopped VM is a consistent snapshot of disk and page cache even unfrozen
-            log.atWarn().addKeyValue("capsule", c.id).log("filesystem freeze failed, saving anyway: {}", e.getMessage());
-        }
-    }
 
     /** Notices the VM's end; one that nobody asked for moves the capsule to EXITED and tells the listeners. */
     void watch(Capsule c, Vm vm) {

@@ -20,6 +20,7 @@ import dev.wrenn.host.vmm.VmmDriver;
 import dev.wrenn.host.vmm.Vm;
 import dev.wrenn.host.vmm.VmSpec;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,7 +34,7 @@ import java.util.Map;
  */
 final class CloneRestorer implements WarmPool.Restorer {
     static final Duration STATE_TIMEOUT = Duration.ofSeconds(120);
-    static final Duration FREEZE_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration THAW_TIMEOUT = Duration.ofSeconds(30);
 
     private final HostConfig config;
     private final VmmDriver vmm;
@@ -51,34 +52,45 @@ final class CloneRestorer implements WarmPool.Restorer {
     }
 
     /**
-     * Restores a template into {@code dir} under VM name {@code vmName}: running, thawed, guest
-     * connected, on the network as {@code policy} allows from its first instruction on.
+     * Restores a template into {@code dir} under VM name {@code vmName}: running on its own copy of
+     * the template's RAM file (so every pause, the first included, saves device state alone and
+     * flushes the pages that changed; docs/runtime.md "Memory"), guest connected, on the network
+     * as {@code policy} allows from its first instruction on. {@code ahead}: made for the warm pool,
+     * which has the time to write the RAM file to disk before the clone is offered.
      */
-    Clone restore(TemplateMeta t, Path dir, String vmName, StepTimer timer, NetworkPolicy policy) throws IOException {
+    Clone restore(TemplateMeta t, Path dir, String vmName, StepTimer timer, NetworkPolicy policy, boolean ahead)
+            throws IOException {
         Path tdir = store.dir(t.name());
         DiskLayers.link(tdir, t.layers(), dir);
         DiskLayers.link(tdir, List.of(VmSpec.KERNEL, VmSpec.INITRD), dir);
-        FileOps.linkOrCopy(tdir.resolve(TemplateMeta.MEMORY), dir.resolve(CapsuleMeta.TEMPLATE_MEMORY));
         FileOps.linkOrCopy(tdir.resolve(TemplateMeta.STATE), dir.resolve(CapsuleMeta.TEMPLATE_STATE));
         String top = DiskLayers.newLayerName();
         timer.mark("link");
+        Path memory = dir.resolve(CapsuleMeta.MEMORY);
+        FileOps.copySparse(tdir.resolve(TemplateMeta.MEMORY), memory);
+        // on disk before anyone can pause it, so a first pause flushes only what the guest changed;
+        // a create waiting for its clone writes it back behind the answer instead
+        if (ahead) FileOps.fsync(memory);
+        timer.mark("memory");
         disks.createOverlay(dir, t.topLayer(), top);
         timer.mark("overlay");
         List<String> layers = new ArrayList<>(t.layers());
         layers.add(top);
-        CapsuleMeta meta = new CapsuleMeta(vmName, t.name(), t.vcpus(), t.memoryMb(), layers, Memory.TEMPLATE, vmName,
-                Instant.now(), Phase.RUNNING, null, vmName, null, t.layout(), null, null);
+        CapsuleMeta meta = new CapsuleMeta(vmName, t.name(), t.vcpus(), t.memoryMb(), layers, Memory.OWN_FILE, vmName,
+                Instant.now(), Phase.RUNNING, null, vmName, null, t.layout(), null, null, false);
         NetworkSlot slot = plugIn(vmName, meta, policy);
         timer.mark("network");
         Vm vm = null;
         try {
             meta = meta.withNetSlot(slot == null ? null : slot.index());
-            vm = vmm.launch(spec(vmName, dir, meta, new MemoryBacking.PrivateFile(CapsuleMeta.TEMPLATE_MEMORY), slot));
+            vm = vmm.launch(spec(vmName, dir, meta, new MemoryBacking.SharedFile(CapsuleMeta.MEMORY), slot));
             timer.mark("launch");
             vm.restore(CapsuleMeta.TEMPLATE_STATE, false, STATE_TIMEOUT);
             timer.mark("restore");
+            Files.delete(dir.resolve(CapsuleMeta.TEMPLATE_STATE));
             vm.cont();
-            return new Clone(dir, meta, vm, wakeGuest(vmName, vm, t.name(), timer), slot);
+            if (!ahead) FileOps.writeBackInBackground(memory);
+            return new Clone(dir, meta, vm, wakeGuest(vmName, vm, t.frozen(), identity(vmName, t.name()), timer), slot);
         } catch (IOException | RuntimeException e) {
             if (vm != null) vm.kill();
             unplug(slot);
@@ -111,22 +123,33 @@ final class CloneRestorer implements WarmPool.Restorer {
     @Override
     public Clone restore(String template, Path dir) throws IOException {
         TemplateMeta t = store.get(template).orElseThrow(() -> HostErrors.notFound("template " + template + " is gone"));
-        return restore(t, dir, dir.getFileName().toString(), new StepTimer(), NetworkPolicy.DEFAULT);
+        return restore(t, dir, dir.getFileName().toString(), new StepTimer(), NetworkPolicy.DEFAULT, true);
     }
 
-    /** Connects to a restored guest, thaws its disks, and gives it its identity, clock and entropy. */
-    GuestChannel wakeGuest(String id, Vm vm, String template, StepTimer timer) {
+    /**
+     * Connects to a restored guest; thaws its disks first when its state was saved {@code frozen}
+     * (by a version that froze them); then gives it {@code identity} (id, hostname, clock, entropy,
+     * MAC: a clone, new to the world) or, when null, the time alone (a resumed capsule, still who it was).
+     */
+    GuestChannel wakeGuest(String id, Vm vm, boolean frozen, GuestIdentity identity, StepTimer timer) {
         GuestChannel guest;
         try {
             guest = GuestChannel.connect(id, vm.guestSocket(), config.guestTimeout(), config.guestTimeout());
         } catch (IOException e) {
             throw HostErrors.io("could not connect to the guest of " + id, e);
         }
+        timer.mark("hello");
         try {
-            // thaw first: until then any guest step that needs write access to the root mount blocks
-            guest.thaw(FREEZE_TIMEOUT);
-            timer.mark("thaw");
-            guest.init(identity(id, template));
+            if (frozen) {
+                // thaw first: until then any guest step that needs write access to the root mount blocks
+                guest.thaw(THAW_TIMEOUT);
+                timer.mark("thaw");
+            }
+            if (identity == null) {
+                guest.setClock();
+            } else {
+                guest.init(identity);
+            }
             timer.mark("init");
             return guest;
         } catch (RuntimeException e) {

@@ -74,7 +74,7 @@ final class HostRecovery {
                 Vm v = vm.orElseThrow();
                 c.save(meta.resumedAs(Memory.OWN_FILE));
                 if (!v.status().equals("running")) v.cont();
-                c.attach(v, restorer.wakeGuest(id, v, meta.template(), new StepTimer()), restorer.adopt(id, meta));
+                c.attach(v, restorer.wakeGuest(id, v, meta.frozen(), null, new StepTimer()), restorer.adopt(id, meta));
                 runtime.watch(c, v);
                 log.atInfo().addKeyValue("capsule", id).log("finished an interrupted resume");
             }
@@ -98,7 +98,8 @@ final class HostRecovery {
         try {
             String status = v.status();
             if (!status.equals("running")) v.cont();
-            c.attach(v, restorer.wakeGuest(c.id, v, meta.template(), new StepTimer()), restorer.adopt(c.id, meta));
+            // a pause cut off by an earlier version may have left its disks frozen; thawing a thawed one is harmless
+            c.attach(v, restorer.wakeGuest(c.id, v, true, CloneRestorer.identity(c.id, meta.template()), new StepTimer()), restorer.adopt(c.id, meta));
             runtime.watch(c, v);
             Files.deleteIfExists(c.dir.resolve(CapsuleMeta.STATE));
             log.atInfo().addKeyValue("capsule", c.id).log("reattached to running VM (was {})", status);

@@ -36,14 +36,17 @@ final class HostTemplates {
         this.pool = pool;
     }
 
-    /** Makes sure a built-in template exists and matches its current image; boots and saves it if not. */
+    /**
+     * Makes sure a built-in template exists and matches its current image and device layout, saved
+     * unfrozen; boots and saves it if not.
+     */
     TemplateMeta ensureBuiltIn(BuiltInTemplate t, int vcpus, int memoryMb) {
         String name = t.variantName(vcpus, memoryMb);
         synchronized (buildLocks.computeIfAbsent(name, k -> new Object())) {
             var image = images.require(t.templateName());
             Optional<TemplateMeta> existing = store.get(name);
             if (existing.isPresent() && image.hash().equals(existing.get().imageHash())
-                    && builder.currentLayout().id().equals(existing.get().layout())) {
+                    && builder.currentLayout().id().equals(existing.get().layout()) && !existing.get().frozen()) {
                 pool.refill(name);
                 return existing.get();
             }

@@ -105,7 +105,8 @@ final class TemplateBuilder {
                     guest.exec(ExecRequest.command(warmUp.get(0), warmUp.subList(1, warmUp.size()).toArray(String[]::new))
                             .timeout(Duration.ofSeconds(60)).build());
                 }
-                guest.freeze(Duration.ofSeconds(30));
+                // not frozen: a template's disk is only ever used together with its memory, whose page
+                // cache holds whatever the disk lacks (docs/runtime.md, "No file-system freeze")
                 vm.stop();
                 vm.save(TemplateMeta.STATE, false, SAVE_TIMEOUT);
             } finally {
@@ -114,7 +115,7 @@ final class TemplateBuilder {
             List<String> layers = List.of(base, top);
             seal(dir, layers);
             TemplateMeta meta = store.commit(dir, new TemplateMeta(name, "base", true, vcpus, memoryMb, layers,
-                    Instant.now(), null, image.hash(), 0, vmm.currentLayout().id()));
+                    Instant.now(), null, image.hash(), 0, vmm.currentLayout().id(), false));
             log.atInfo().addKeyValue("template", name).log("built in {} ms", (System.nanoTime() - t0) / 1_000_000);
             return meta;
         } catch (IOException | RuntimeException e) {
@@ -126,7 +127,7 @@ final class TemplateBuilder {
     /** A snapshot template of {@code source}: its size, frozen layers and device layout. */
     private static TemplateMeta snapshotMeta(String name, CapsuleMeta source) {
         return new TemplateMeta(name, "snapshot", false, source.vcpus(), source.memoryMb(), source.layers(), Instant.now(),
-                source.id(), null, 0, source.layout());
+                source.id(), null, 0, source.layout(), source.frozen());
     }
 
     /**
@@ -209,8 +210,7 @@ final class TemplateBuilder {
             shared.add(VmSpec.INITRD);
             DiskLayers.link(capsuleDir, shared, dir);
             Files.copy(capsuleDir.resolve(CapsuleMeta.STATE), dir.resolve(TemplateMeta.STATE));
-            Commands.run(null, "cp", "--sparse=always", capsuleDir.resolve(CapsuleMeta.MEMORY).toString(),
-                    dir.resolve(TemplateMeta.MEMORY).toString());
+            FileOps.copySparse(capsuleDir.resolve(CapsuleMeta.MEMORY), dir.resolve(TemplateMeta.MEMORY));
             seal(dir, layers);
             return store.commit(dir, snapshotMeta(name, source));
         } catch (IOException | RuntimeException e) {

@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wrenn.host.api.ExecRequest;
 import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.api.Phase;
 import dev.wrenn.host.storage.FileOps;
-import dev.wrenn.host.storage.TemplateMeta;
 import dev.wrenn.host.vmm.QemuDriver;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,8 +24,6 @@ import org.junit.jupiter.api.Test;
  * another layout is rebuilt.
  */
 class DeviceLayoutTest {
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-
     @Test
     void aPausedCapsuleOfAnUnknownLayoutIsRefusedNamingItAndStaysResumable() throws Exception {
         HostAgent host = TestHost.agent();
@@ -36,7 +32,7 @@ class DeviceLayoutTest {
             TestHost.out(id, "echo kept > /root/layout.txt");
             host.pause(id);
             Path record = host.capsuleDir(id).resolve("capsule.json");
-            String original = setField(record, "layout", "qemu-microvm-99");
+            String original = TestHost.setField(record, "layout", "qemu-microvm-99");
             host = TestHost.restart();
             HostAgent restarted = host;
             HostException refused = assertThrows(HostException.class, () -> restarted.resume(id));
@@ -44,7 +40,7 @@ class DeviceLayoutTest {
             assertTrue(refused.getMessage().contains("qemu-microvm-99"), refused.getMessage());
             assertEquals(Phase.PAUSED, host.capsule(id).orElseThrow().phase(), "a refused resume must leave it paused");
 
-            setField(record, "layout", original);
+            TestHost.setField(record, "layout", original);
             host = TestHost.restart();
             host.resume(id);
             assertEquals("kept", TestHost.out(id, "cat /root/layout.txt"));
@@ -70,7 +66,7 @@ class DeviceLayoutTest {
                         .timeout(Duration.ofSeconds(30)).build());
                 older.pause(id);
                 Path record = older.capsuleDir(id).resolve("capsule.json");
-                assertEquals(QemuDriver.LAYOUT_1.id(), setField(record, "layout", null));
+                assertEquals(QemuDriver.LAYOUT_1.id(), TestHost.setField(record, "layout", null));
             }
             try (HostAgent host = HostAgent.start(TestHost.config(dir).withWarmPool(0))) {
                 host.resume(id);
@@ -100,14 +96,13 @@ class DeviceLayoutTest {
     @Test
     void aBuiltInTemplateOfAnotherLayoutIsRebuilt() throws Exception {
         HostAgent host = TestHost.agent();
-        Path record = host.capsuleDir(TestHost.newId()).getParent().getParent().resolve("templates/minimal")
-                .resolve(TemplateMeta.FILE);
-        String current = JSON.readTree(record.toFile()).path("layout").asText();
-        String before = JSON.readTree(record.toFile()).path("createdAt").asText();
-        setField(record, "layout", "qemu-microvm-0");
+        Path record = TestHost.templateRecord(host, "minimal");
+        String current = TestHost.JSON.readTree(record.toFile()).path("layout").asText();
+        String before = TestHost.JSON.readTree(record.toFile()).path("createdAt").asText();
+        TestHost.setField(record, "layout", "qemu-microvm-0");
         host.ensureBuiltIn(BuiltInTemplate.MINIMAL);
-        assertEquals(current, JSON.readTree(record.toFile()).path("layout").asText());
-        assertNotEquals(before, JSON.readTree(record.toFile()).path("createdAt").asText(), "the template was not rebuilt");
+        assertEquals(current, TestHost.JSON.readTree(record.toFile()).path("layout").asText());
+        assertNotEquals(before, TestHost.JSON.readTree(record.toFile()).path("createdAt").asText(), "the template was not rebuilt");
         String id = TestHost.create("minimal");
         try {
             assertEquals("ok", TestHost.out(id, "echo ok"));
@@ -116,13 +111,4 @@ class DeviceLayoutTest {
         }
     }
 
-    /** Sets (or removes, for null) a field of a JSON record; returns its old value. */
-    private static String setField(Path file, String field, String value) throws IOException {
-        ObjectNode o = (ObjectNode) JSON.readTree(file.toFile());
-        String old = o.path(field).asText(null);
-        if (value == null) o.remove(field);
-        else o.put(field, value);
-        FileOps.writeJsonAtomically(file, o);
-        return old;
-    }
 }

@@ -1,9 +1,13 @@
 package dev.wrenn.host;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wrenn.host.api.CapsuleState;
 import dev.wrenn.host.api.ExecRequest;
 import dev.wrenn.host.api.ExecResult;
 import dev.wrenn.host.api.Guest;
+import dev.wrenn.host.storage.FileOps;
+import dev.wrenn.host.storage.TemplateMeta;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -18,6 +22,7 @@ import java.util.List;
  * templates are booted once per run. Real QEMU, real images, real guest agent.
  */
 final class TestHost {
+    static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
     private static Path dataDir;
     private static HostAgent agent;
@@ -74,6 +79,21 @@ final class TestHost {
     }
 
     /** Runs a shell line that must succeed and returns its trimmed stdout. */
+    /** The record of a template in {@code host}'s data directory. */
+    static Path templateRecord(HostAgent host, String name) {
+        return host.capsuleDir(newId()).getParent().getParent().resolve("templates").resolve(name).resolve(TemplateMeta.FILE);
+    }
+
+    /** Sets (or with null removes) one field of a JSON record, as an earlier version would have written it; returns the old value. */
+    static String setField(Path file, String field, String value) throws IOException {
+        ObjectNode o = (ObjectNode) JSON.readTree(file.toFile());
+        String old = o.path(field).asText(null);
+        if (value == null) o.remove(field);
+        else o.put(field, value);
+        FileOps.writeJsonAtomically(file, o);
+        return old;
+    }
+
     static String out(String id, String line) {
         ExecResult r = sh(id, line);
         if (r.exitCode() != 0) {

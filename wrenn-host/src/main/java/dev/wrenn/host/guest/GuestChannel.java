@@ -106,6 +106,11 @@ public final class GuestChannel implements AutoCloseable {
         call(FrameType.INIT, identity.toRecord(Instant.now()));
     }
 
+    /** Sets a resumed guest's wall clock (an INIT with the time alone): it was stopped while the world went on. */
+    public void setClock() {
+        call(FrameType.INIT, GuestIdentity.clockOnly(Instant.now()));
+    }
+
     public void freeze(Duration timeout) {
         call(FrameType.FREEZE, Record.empty(), timeout);
     }

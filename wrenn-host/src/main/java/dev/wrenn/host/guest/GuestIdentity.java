@@ -26,13 +26,22 @@ public record GuestIdentity(String capsuleId, String hostname, Map<String, Strin
         }
     }
 
+    /** An INIT that only sets the clock: what a resumed guest lacks (it is still who it was). */
+    static Record clockOnly(Instant now) {
+        return Record.builder().put("time_ns", epochNanos(now)).build();
+    }
+
+    private static long epochNanos(Instant now) {
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
     Record toRecord(Instant now) {
         byte[] entropy = new byte[64];
         RANDOM.nextBytes(entropy);
         Record.Builder b = Record.builder()
                 .put("capsule_id", capsuleId)
                 .put("hostname", hostname)
-                .put("time_ns", now.getEpochSecond() * 1_000_000_000L + now.getNano())
+                .put("time_ns", epochNanos(now))
                 .put("entropy", entropy)
                 .put("mac", mac(capsuleId));
         env.forEach((k, v) -> b.put("env", k + "=" + v));

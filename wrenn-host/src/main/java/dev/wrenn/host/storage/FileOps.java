@@ -98,6 +98,28 @@ public final class FileOps {
     }
 
     /**
+     * Writes a freshly filled RAM file to disk now, in the background, so the capsule's next pause
+     * flushes only what changed since. A failure here only means that pause flushes more.
+     */
+    public static void writeBackInBackground(Path memoryFile) {
+        Thread.ofVirtual().name("writeback-" + memoryFile.getParent().getFileName()).start(() -> {
+            try {
+                fsync(memoryFile);
+            } catch (IOException e) {
+                // the file is gone (the capsule destroyed) or the pause will flush it
+            }
+        });
+    }
+
+    /**
+     * Copies a RAM file: holes and zero blocks stay holes, and a file system that shares extents
+     * (XFS, btrfs) shares them instead of copying.
+     */
+    public static void copySparse(Path source, Path target) throws IOException {
+        Commands.run(null, "cp", "--sparse=always", "--reflink=auto", source.toString(), target.toString());
+    }
+
+    /**
      * Deletes a directory tree; a missing tree is not an error. Another thread may delete or write
      * in the same tree meanwhile (a VM's files while it ends): the walk is retried a few times.
      */

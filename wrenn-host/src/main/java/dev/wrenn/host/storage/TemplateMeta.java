@@ -10,9 +10,12 @@ import java.util.List;
  * @param type      {@code base} for the built-in templates booted from an image, {@code snapshot} for a capsule's
  * @param imageHash the guest image a built-in template was booted from (rebuilt when it changes)
  * @param layout    the VMM's device layout its state was saved with (a built-in template is rebuilt when the VMM's changes)
+ * @param frozen    whether its guest's file systems are frozen in its state (saved before freezing was dropped:
+ *                  null in those records, read as true); clones of such a template get a THAW
  */
 public record TemplateMeta(String name, String type, boolean builtIn, int vcpus, int memoryMb, List<String> layers,
-                           Instant createdAt, String sourceCapsuleId, String imageHash, long sizeBytes, String layout) {
+                           Instant createdAt, String sourceCapsuleId, String imageHash, long sizeBytes, String layout,
+                           Boolean frozen) {
     public static final String FILE = "template.json";
     public static final String MEMORY = "memory.ram";
     public static final String STATE = "template.state";
@@ -20,6 +23,7 @@ public record TemplateMeta(String name, String type, boolean builtIn, int vcpus,
     public TemplateMeta {
         layers = List.copyOf(layers);
         if (layout == null) layout = StoredLayout.BEFORE_LAYOUTS;
+        if (frozen == null) frozen = true;
     }
 
     public String topLayer() {

@@ -66,7 +66,7 @@ public final class TemplateStore {
     public TemplateMeta commit(Path stagingDir, TemplateMeta meta) throws IOException {
         long size = FileOps.allocatedBytes(stagingDir);
         TemplateMeta sized = new TemplateMeta(meta.name(), meta.type(), meta.builtIn(), meta.vcpus(), meta.memoryMb(),
-                meta.layers(), meta.createdAt(), meta.sourceCapsuleId(), meta.imageHash(), size, meta.layout());
+                meta.layers(), meta.createdAt(), meta.sourceCapsuleId(), meta.imageHash(), size, meta.layout(), meta.frozen());
         FileOps.writeJsonAtomically(stagingDir.resolve(TemplateMeta.FILE), sized);
         Path target = dir(meta.name());
         if (Files.exists(target)) {

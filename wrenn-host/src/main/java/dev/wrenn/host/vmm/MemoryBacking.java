@@ -3,10 +3,10 @@ package dev.wrenn.host.vmm;
 import java.util.List;
 
 /**
- * Where guest RAM lives. A shared file (a template being built) lets a save skip RAM entirely
- * (migration capability x-ignore-shared); a private mapping of a frozen template file gives a
- * clone copy-on-write memory; anonymous RAM is what a resumed capsule gets back its pages into.
- * The backend id is always {@code mem0} so that RAM blocks match across save and restore.
+ * Where guest RAM lives. A shared file (a template's, a capsule's own) lets a save skip RAM
+ * entirely (migration capability x-ignore-shared); anonymous RAM serves a VM that only loads a
+ * state to convert it. The backend id is always {@code mem0} so that RAM blocks match across save
+ * and restore.
  */
 public sealed interface MemoryBacking {
     List<String> qemuArgs(int memoryMb);
@@ -21,16 +21,6 @@ public sealed interface MemoryBacking {
 
         public boolean shared() {
             return true;
-        }
-    }
-
-    record PrivateFile(String path) implements MemoryBacking {
-        public List<String> qemuArgs(int memoryMb) {
-            return List.of("-object", "memory-backend-file,id=mem0,size=" + memoryMb + "M,mem-path=" + path + ",share=off");
-        }
-
-        public boolean shared() {
-            return false;
         }
     }
 

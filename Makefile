@@ -38,10 +38,13 @@ test: test-agent test-java test-sdk-consumer
 ## Benchmarks with real VMs; prints BENCH lines and writes docs/benchmarks.md.
 bench: images
 	$(MVN) -q -DskipTests install
-	$(MVN) -pl wrenn-host,wrenn-server,wrenn-sdk surefire:test -Dgroups=bench -Dwrenn.excludedGroups=none -Dtest='*Benchmark' -Dsurefire.failIfNoSpecifiedTests=false
-	@# test output goes to surefire's report files: the BENCH lines are shown from there
-	@grep -h '^BENCH ' wrenn-host/target/surefire-reports/*-output.txt wrenn-server/target/surefire-reports/*-output.txt \
-	    wrenn-sdk/target/surefire-reports/*-output.txt 2>/dev/null || true
+	@# test output goes to surefire's report files: the BENCH lines are shown from there, also when a benchmark failed
+	@rm -f wrenn-host/target/surefire-reports/*-output.txt wrenn-server/target/surefire-reports/*-output.txt \
+	    wrenn-sdk/target/surefire-reports/*-output.txt
+	@status=0; $(MVN) -pl wrenn-host,wrenn-server,wrenn-sdk surefire:test -Dgroups=bench -Dwrenn.excludedGroups=none \
+	    -Dtest='*Benchmark' -Dsurefire.failIfNoSpecifiedTests=false || status=$$?; \
+	  grep -h '^BENCH ' wrenn-host/target/surefire-reports/*-output.txt wrenn-server/target/surefire-reports/*-output.txt \
+	    wrenn-sdk/target/surefire-reports/*-output.txt 2>/dev/null; exit $$status
 
 clean:
 	$(MVN) -q clean

@@ -61,7 +61,7 @@ public final class HostAgent implements Host {
         this.builder = new TemplateBuilder(store, vmm, disks, config);
         Path capsulesDir = Files.createDirectories(config.dataDir().resolve("capsules"));
         CloneRestorer restorer = new CloneRestorer(config, vmm, disks, store, network);
-        this.pool = new WarmPool(config.dataDir().resolve("pool"), config.warmPool(), restorer, vmm);
+        this.pool = new WarmPool(config.dataDir().resolve("pool"), config.warmPool(), restorer, vmm, HostMemory::read);
         this.templates = new HostTemplates(store, builder, new GuestImages(config.imageCache(), config.repoDir()), pool);
         this.runtime = new CapsuleRuntime(restorer, disks, templates, builder, pool, capsules, capsulesDir);
         this.recovery = new HostRecovery(capsules, runtime, restorer, vmm, capsulesDir);
@@ -203,6 +203,11 @@ public final class HostAgent implements Host {
     /** Clones of a built-in template waiting in the warm pool. */
     public int warmClones(String template) {
         return pool.ready(template);
+    }
+
+    /** How many clones of a built-in template the warm pool aims to keep waiting now (it follows demand). */
+    public int warmTarget(String template) {
+        return pool.target(template);
     }
 
     /** The pid of a capsule's VMM (0 when none runs). */

@@ -6,13 +6,14 @@ import dev.wrenn.host.vmm.VmmDriver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,12 @@ import org.slf4j.LoggerFactory;
  * translates its code afresh in every new process); a pooled clone has already paid that.
  * Only built-in templates are pooled: a snapshot template's processes would run on before the
  * user gets the clone, while a built-in template holds nothing but the idle guest agent.
+ *
+ * <p>The pool sizes itself to demand: a template keeps as many clones waiting as the largest burst
+ * of creates (within {@link #BURST_WINDOW}) of the last {@link #DEMAND_WINDOW} took, at least the
+ * configured minimum and at most {@link #MAX_SIZE}, so after a burst the next one finds its clones
+ * ready; once the window has passed without bursts it shrinks back. It never grows while the host's available memory is below
+ * {@link #MEMORY_RESERVE_PERCENT} of its total: waiting clones must not crowd out running capsules.
  */
 final class WarmPool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
@@ -35,17 +42,30 @@ final class WarmPool implements AutoCloseable {
         void unplug(NetworkSlot slot);
     }
 
+    static final Duration DEMAND_WINDOW = Duration.ofMinutes(10);
+    static final Duration BURST_WINDOW = Duration.ofSeconds(10);
+    private static final Duration TRIM_INTERVAL = Duration.ofMinutes(1);
+    static final int MAX_SIZE = 32;
+    static final int MEMORY_RESERVE_PERCENT = 20;
+    /** Restores at once per template: two cores here; more only queue for them. */
+    private static final int FILLERS = 2;
+
     private final Path poolDir;
-    private final int size;
+    private final int minSize;
     private final Restorer restorer;
+    private final Supplier<HostMemory> memory;
     private final Map<String, Deque<Clone>> ready = new HashMap<>();
-    private final Set<String> filling = new HashSet<>();
+    private final Map<String, Deque<Long>> takes = new HashMap<>();
+    private final Map<String, Integer> fillers = new HashMap<>();
+    private final Map<String, Integer> restoring = new HashMap<>();
     private boolean closed;
 
-    WarmPool(Path poolDir, int size, Restorer restorer, VmmDriver vmm) throws IOException {
+    /** @param minSize clones kept of each template however quiet (0: no pool at all) */
+    WarmPool(Path poolDir, int minSize, Restorer restorer, VmmDriver vmm, Supplier<HostMemory> memory) throws IOException {
         this.poolDir = poolDir;
-        this.size = size;
+        this.minSize = minSize;
         this.restorer = restorer;
+        this.memory = memory;
         // clones of an earlier run were never handed out: nothing of them is worth keeping
         if (Files.isDirectory(poolDir)) {
             try (Stream<Path> old = Files.list(poolDir)) {
@@ -56,10 +76,27 @@ final class WarmPool implements AutoCloseable {
             }
         }
         Files.createDirectories(poolDir);
+        Thread.ofVirtual().name("warm-pool-trim").start(this::trimLoop);
+    }
+
+    /** Lets go of clones a past burst asked for once it is out of the window, even if no create comes. */
+    private void trimLoop() {
+        while (true) {
+            try {
+                Thread.sleep(TRIM_INTERVAL);
+            } catch (InterruptedException e) {
+                return;
+            }
+            synchronized (this) {
+                if (closed) return;
+                List.copyOf(ready.keySet()).forEach(this::refill);
+            }
+        }
     }
 
     /** A ready clone of {@code template}, if one is waiting; the pool refills in the background. */
     synchronized Optional<Clone> take(String template) {
+        if (minSize > 0) takes.computeIfAbsent(template, k -> new ArrayDeque<>()).add(System.nanoTime());
         Deque<Clone> q = ready.get(template);
         Clone c = null;
         while (q != null && !q.isEmpty() && c == null) {
@@ -76,12 +113,45 @@ final class WarmPool implements AutoCloseable {
         return ready.getOrDefault(template, new ArrayDeque<>()).size();
     }
 
-    /** Starts restoring clones until {@code template} has {@code size} waiting. */
+    /** How many clones of {@code template} the pool aims to keep waiting now. */
+    synchronized int target(String template) {
+        return target(takes.getOrDefault(template, new ArrayDeque<>()), System.nanoTime(), minSize);
+    }
+
+    /**
+     * The rule: the most creates seen within any {@link #BURST_WINDOW} during the last
+     * {@link #DEMAND_WINDOW} before {@code now} (older takes are dropped from {@code takes}, oldest
+     * first), at least {@code minSize}, at most {@link #MAX_SIZE}; none at all when the pool is off
+     * ({@code minSize} 0). A burst is what clones must wait for: a steady trickle of creates is served
+     * by refills, each of which takes a fraction of a second.
+     */
+    static int target(Deque<Long> takes, long now, int minSize) {
+        if (minSize == 0) return 0;
+        long since = now - DEMAND_WINDOW.toNanos();
+        while (!takes.isEmpty() && takes.peekFirst() - since < 0) takes.pollFirst();
+        int burst = 0;
+        Deque<Long> window = new ArrayDeque<>();
+        for (long t : takes) {
+            window.add(t);
+            while (t - window.peekFirst() >= BURST_WINDOW.toNanos()) window.pollFirst();
+            burst = Math.max(burst, window.size());
+        }
+        return Math.min(MAX_SIZE, Math.max(minSize, burst));
+    }
+
+    /**
+     * Starts restoring clones until {@code template} has its {@link #target} waiting, and lets go of
+     * those beyond it once demand has passed.
+     */
     synchronized void refill(String template) {
-        if (closed || size == 0 || filling.contains(template)) return;
-        if (ready.getOrDefault(template, new ArrayDeque<>()).size() >= size) return;
-        filling.add(template);
-        Thread.ofVirtual().name("warm-pool-" + template).start(() -> fill(template));
+        int target = target(template);
+        Deque<Clone> q = ready.getOrDefault(template, new ArrayDeque<>());
+        while (q.size() > target) discard(q.pollLast());
+        int coming = restoring.getOrDefault(template, 0);
+        for (int i = fillers.getOrDefault(template, 0); i < FILLERS && q.size() + coming + i < target && !closed; i++) {
+            fillers.merge(template, 1, Integer::sum);
+            Thread.ofVirtual().name("warm-pool-" + template).start(() -> fill(template));
+        }
     }
 
     /** Drops every waiting clone of a template that changed or went away. */
@@ -97,37 +167,59 @@ final class WarmPool implements AutoCloseable {
         ready.clear();
     }
 
+    /** One filler: restores clones while the template is below its target, each one reserved before it starts. */
     private void fill(String template) {
         try {
             while (true) {
                 synchronized (this) {
-                    if (closed || ready.getOrDefault(template, new ArrayDeque<>()).size() >= size) return;
+                    int waiting = ready.getOrDefault(template, new ArrayDeque<>()).size();
+                    int coming = restoring.getOrDefault(template, 0);
+                    if (closed || waiting + coming >= target(template)) return;
+                    if (waiting + coming >= minSize && !memoryToSpare()) return;
+                    restoring.merge(template, 1, Integer::sum);
                 }
-                String id = CapsuleIds.random();
-                Path dir = poolDir.resolve(id);
-                Clone clone;
+                Clone clone = null;
                 try {
-                    Files.createDirectory(dir);
-                    clone = restorer.restore(template, dir);
-                } catch (IOException | RuntimeException e) {
-                    FileOps.deleteTree(dir);
-                    log.atWarn().addKeyValue("template", template).log("warm clone failed: {}", e.getMessage());
-                    return;
-                }
-                synchronized (this) {
-                    if (closed) {
-                        discard(clone);
-                        return;
+                    clone = restoreOne(template);
+                } finally {
+                    synchronized (this) {
+                        restoring.merge(template, -1, WarmPool::sumOrNull);
+                        if (clone != null && closed) discard(clone);
+                        else if (clone != null) ready.computeIfAbsent(template, k -> new ArrayDeque<>()).add(clone);
                     }
-                    ready.computeIfAbsent(template, k -> new ArrayDeque<>()).add(clone);
                 }
-                log.atDebug().addKeyValue("template", template).log("warm clone ready");
+                if (clone == null) return;
             }
         } finally {
             synchronized (this) {
-                filling.remove(template);
+                fillers.merge(template, -1, WarmPool::sumOrNull);
             }
         }
+    }
+
+    /** A new clone in a directory of the pool, or null when the restore failed (logged). */
+    private Clone restoreOne(String template) {
+        Path dir = poolDir.resolve(CapsuleIds.random());
+        try {
+            Files.createDirectory(dir);
+            Clone clone = restorer.restore(template, dir);
+            log.atDebug().addKeyValue("template", template).log("warm clone ready");
+            return clone;
+        } catch (IOException | RuntimeException e) {
+            FileOps.deleteTree(dir);
+            log.atWarn().addKeyValue("template", template).log("warm clone failed: {}", e.getMessage());
+            return null;
+        }
+    }
+
+    private static Integer sumOrNull(int a, int b) {
+        return a + b == 0 ? null : a + b;
+    }
+
+    /** Whether one more waiting clone leaves the host its memory reserve. */
+    private boolean memoryToSpare() {
+        HostMemory m = memory.get();
+        return m.availableKib() * 100 > m.totalKib() * MEMORY_RESERVE_PERCENT;
     }
 
     private void discard(Clone c) {

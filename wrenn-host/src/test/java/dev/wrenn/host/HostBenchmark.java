@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -25,6 +27,7 @@ class HostBenchmark {
     private static final int RUNS = 10;
     /** A capsule is paused after some idle time (auto-pause), not the instant it was made or resumed. */
     private static final long IDLE_MS = 2000;
+    private static final int BURST = 20;
 
 
     @Test
@@ -56,6 +59,7 @@ class HostBenchmark {
             return ms;
         }), "ms", Double.NaN, "QEMU start + restore + first guest requests in a process whose TCG code cache is empty"));
         ids.subList(1, ids.size()).forEach(host::destroy);
+        fanOut(host, metrics);
         String id = ids.get(0);
         Guest g = host.guest(id);
         TestHost.awaitWarmClone(host); // the pool's refill would compete for the CPU with what follows
@@ -80,6 +84,53 @@ class HostBenchmark {
         writeTable(metrics, host);
     }
 
+
+    /**
+     * 20 creates at once, twice: first against the pool as it is (its minimum plus what the
+     * creates before asked for), then after it has grown to the demand it saw. Target: the slowest
+     * of the second burst within 3 times one create alone.
+     */
+    private static void fanOut(HostAgent host, List<Metric> metrics) throws Exception {
+        double single = metrics.stream().filter(m -> m.name().equals("create_from_template_ms")).findFirst().orElseThrow().value();
+        TestHost.awaitWarmClone(host);
+        double first = slowestOfBurst(host);
+        TestHost.awaitWarmClone(host);
+        double second = slowestOfBurst(host);
+        metrics.add(new Metric("create_parallel20_first_slowest_ms", first, "ms", Double.NaN,
+                "20 at once before the pool has seen such demand: most restore a clone each, 2 cores for all"));
+        metrics.add(new Metric("create_parallel20_slowest_ms", second, "ms", 3 * single,
+                "20 at once after the pool grew to the demand it saw: each hands a waiting clone over (target 3 × create_from_template_ms)"));
+        metrics.add(new Metric("warm_pool_grown_to", host.warmTarget("minimal"), "clones", Double.NaN,
+                "clones the pool aimed for after the bursts (the creates of the last 10 minutes, at most 32)"));
+    }
+
+    /** Starts {@link #BURST} creates at once and returns the slowest one's time; destroys them after. */
+    private static double slowestOfBurst(HostAgent host) throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < BURST; i++) ids.add(TestHost.newId());
+        CountDownLatch go = new CountDownLatch(1);
+        List<CompletableFuture<Long>> times = new ArrayList<>();
+        for (String id : ids) {
+            times.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                long t0 = System.nanoTime();
+                host.create(id, "minimal", null, null);
+                return (System.nanoTime() - t0) / 1_000_000;
+            }, r -> Thread.ofVirtual().start(r)));
+        }
+        go.countDown();
+        try {
+            long slowest = 0;
+            for (CompletableFuture<Long> t : times) slowest = Math.max(slowest, t.join());
+            return slowest;
+        } finally {
+            ids.forEach(host::destroy);
+        }
+    }
 
     /**
      * The path users take: a fresh capsule does some work, idles, is paused and resumed (its first

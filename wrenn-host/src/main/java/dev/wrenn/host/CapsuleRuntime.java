@@ -124,8 +124,10 @@ final class CapsuleRuntime {
     }
 
     /**
-     * Pauses a running capsule: vCPUs stopped, the VM state written and fsync'd, the VMM process ended. Afterwards the capsule is files only. On failure it keeps running.
-     * A capsule that runs on its own RAM file saves only device state; a fresh clone saves its RAM too.
+     * Pauses a running capsule: vCPUs stopped, the VM state written and fsync'd, the VMM process
+     * ended. Afterwards the capsule is files only. On failure it keeps running. A capsule on its own
+     * RAM file (every one made now) saves only device state and flushes the file's changed pages; a
+     * clone from before, on its template's file, saves its RAM into the state too.
      */
     CapsuleState pause(String id) {
         Capsule c = capsules.lockRunning(id, "pause");
@@ -352,7 +354,6 @@ final class CapsuleRuntime {
     }
 
     // ---- the guest and the VM ------------------------------------------------------------------
-
 
     /** Notices the VM's end; one that nobody asked for moves the capsule to EXITED and tells the listeners. */
     void watch(Capsule c, Vm vm) {

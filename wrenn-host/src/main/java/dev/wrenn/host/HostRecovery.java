@@ -1,6 +1,7 @@
 package dev.wrenn.host;
 
 import dev.wrenn.host.api.ExitCause;
+import dev.wrenn.host.guest.GuestChannel;
 import dev.wrenn.host.storage.CapsuleMeta;
 import dev.wrenn.host.storage.CapsuleMeta.Memory;
 import dev.wrenn.host.storage.FileOps;
@@ -99,7 +100,8 @@ final class HostRecovery {
             String status = v.status();
             if (!status.equals("running")) v.cont();
             // a pause cut off by an earlier version may have left its disks frozen; thawing a thawed one is harmless
-            c.attach(v, restorer.wakeGuest(c.id, v, true, CloneRestorer.identity(c.id, meta.template()), new StepTimer()), restorer.adopt(c.id, meta));
+            GuestChannel guest = restorer.wakeGuest(c.id, v, true, CloneRestorer.identity(c.id, meta.template()), new StepTimer());
+            c.attach(v, guest, restorer.adopt(c.id, meta));
             runtime.watch(c, v);
             Files.deleteIfExists(c.dir.resolve(CapsuleMeta.STATE));
             log.atInfo().addKeyValue("capsule", c.id).log("reattached to running VM (was {})", status);

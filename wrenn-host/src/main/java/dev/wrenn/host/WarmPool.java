@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * <p>The pool sizes itself to demand: a template keeps as many clones waiting as the largest burst
  * of creates (within {@link #BURST_WINDOW}) of the last {@link #DEMAND_WINDOW} took, at least the
  * configured minimum and at most {@link #MAX_SIZE}, so after a burst the next one finds its clones
- * ready; once the window has passed without bursts it shrinks back. It never grows while the host's available memory is below
- * {@link #MEMORY_RESERVE_PERCENT} of its total: waiting clones must not crowd out running capsules.
+ * ready; once the window has passed without bursts it shrinks back. It never grows beyond its
+ * minimum while the host's available memory is below {@link #MEMORY_RESERVE_PERCENT} of its total:
+ * waiting clones must not crowd out running capsules.
  */
 final class WarmPool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
@@ -47,7 +48,7 @@ final class WarmPool implements AutoCloseable {
     private static final Duration TRIM_INTERVAL = Duration.ofMinutes(1);
     static final int MAX_SIZE = 32;
     static final int MEMORY_RESERVE_PERCENT = 20;
-    /** Restores at once per template: two cores here; more only queue for them. */
+    /** Clones restored at once per template: two cores here; more only queue for them. */
     private static final int FILLERS = 2;
 
     private final Path poolDir;
@@ -56,7 +57,6 @@ final class WarmPool implements AutoCloseable {
     private final Supplier<HostMemory> memory;
     private final Map<String, Deque<Clone>> ready = new HashMap<>();
     private final Map<String, Deque<Long>> takes = new HashMap<>();
-    private final Map<String, Integer> fillers = new HashMap<>();
     private final Map<String, Integer> restoring = new HashMap<>();
     private boolean closed;
 
@@ -148,9 +148,10 @@ final class WarmPool implements AutoCloseable {
         Deque<Clone> q = ready.getOrDefault(template, new ArrayDeque<>());
         while (q.size() > target) discard(q.pollLast());
         int coming = restoring.getOrDefault(template, 0);
-        for (int i = fillers.getOrDefault(template, 0); i < FILLERS && q.size() + coming + i < target && !closed; i++) {
-            fillers.merge(template, 1, Integer::sum);
-            Thread.ofVirtual().name("warm-pool-" + template).start(() -> fill(template));
+        while (!closed && coming < FILLERS && q.size() + coming < target && (q.size() + coming < minSize || memoryToSpare())) {
+            coming++;
+            restoring.merge(template, 1, Integer::sum);
+            Thread.ofVirtual().name("warm-pool-" + template).start(() -> fillOne(template));
         }
     }
 
@@ -167,33 +168,18 @@ final class WarmPool implements AutoCloseable {
         ready.clear();
     }
 
-    /** One filler: restores clones while the template is below its target, each one reserved before it starts. */
-    private void fill(String template) {
-        try {
-            while (true) {
-                synchronized (this) {
-                    int waiting = ready.getOrDefault(template, new ArrayDeque<>()).size();
-                    int coming = restoring.getOrDefault(template, 0);
-                    if (closed || waiting + coming >= target(template)) return;
-                    if (waiting + coming >= minSize && !memoryToSpare()) return;
-                    restoring.merge(template, 1, Integer::sum);
-                }
-                Clone clone = null;
-                try {
-                    clone = restoreOne(template);
-                } finally {
-                    synchronized (this) {
-                        restoring.merge(template, -1, WarmPool::sumOrNull);
-                        if (clone != null && closed) discard(clone);
-                        else if (clone != null) ready.computeIfAbsent(template, k -> new ArrayDeque<>()).add(clone);
-                    }
-                }
-                if (clone == null) return;
+    /** Restores one clone (its place reserved by {@link #refill}), then refills again: the next one, if still wanted. */
+    private void fillOne(String template) {
+        Clone clone = restoreOne(template);
+        synchronized (this) {
+            restoring.merge(template, -1, WarmPool::sumOrNull);
+            if (clone == null) return;   // logged; the next create or trim tries again
+            if (closed) {
+                discard(clone);
+                return;
             }
-        } finally {
-            synchronized (this) {
-                fillers.merge(template, -1, WarmPool::sumOrNull);
-            }
+            ready.computeIfAbsent(template, k -> new ArrayDeque<>()).add(clone);
+            refill(template);
         }
     }
 

@@ -39,13 +39,20 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--max-memory-mb", defaultValue = "16384", description = "Largest memory_mb a capsule may ask for (default: ${DEFAULT-VALUE}).")
     int maxMemoryMb;
 
-    @Option(names = "--vcpu-overcommit", defaultValue = "8", description = "vCPUs per host CPU that capsules may hold together (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--memory-reserve-mb", description = "Free host memory admission keeps: a create or resume that would"
+            + " leave less first pauses the coldest idle capsules with auto-pause, else gets 503 (default: 5% of the host's"
+            + " memory, at least 512).")
+    Long memoryReserveMb;
+
+    @Option(names = "--vcpu-overcommit", defaultValue = "0", description = "Also limit the vCPUs capsules ask for together"
+            + " to this many per host CPU (0: no such limit, admission goes by real use; default: ${DEFAULT-VALUE}).")
     double vcpuOvercommit;
 
-    @Option(names = "--memory-overcommit", defaultValue = "1", description = "Factor on the host memory capsules may hold together (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--memory-overcommit", defaultValue = "0", description = "Also limit the memory_mb capsules ask for"
+            + " together to this factor on the host's memory (0: no such limit; default: ${DEFAULT-VALUE}).")
     double memoryOvercommit;
 
-    @Option(names = "--team-capsule-limit", defaultValue = "100",
+    @Option(names = "--team-capsule-limit", defaultValue = "0",
             description = "Capsules one team may have pending, starting or running (0: no limit; default: ${DEFAULT-VALUE}).")
     int teamLimit;
 
@@ -68,7 +75,9 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ServerConfig config = ServerConfig.builder(store.dataDir())
+        ServerConfig.Builder builder = ServerConfig.builder(store.dataDir());
+        if (memoryReserveMb != null) builder.memoryReserveMb(memoryReserveMb);
+        ServerConfig config = builder
                 .databaseUrl(store.databaseUrl())
                 .port(port)
                 .bindHost(host)

@@ -3,6 +3,7 @@ package dev.wrenn.host;
 import dev.wrenn.host.api.CapsuleState;
 import dev.wrenn.host.api.Guest;
 import dev.wrenn.host.api.Host;
+import dev.wrenn.host.api.HostCapacity;
 import dev.wrenn.host.api.HostInfo;
 import dev.wrenn.host.api.NetworkPolicy;
 import dev.wrenn.host.api.Phase;
@@ -17,6 +18,7 @@ import dev.wrenn.host.storage.TemplateStore;
 import dev.wrenn.host.vmm.Accelerator;
 import dev.wrenn.host.vmm.DeviceLayout;
 import dev.wrenn.host.vmm.QemuDriver;
+import dev.wrenn.host.vmm.Vm;
 import dev.wrenn.host.vmm.VmmDriver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -27,6 +29,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -49,6 +52,7 @@ public final class HostAgent implements Host {
     private final HostRecovery recovery;
     private final TemplateBuilder builder;
     private final WarmPool pool;
+    private final CapacityMeter meter;
     private final LogTrimmer logTrimmer;
     private final NetworkSlots network;
 
@@ -62,6 +66,7 @@ public final class HostAgent implements Host {
         Path capsulesDir = Files.createDirectories(config.dataDir().resolve("capsules"));
         CloneRestorer restorer = new CloneRestorer(config, vmm, disks, store, network);
         this.pool = new WarmPool(config.dataDir().resolve("pool"), config.warmPool(), restorer, vmm, HostMemory::read);
+        this.meter = new CapacityMeter(HostMemory::read);
         this.templates = new HostTemplates(store, builder, new GuestImages(config.imageCache(), config.repoDir()), pool);
         this.runtime = new CapsuleRuntime(restorer, disks, templates, builder, pool, capsules, capsulesDir);
         this.recovery = new HostRecovery(capsules, runtime, restorer, vmm, capsulesDir);
@@ -70,7 +75,7 @@ public final class HostAgent implements Host {
 
     /** Opens a data dir and reattaches to every VM that is still running there. */
     public static HostAgent start(HostConfig config) throws IOException {
-        return start(config, QemuDriver.LAYOUT_2);
+        return start(config, QemuDriver.LAYOUT_3);
     }
 
     /** {@link #start(HostConfig)} with new templates of {@code layout}: tests start an older host with it. */
@@ -91,6 +96,12 @@ public final class HostAgent implements Host {
     @Override
     public HostInfo info() {
         return new HostInfo("qemu", config.accelerator().label());
+    }
+
+    @Override
+    public HostCapacity capacity() {
+        List<Vm> running = capsules.all().stream().map(Capsule::vm).filter(Objects::nonNull).toList();
+        return meter.measure(running, pool.vms());
     }
 
     // ---- templates ----------------------------------------------------------------------------

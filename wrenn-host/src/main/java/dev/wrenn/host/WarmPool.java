@@ -2,6 +2,7 @@ package dev.wrenn.host;
 
 import dev.wrenn.host.net.NetworkSlot;
 import dev.wrenn.host.storage.FileOps;
+import dev.wrenn.host.vmm.Vm;
 import dev.wrenn.host.vmm.VmmDriver;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -108,6 +109,11 @@ final class WarmPool implements AutoCloseable {
         return Optional.ofNullable(c);
     }
 
+    /** The VMs of every waiting clone. */
+    synchronized List<Vm> vms() {
+        return ready.values().stream().flatMap(q -> q.stream().map(Clone::vm)).toList();
+    }
+
     /** How many clones of {@code template} are ready now. */
     synchronized int ready(String template) {
         return ready.getOrDefault(template, new ArrayDeque<>()).size();
@@ -205,7 +211,7 @@ final class WarmPool implements AutoCloseable {
     /** Whether one more waiting clone leaves the host its memory reserve. */
     private boolean memoryToSpare() {
         HostMemory m = memory.get();
-        return m.availableKib() * 100 > m.totalKib() * MEMORY_RESERVE_PERCENT;
+        return m.freeKib() * 100 > m.totalKib() * MEMORY_RESERVE_PERCENT;
     }
 
     private void discard(Clone c) {

@@ -12,8 +12,13 @@ import java.util.Objects;
  *
  * @param databaseUrl      null = SQLite file {@code wrenn.db} in the data dir
  * @param repoDir          the checkout whose guest/images/build.sh builds missing guest images; null = never build
- * @param hostVcpus        vCPUs of the host before overcommit
- * @param hostMemoryMb     memory of the host available to capsules, in MiB, before overcommit
+ * @param hostVcpus        vCPUs of the host before overcommit (for the optional limit by reservation)
+ * @param hostMemoryMb     memory of the host available to capsules, in MiB, before overcommit (same)
+ * @param vcpuOvercommit   the optional limit on vCPUs capsules reserve together: this many per host vCPU (0 = none)
+ * @param memoryOvercommit the optional limit on memory_mb capsules reserve together, as a factor on hostMemoryMb (0 = none)
+ * @param memoryReserveMb  free host memory admission keeps: a create or resume that would leave less pauses idle
+ *                         capsules with auto-pause, or gets 503 (capsule.Capacity)
+ * @param pressureMinIdle  a capsule used within this long is never paused to make room for memory
  * @param teamActiveLimit  capsules a team may have pending, starting or running at once (0 = no limit)
  * @param keyRequestRate   requests per second one API key may make (0 = no limit)
  * @param prepareTemplates boot the built-in templates at start (in the background) rather than on first use
@@ -22,7 +27,7 @@ import java.util.Objects;
  */
 public record ServerConfig(String bindHost, int port, Path dataDir, String databaseUrl, Path repoDir,
                            int maxVcpus, int maxMemoryMb, int hostVcpus, long hostMemoryMb, double vcpuOvercommit,
-                           double memoryOvercommit, int teamActiveLimit, double keyRequestRate, Duration stoppedRetention,
+                           double memoryOvercommit, long memoryReserveMb, Duration pressureMinIdle, int teamActiveLimit, double keyRequestRate, Duration stoppedRetention,
                            Duration autoPauseInterval, Duration shutdownGrace, boolean prepareTemplates, String proxyDomain,
                            Duration proxyResponseTimeout) {
 
@@ -31,7 +36,8 @@ public record ServerConfig(String bindHost, int port, Path dataDir, String datab
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port " + port + " is not in 0..65535");
         if (maxVcpus < 1) throw new IllegalArgumentException("max vcpus must be at least 1");
         if (maxMemoryMb < 128) throw new IllegalArgumentException("max memory must be at least 128 MiB");
-        if (vcpuOvercommit <= 0 || memoryOvercommit <= 0) throw new IllegalArgumentException("overcommit must be positive");
+        if (vcpuOvercommit < 0 || memoryOvercommit < 0) throw new IllegalArgumentException("overcommit must be 0 (no limit) or positive");
+        if (memoryReserveMb < 0) throw new IllegalArgumentException("memory reserve must not be negative, got " + memoryReserveMb);
         if (proxyDomain != null) {
             proxyDomain = proxyDomain.strip().toLowerCase(Locale.ROOT);
             if (!proxyDomain.matches("[a-z0-9]([a-z0-9.-]*[a-z0-9])?")) {
@@ -63,6 +69,8 @@ public record ServerConfig(String bindHost, int port, Path dataDir, String datab
         b.hostMemoryMb = hostMemoryMb;
         b.vcpuOvercommit = vcpuOvercommit;
         b.memoryOvercommit = memoryOvercommit;
+        b.memoryReserveMb = memoryReserveMb;
+        b.pressureMinIdle = pressureMinIdle;
         b.teamActiveLimit = teamActiveLimit;
         b.keyRequestRate = keyRequestRate;
         b.stoppedRetention = stoppedRetention;
@@ -84,10 +92,12 @@ public record ServerConfig(String bindHost, int port, Path dataDir, String datab
         private int maxMemoryMb = 16384;
         private int hostVcpus = Runtime.getRuntime().availableProcessors();
         private long hostMemoryMb = hostMemoryMbMinusReserve();
-        // idle capsules use almost no CPU, so many vCPUs share a core; memory is not overcommitted
-        private double vcpuOvercommit = 8.0;
-        private double memoryOvercommit = 1.0;
-        private int teamActiveLimit = 100;
+        // admission goes by what capsules really use; limits by what they reserve are the operator's choice
+        private double vcpuOvercommit = 0;
+        private double memoryOvercommit = 0;
+        private long memoryReserveMb = defaultMemoryReserveMb();
+        private Duration pressureMinIdle = Duration.ofSeconds(10);
+        private int teamActiveLimit = 0;
         private double keyRequestRate = 0;
         private Duration stoppedRetention = Duration.ofDays(7);
         private Duration autoPauseInterval = Duration.ofMillis(500);
@@ -110,6 +120,8 @@ public record ServerConfig(String bindHost, int port, Path dataDir, String datab
         public Builder hostMemoryMb(long v) { hostMemoryMb = v; return this; }
         public Builder vcpuOvercommit(double v) { vcpuOvercommit = v; return this; }
         public Builder memoryOvercommit(double v) { memoryOvercommit = v; return this; }
+        public Builder memoryReserveMb(long v) { memoryReserveMb = v; return this; }
+        public Builder pressureMinIdle(Duration v) { pressureMinIdle = v; return this; }
         public Builder teamActiveLimit(int v) { teamActiveLimit = v; return this; }
         public Builder keyRequestRate(double v) { keyRequestRate = v; return this; }
         public Builder stoppedRetention(Duration v) { stoppedRetention = v; return this; }
@@ -121,23 +133,32 @@ public record ServerConfig(String bindHost, int port, Path dataDir, String datab
 
         public ServerConfig build() {
             return new ServerConfig(bindHost, port, dataDir, databaseUrl, repoDir, maxVcpus, maxMemoryMb, hostVcpus,
-                    hostMemoryMb, vcpuOvercommit, memoryOvercommit, teamActiveLimit, keyRequestRate, stoppedRetention, autoPauseInterval,
+                    hostMemoryMb, vcpuOvercommit, memoryOvercommit, memoryReserveMb, pressureMinIdle, teamActiveLimit, keyRequestRate, stoppedRetention, autoPauseInterval,
                     shutdownGrace, prepareTemplates, proxyDomain, proxyResponseTimeout);
         }
     }
 
     /** MemTotal less 1 GiB for the host itself (and this JVM). */
     private static long hostMemoryMbMinusReserve() {
+        return Math.max(512, memTotalMb() - 1024);
+    }
+
+    /**
+     * 5% of MemTotal, at least 512 MiB: room for this JVM and the host's own work to grow, and for the
+     * capsules admitted in the second before their memory shows, before the kernel has to page.
+     */
+    private static long defaultMemoryReserveMb() {
+        return Math.max(512, memTotalMb() / 20);
+    }
+
+    private static long memTotalMb() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    long kib = Long.parseLong(line.replaceAll("[^0-9]", ""));
-                    return Math.max(512, kib / 1024 - 1024);
-                }
+                if (line.startsWith("MemTotal:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
             }
         } catch (IOException | NumberFormatException e) {
             // not Linux, or an odd /proc: fall through to a conservative figure
         }
-        return 4096;
+        return 5120;
     }
 }

@@ -6,6 +6,7 @@ import dev.wrenn.server.auth.Authenticator;
 import dev.wrenn.server.auth.KeyService;
 import dev.wrenn.server.capsule.ActivityTracker;
 import dev.wrenn.server.capsule.Capacity;
+import dev.wrenn.server.capsule.MemoryPressure;
 import dev.wrenn.server.capsule.CapsuleService;
 import dev.wrenn.server.capsule.GuestService;
 import dev.wrenn.server.capsule.Housekeeper;
@@ -83,21 +84,24 @@ public final class WrennServer implements AutoCloseable {
         ApiKeyStore keyStore = new ApiKeyStore(db.dataSource());
         Authenticator auth = new Authenticator(keyStore);
         KeyService keys = new KeyService(new TeamStore(db.dataSource()), keyStore, auth);
-        Metrics metrics = new Metrics(capsuleStore);
         OperationTracker tracker = new OperationTracker();
         ActivityTracker activity = new ActivityTracker(capsuleStore);
         String hostId = HostIdentity.of(config.dataDir());
+        Capacity capacity = new Capacity(capsuleStore, host, hostId, config);
+        Metrics metrics = new Metrics(capsuleStore, host::capacity, capacity);
         Templates templates = new Templates(snapshotStore, host.builtInTemplates());
-        CapsuleService capsules = new CapsuleService(capsuleStore, host, hostId, templates,
-                new Capacity(capsuleStore, hostId, config), activity, metrics, tracker);
+        CapsuleService capsules = new CapsuleService(capsuleStore, host, hostId, templates, capacity, activity, metrics, tracker);
+        MemoryPressure pressure = new MemoryPressure(capsuleStore, hostId, host, capacity, capsules, activity, metrics,
+                config.pressureMinIdle());
+        capacity.makeRoomWith(pressure::relieve);
         GuestService guest = new GuestService(capsules, host, activity, metrics);
         SnapshotService snapshots = new SnapshotService(snapshotStore, capsuleStore, capsules, host, templates, metrics);
 
         new Recovery(capsuleStore, snapshotStore, host, hostId).run();
         String firstKey = keys.bootstrap().map(KeyService.NewKey::secret).orElse(null);
         PortProxy portProxy = new PortProxy(capsules, host, activity, config.proxyResponseTimeout());
-        HttpApi http = new HttpApi(config, auth, keys, capsules, guest, snapshots, metrics, tracker, host.info(), portProxy).start();
-        Housekeeper housekeeper = new Housekeeper(capsuleStore, hostId, capsules, tracker, config.autoPauseInterval(),
+        HttpApi http = new HttpApi(config, auth, keys, capsules, guest, snapshots, metrics, tracker, host, capacity, portProxy).start();
+        Housekeeper housekeeper = new Housekeeper(capsuleStore, hostId, capsules, pressure, tracker, config.autoPauseInterval(),
                 config.stoppedRetention());
         housekeeper.start();
         WrennServer server = new WrennServer(config, db, host, keys, http, housekeeper, tracker, firstKey);

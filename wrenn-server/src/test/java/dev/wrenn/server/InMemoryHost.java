@@ -7,6 +7,7 @@ import dev.wrenn.host.api.ExitCause;
 import dev.wrenn.host.api.FileEntry;
 import dev.wrenn.host.api.Guest;
 import dev.wrenn.host.api.Host;
+import dev.wrenn.host.api.HostCapacity;
 import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.api.HostInfo;
@@ -58,6 +59,8 @@ public final class InMemoryHost implements Host {
     private final Map<String, NetworkPolicy> policies = new ConcurrentHashMap<>();
     private final Map<String, InetSocketAddress> ports = new ConcurrentHashMap<>();
     private volatile CountDownLatch createGate = new CountDownLatch(0);
+    public static final long VM_MEMORY_MB = 100;
+    private volatile long memoryMb = 1 << 20;
     private volatile CountDownLatch resumeGate = new CountDownLatch(0);
 
     public InMemoryHost() {
@@ -138,6 +141,18 @@ public final class InMemoryHost implements Host {
     @Override
     public HostInfo info() {
         return new HostInfo("in-memory", "none");
+    }
+
+    /** Memory is modelled: every running capsule holds {@link #VM_MEMORY_MB} of {@code memoryMb}, paused ones nothing. */
+    @Override
+    public HostCapacity capacity() {
+        long running = capsules.values().stream().filter(c -> c.phase() == Phase.RUNNING).count();
+        return new HostCapacity(2, memoryMb, Math.max(0, memoryMb - running * VM_MEMORY_MB), VM_MEMORY_MB, (int) running, 0);
+    }
+
+    /** The host's memory from now on (a test makes it short). */
+    public void memoryMb(long mb) {
+        memoryMb = mb;
     }
 
     @Override

@@ -60,6 +60,7 @@ public final class TestServer {
                 .port(0)
                 .repoDir(repoDir())
                 .hostMemoryMb(HOST_MEMORY_MB)
+                .memoryOvercommit(1)   // the optional limit by reservation, for LimitsApiTest
                 .hostVcpus(2)
                 .teamActiveLimit(TEAM_LIMIT)
                 .shutdownGrace(Duration.ofSeconds(20));

@@ -15,6 +15,9 @@ import java.util.function.Consumer;
 public interface Host extends AutoCloseable {
     HostInfo info();
 
+    /** The host's memory and CPUs, what its VMs use now and what is left for more (read fresh, cheap). */
+    HostCapacity capacity();
+
     // ---- templates ----
 
     /** Names of the templates every host has (reserved for them). */

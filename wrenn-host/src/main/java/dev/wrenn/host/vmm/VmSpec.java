@@ -44,7 +44,7 @@ public record VmSpec(String name, Path dir, DeviceLayout layout, int vcpus, int 
     public static final String VMM_LOG = "vmm.log";
     /** The virtio-serial port the guest agent looks for (docs/guest-protocol.md). */
     public static final String GUEST_PORT = "wrenn.0";
-    private static final String KERNEL_CMDLINE = "console=ttyS0 quiet panic=-1 mitigations=off";
+    private static final String KERNEL_CMDLINE = "console=ttyS0 quiet panic=-1 mitigations=off tsc=reliable nowatchdog sysctl.vm.compaction_proactiveness=0 sysctl.vm.stat_interval=10";
 
     static String kernelCmdline() {
         return HostClock.tscKhz().map(khz -> KERNEL_CMDLINE + " tsc_early_khz=" + khz).orElse(KERNEL_CMDLINE);
@@ -52,7 +52,7 @@ public record VmSpec(String name, Path dir, DeviceLayout layout, int vcpus, int 
 
     public List<String> qemuArgs(String qemuBinary, Accelerator accel) {
         List<String> a = new ArrayList<>(List.of(qemuBinary, "-name", "wrenn-" + name));
-        a.addAll(List.of("-machine", "microvm,memory-backend=mem0"));
+        a.addAll(List.of("-machine", "microvm,memory-backend=mem0" + (layout.version() >= 3 ? ",pit=off" : "")));
         a.addAll(accel.qemuArgs());
         a.addAll(List.of("-smp", Integer.toString(vcpus), "-m", memoryMb + "M"));
         a.addAll(memory.qemuArgs(memoryMb));

@@ -1,7 +1,7 @@
 package dev.wrenn.server.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wrenn.host.api.HostInfo;
+import dev.wrenn.host.api.Host;
 import dev.wrenn.server.Json;
 import dev.wrenn.server.OperationTracker;
 import dev.wrenn.server.ServerConfig;
@@ -9,6 +9,7 @@ import dev.wrenn.server.auth.Authenticator;
 import dev.wrenn.server.auth.Caller;
 import dev.wrenn.server.auth.KeyService;
 import dev.wrenn.server.auth.RateLimiter;
+import dev.wrenn.server.capsule.Capacity;
 import dev.wrenn.server.capsule.CapsuleService;
 import dev.wrenn.server.capsule.GuestService;
 import dev.wrenn.server.capsule.SnapshotService;
@@ -64,7 +65,7 @@ public final class HttpApi implements AutoCloseable {
 
     public HttpApi(ServerConfig config, Authenticator auth, KeyService keyService, CapsuleService capsuleService,
                    GuestService guestService, SnapshotService snapshotService, Metrics metrics, OperationTracker tracker,
-                   HostInfo host, PortProxy portProxy) throws IOException {
+                   Host host, Capacity capacity, PortProxy portProxy) throws IOException {
         this.auth = auth;
         this.rateLimiter = new RateLimiter(config.keyRequestRate());
         this.metrics = metrics;
@@ -73,7 +74,7 @@ public final class HttpApi implements AutoCloseable {
         this.guest = new GuestHandlers(guestService);
         this.snapshots = new SnapshotHandlers(snapshotService);
         this.keys = new KeyHandlers(keyService);
-        this.ops = new OpsHandlers(metrics, host);
+        this.ops = new OpsHandlers(metrics, host, capacity);
         this.streams = new StreamHandlers(auth, rateLimiter, guestService, metrics);
         this.portProxy = portProxy;
         Path uploads = Files.createDirectories(config.dataDir().resolve("tmp").resolve("uploads"));

@@ -1,8 +1,11 @@
 package dev.wrenn.server.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wrenn.host.api.Host;
+import dev.wrenn.host.api.HostCapacity;
 import dev.wrenn.host.api.HostInfo;
 import dev.wrenn.server.Json;
+import dev.wrenn.server.capsule.Capacity;
 import dev.wrenn.server.Version;
 import dev.wrenn.server.ops.Metrics;
 import io.javalin.http.Context;
@@ -15,12 +18,16 @@ final class OpsHandlers {
     static final String OPENAPI_RESOURCE = "/dev/wrenn/server/openapi.yaml";
 
     private final Metrics metrics;
-    private final HostInfo host;
+    private final Host host;
+    private final HostInfo info;
+    private final Capacity capacity;
     private final byte[] openapi;
 
-    OpsHandlers(Metrics metrics, HostInfo host) {
+    OpsHandlers(Metrics metrics, Host host, Capacity capacity) {
         this.metrics = metrics;
         this.host = host;
+        this.info = host.info();
+        this.capacity = capacity;
         this.openapi = loadOpenApi();
     }
 
@@ -28,8 +35,18 @@ final class OpsHandlers {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("status", "ok");
         o.put("version", Version.get());
-        o.put("vmm", host.vmm());
-        o.put("accelerator", host.accelerator());
+        o.put("vmm", info.vmm());
+        o.put("accelerator", info.accelerator());
+        HostCapacity h = host.capacity();
+        ObjectNode c = o.putObject("capacity");
+        c.put("cpus", h.cpus());
+        c.put("memory_total_mb", h.memoryTotalMb());
+        c.put("memory_free_mb", h.memoryFreeMb());
+        c.put("memory_reserve_mb", capacity.reserveMb());
+        c.put("vm_memory_mb", h.vmMemoryMb());
+        c.put("vms", h.vms());
+        c.put("warm_clones", h.warmClones());
+        c.put("room", capacity.room(h));
         Render.json(ctx, 200, o);
     }
 

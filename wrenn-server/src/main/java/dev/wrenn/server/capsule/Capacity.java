@@ -1,35 +1,55 @@
 package dev.wrenn.server.capsule;
 
+import dev.wrenn.host.api.Host;
+import dev.wrenn.host.api.HostCapacity;
 import dev.wrenn.server.ServerConfig;
 import dev.wrenn.server.error.ApiException;
 import dev.wrenn.server.error.ErrorCode;
 import dev.wrenn.server.store.CapsuleStore;
 import java.time.Duration;
+import java.util.function.LongUnaryOperator;
+import java.util.function.Supplier;
 
 /**
- * Admission control: the host's vCPUs (overcommitted by a factor) and memory, and a per-team cap
- * on active capsules. The check and the change that takes the resources happen under one lock,
- * so concurrent creates cannot both take the last slot.
+ * Admission control, by what capsules really use: a create or resume is admitted while the host's
+ * free memory, less what the capsules admitted but not yet running will take, stays above the
+ * reserve. Idle capsules touch a small part of the memory they may use, so counting their
+ * reservations would turn away most of what a host holds. When memory is short, idle capsules with
+ * auto-pause are paused to make room ({@link MemoryPressure}); only when that frees too little is the
+ * answer 503. Optional limits by reservation (vCPUs and memory_mb summed, overcommitted by a factor)
+ * and a per-team cap on active capsules apply on top. Checks and the change that takes the room
+ * happen under one lock, so concurrent creates cannot both take the last of it.
  */
 public final class Capacity {
     private static final Duration TEAM_LIMIT_RETRY = Duration.ofSeconds(30);
+    private static final Duration NO_ROOM_RETRY = Duration.ofSeconds(10);
 
     private final CapsuleStore store;
+    private final Host host;
     private final String hostId;
+    private final long reserveMb;
     private final long totalVcpus;
     private final long totalMemoryMb;
     private final int teamActiveLimit;
+    private volatile LongUnaryOperator roomMaker = mb -> 0;
 
-    public Capacity(CapsuleStore store, String hostId, ServerConfig config) {
+    public Capacity(CapsuleStore store, Host host, String hostId, ServerConfig config) {
         this.store = store;
+        this.host = host;
         this.hostId = hostId;
+        this.reserveMb = config.memoryReserveMb();
         this.totalVcpus = (long) Math.floor(config.hostVcpus() * config.vcpuOvercommit());
         this.totalMemoryMb = (long) Math.floor(config.hostMemoryMb() * config.memoryOvercommit());
         this.teamActiveLimit = config.teamActiveLimit();
     }
 
+    /** What frees memory when it is short: given MiB wanted, pauses capsules and answers the MiB it freed. */
+    public void makeRoomWith(LongUnaryOperator roomMaker) {
+        this.roomMaker = roomMaker;
+    }
+
     /** Runs {@code take} (which makes the capsule hold resources) if the host and the team have room. */
-    public synchronized <T> T admit(String teamId, int vcpus, int memoryMb, java.util.function.Supplier<T> take) {
+    public synchronized <T> T admit(String teamId, int vcpus, int memoryMb, Supplier<T> take) {
         if (teamActiveLimit > 0) {
             int active = store.countActive(teamId);
             if (active >= teamActiveLimit) {
@@ -37,19 +57,43 @@ public final class Capacity {
                         + "; pause or destroy one first", TEAM_LIMIT_RETRY);
             }
         }
-        long[] used = store.usage(hostId);
-        if (used[0] + vcpus > totalVcpus || used[1] + memoryMb > totalMemoryMb) {
-            throw new ApiException(ErrorCode.NO_CAPACITY, "no room for " + vcpus + " vCPUs and " + memoryMb + " MiB: "
-                    + used[0] + " of " + totalVcpus + " vCPUs and " + used[1] + " of " + totalMemoryMb + " MiB are in use");
+        if (totalVcpus > 0 || totalMemoryMb > 0) {
+            long[] used = store.usage(hostId);
+            if ((totalVcpus > 0 && used[0] + vcpus > totalVcpus) || (totalMemoryMb > 0 && used[1] + memoryMb > totalMemoryMb)) {
+                throw new ApiException(ErrorCode.NO_CAPACITY, "no room for " + vcpus + " vCPUs and " + memoryMb + " MiB: "
+                        + used[0] + " of " + limit(totalVcpus) + " vCPUs and " + used[1] + " of " + limit(totalMemoryMb)
+                        + " MiB are reserved by capsules");
+            }
+        }
+        long shortMb = shortMb(host.capacity());
+        if (shortMb > 0) shortMb -= roomMaker.applyAsLong(shortMb);
+        if (shortMb > 0) {
+            HostCapacity now = host.capacity();
+            throw ApiException.noCapacity("the host is short of memory: " + now.memoryFreeMb() + " MiB free, "
+                    + reserveMb + " MiB kept in reserve, a capsule takes about " + now.vmMemoryMb()
+                    + " MiB and no idle capsule with auto-pause is left to pause; pause or destroy capsules, or retry later",
+                    NO_ROOM_RETRY);
         }
         return take.get();
     }
 
-    public long totalVcpus() {
-        return totalVcpus;
+    /** MiB missing for one more capsule beside those admitted and still on their way (0 when it fits). */
+    private long shortMb(HostCapacity h) {
+        long arriving = store.countArriving(hostId);
+        return Math.max(0, (arriving + 1) * h.vmMemoryMb() + reserveMb - h.memoryFreeMb());
     }
 
-    public long totalMemoryMb() {
-        return totalMemoryMb;
+    /** How many more capsules of the average size fit now, beside those on their way (for health and metrics). */
+    public long room(HostCapacity h) {
+        long spare = h.memoryFreeMb() - reserveMb - store.countArriving(hostId) * h.vmMemoryMb();
+        return Math.max(0, spare / Math.max(1, h.vmMemoryMb()));
+    }
+
+    public long reserveMb() {
+        return reserveMb;
+    }
+
+    private static String limit(long total) {
+        return total > 0 ? Long.toString(total) : "unlimited";
     }
 }

@@ -11,8 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The server's own periodic work: pausing idle capsules (api.md §4, within 2 s of their timeout)
- * and forgetting stopped capsules after the retention period.
+ * The server's own periodic work: pausing idle capsules (api.md §4, within 2 s of their timeout),
+ * making room when running capsules have grown into the memory reserve, and forgetting stopped
+ * capsules after the retention period.
  */
 public final class Housekeeper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);
@@ -21,6 +22,7 @@ public final class Housekeeper implements AutoCloseable {
     private final CapsuleStore store;
     private final String hostId;
     private final CapsuleService capsules;
+    private final MemoryPressure pressure;
     private final OperationTracker tracker;
     private final Duration interval;
     private final Duration retention;
@@ -29,11 +31,12 @@ public final class Housekeeper implements AutoCloseable {
     private volatile boolean stopped;
     private long lastPurge;
 
-    public Housekeeper(CapsuleStore store, String hostId, CapsuleService capsules, OperationTracker tracker,
-                       Duration interval, Duration retention) {
+    public Housekeeper(CapsuleStore store, String hostId, CapsuleService capsules, MemoryPressure pressure,
+                       OperationTracker tracker, Duration interval, Duration retention) {
         this.store = store;
         this.hostId = hostId;
         this.capsules = capsules;
+        this.pressure = pressure;
         this.tracker = tracker;
         this.interval = interval;
         this.retention = retention;
@@ -48,6 +51,7 @@ public final class Housekeeper implements AutoCloseable {
         while (!stopped) {
             try {
                 pauseIdle();
+                pressure.check();
                 purgeStopped();
             } catch (RuntimeException e) {
                 log.atError().setCause(e).log("housekeeping failed");

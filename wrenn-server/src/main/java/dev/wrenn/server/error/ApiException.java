@@ -49,6 +49,11 @@ public class ApiException extends RuntimeException {
         return code;
     }
 
+    /** 503: the host has no room now; a retry after {@code retryAfter} may find some. */
+    public static ApiException noCapacity(String message, Duration retryAfter) {
+        return new ApiException(ErrorCode.NO_CAPACITY, message, retryAfter, null);
+    }
+
     /** Null unless the client should wait before retrying. */
     public Duration retryAfter() {
         return retryAfter;

@@ -178,6 +178,13 @@ public final class CapsuleStore {
                 rs -> new long[] {rs.getLong(1), rs.getLong(2)}, hostId).orElseThrow();
     }
 
+    /** Capsules of one host admitted but not running yet (being created or resumed): their VMs take memory soon. */
+    public int countArriving(String hostId) {
+        return sql.one("SELECT COUNT(*) FROM capsules WHERE host_id = ?"
+                + " AND (status IN ('pending', 'starting') OR operation = 'resume')",
+                rs -> rs.getInt(1), hostId).orElseThrow();
+    }
+
     /** The team's capsules that hold resources. */
     public int countActive(String teamId) {
         return sql.one("SELECT COUNT(*) FROM capsules WHERE team_id = ?"

@@ -11,7 +11,10 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Host capacity (503 no_capacity) and the per-team capsule limit (429 with Retry-After). */
+/**
+ * The optional limit by reservation (503 no_capacity) and the per-team capsule limit (429 with
+ * Retry-After). Admission by real use is MemoryPressureTest's.
+ */
 class LimitsApiTest {
     private static Api api;
 
@@ -22,7 +25,7 @@ class LimitsApiTest {
     }
 
     @Test
-    void aCapsuleLargerThanTheHostsFreeMemoryIs503() {
+    void aCapsuleAskingMoreThanTheReservationLimitIs503() {
         Api fresh = TestServer.newTeam();
         Response r = fresh.post("/capsules", "{\"memory_mb\":16384}");
         assertEquals(503, r.status(), r::toString);

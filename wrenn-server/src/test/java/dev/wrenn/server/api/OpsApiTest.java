@@ -35,6 +35,37 @@ class OpsApiTest {
         assertTrue(Set.of("kvm", "tcg").contains(h.get("accelerator").asText()), h::toString);
     }
 
+    /** The figures admission goes by, read from this machine: they must match what the kernel says. */
+    @Test
+    void healthShowsTheHostsCapacityAsTheKernelCountsIt() throws Exception {
+        Api team = TestServer.newTeam();
+        String id = team.createRunning();
+        try {
+            JsonNode c = anonymous.get("/api/health").json().get("capacity");
+            long totalMb = 0;
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) totalMb = Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+            }
+            assertEquals(totalMb, c.get("memory_total_mb").asLong(), c::toString);
+            assertTrue(c.get("memory_free_mb").asLong() > 0 && c.get("memory_free_mb").asLong() < totalMb, c::toString);
+            assertEquals(Runtime.getRuntime().availableProcessors(), c.get("cpus").asInt());
+            assertTrue(c.get("vms").asInt() >= 1 + c.get("warm_clones").asInt(), "the capsule's VM is counted: " + c);
+            long vmMb = c.get("vm_memory_mb").asLong();
+            long rssMb = TestServer.host().vmmRssKib(id) / 1024;
+            assertTrue(vmMb > 16 && vmMb < 512, "a VM's resident memory is tens of MiB, not its 512 MiB: " + c);
+            assertTrue(rssMb > 0, "the capsule's VMM runs");
+            assertTrue(c.get("memory_reserve_mb").asLong() >= 512, c::toString);
+            assertTrue(c.get("room").asLong() > 0, c::toString);
+            String metrics = anonymous.get("/metrics").text();
+            for (String gauge : new String[] {"wrenn_host_memory_free_bytes", "wrenn_host_memory_total_bytes", "wrenn_host_vms",
+                    "wrenn_host_vm_memory_bytes", "wrenn_host_capsule_room", "wrenn_memory_pressure_pauses_total"}) {
+                assertTrue(metrics.contains(gauge + " "), gauge + " in /metrics");
+            }
+        } finally {
+            team.destroyQuietly(id);
+        }
+    }
+
     @Test
     void theOpenApiDocumentDescribesEveryRouteAndNothingElse() throws Exception {
         Response r = anonymous.get("/api/openapi.yaml");

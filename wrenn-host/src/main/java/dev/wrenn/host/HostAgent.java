@@ -65,8 +65,8 @@ public final class HostAgent implements Host {
         this.builder = new TemplateBuilder(store, vmm, disks, config);
         Path capsulesDir = Files.createDirectories(config.dataDir().resolve("capsules"));
         CloneRestorer restorer = new CloneRestorer(config, vmm, disks, store, network);
-        this.pool = new WarmPool(config.dataDir().resolve("pool"), config.warmPool(), restorer, vmm, HostMemory::read);
         this.meter = new CapacityMeter(HostMemory::read);
+        this.pool = new WarmPool(config.dataDir().resolve("pool"), config.warmPool(), restorer, vmm, this::capacity);
         this.templates = new HostTemplates(store, builder, new GuestImages(config.imageCache(), config.repoDir()), pool);
         this.runtime = new CapsuleRuntime(restorer, disks, templates, builder, pool, capsules, capsulesDir);
         this.recovery = new HostRecovery(capsules, runtime, restorer, vmm, capsulesDir);

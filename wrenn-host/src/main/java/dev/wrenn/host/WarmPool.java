@@ -1,5 +1,6 @@
 package dev.wrenn.host;
 
+import dev.wrenn.host.api.HostCapacity;
 import dev.wrenn.host.net.NetworkSlot;
 import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.host.vmm.Vm;
@@ -30,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * of creates (within {@link #BURST_WINDOW}) of the last {@link #DEMAND_WINDOW} took, at least the
  * configured minimum and at most {@link #MAX_SIZE}, so after a burst the next one finds its clones
  * ready; once the window has passed without bursts it shrinks back. It never grows beyond its
- * minimum while the host's available memory is below {@link #MEMORY_RESERVE_PERCENT} of its total:
- * waiting clones must not crowd out running capsules.
+ * minimum while the host's free memory is below {@link #MEMORY_RESERVE_PERCENT} of its total, and
+ * gives back what it holds beyond the minimum at the next take or trim once it is: waiting clones
+ * must not crowd out running capsules.
  */
 final class WarmPool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
@@ -55,18 +57,18 @@ final class WarmPool implements AutoCloseable {
     private final Path poolDir;
     private final int minSize;
     private final Restorer restorer;
-    private final Supplier<HostMemory> memory;
+    private final Supplier<HostCapacity> capacity;
     private final Map<String, Deque<Clone>> ready = new HashMap<>();
     private final Map<String, Deque<Long>> takes = new HashMap<>();
     private final Map<String, Integer> restoring = new HashMap<>();
     private boolean closed;
 
     /** @param minSize clones kept of each template however quiet (0: no pool at all) */
-    WarmPool(Path poolDir, int minSize, Restorer restorer, VmmDriver vmm, Supplier<HostMemory> memory) throws IOException {
+    WarmPool(Path poolDir, int minSize, Restorer restorer, VmmDriver vmm, Supplier<HostCapacity> capacity) throws IOException {
         this.poolDir = poolDir;
         this.minSize = minSize;
         this.restorer = restorer;
-        this.memory = memory;
+        this.capacity = capacity;
         // clones of an earlier run were never handed out: nothing of them is worth keeping
         if (Files.isDirectory(poolDir)) {
             try (Stream<Path> old = Files.list(poolDir)) {
@@ -147,14 +149,14 @@ final class WarmPool implements AutoCloseable {
 
     /**
      * Starts restoring clones until {@code template} has its {@link #target} waiting, and lets go of
-     * those beyond it once demand has passed.
+     * those beyond it once demand has passed, or beyond the minimum once memory is short.
      */
     synchronized void refill(String template) {
-        int target = target(template);
+        int target = memoryToSpare() ? target(template) : Math.min(target(template), minSize);
         Deque<Clone> q = ready.getOrDefault(template, new ArrayDeque<>());
         while (q.size() > target) discard(q.pollLast());
         int coming = restoring.getOrDefault(template, 0);
-        while (!closed && coming < FILLERS && q.size() + coming < target && (q.size() + coming < minSize || memoryToSpare())) {
+        while (!closed && coming < FILLERS && q.size() + coming < target) {
             coming++;
             restoring.merge(template, 1, Integer::sum);
             Thread.ofVirtual().name("warm-pool-" + template).start(() -> fillOne(template));
@@ -210,8 +212,8 @@ final class WarmPool implements AutoCloseable {
 
     /** Whether one more waiting clone leaves the host its memory reserve. */
     private boolean memoryToSpare() {
-        HostMemory m = memory.get();
-        return m.freeKib() * 100 > m.totalKib() * MEMORY_RESERVE_PERCENT;
+        HostCapacity h = capacity.get();
+        return (h.memoryFreeMb() - h.vmMemoryMb()) * 100 > h.memoryTotalMb() * MEMORY_RESERVE_PERCENT;
     }
 
     private void discard(Clone c) {

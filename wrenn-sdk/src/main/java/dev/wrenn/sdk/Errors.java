@@ -70,7 +70,7 @@ final class Errors {
             case 409 -> new WrennConflictException(status, code, message, requestId);
             case 429 -> new WrennRateLimitException(code, message, requestId, retryAfter);
             case 502 -> new WrennAgentException(status, code, message, requestId);
-            case 503 -> new WrennNoCapacityException(status, code, message, requestId);
+            case 503 -> new WrennNoCapacityException(status, code, message, requestId, retryAfter);
             default -> status >= 500 ? new WrennServerException(status, code, message, requestId)
                     : new WrennException(status, code, message, requestId, null);
         };

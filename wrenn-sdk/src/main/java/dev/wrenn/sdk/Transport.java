@@ -148,9 +148,9 @@ final class Transport implements AutoCloseable {
         long backoff = Math.min(cap, exp < 0 ? cap : exp);
         // full jitter over the upper half: spreads clients that failed together without retrying at once
         long delay = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
-        if (error instanceof WrennRateLimitException r && r.retryAfter() != null) {
-            delay = Math.max(delay, r.retryAfter().toNanos());
-        }
+        Duration asked = error instanceof WrennRateLimitException r ? r.retryAfter()
+                : error instanceof WrennNoCapacityException n ? n.retryAfter() : null;
+        if (asked != null) delay = Math.max(delay, asked.toNanos());
         if (deadline != Long.MAX_VALUE && System.nanoTime() + delay >= deadline) return null;
         return Duration.ofNanos(delay);
     }

@@ -10,6 +10,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Idempotent calls are retried on 429, 502, 503 and connection failures; others never are. */
 class RetryTest {
@@ -72,9 +74,10 @@ class RetryTest {
         assertEquals(1, server.received().size());
     }
 
-    @Test
-    void retryAfterIsHonoured() {
-        server.then(Answer.error(429, "rate_limited", "slow down").withHeader("Retry-After", "1"), Answer.json(200, "[]"));
+    @ParameterizedTest
+    @CsvSource({"429, rate_limited", "503, no_capacity"})
+    void retryAfterIsHonoured(int status, String code) {
+        server.then(Answer.error(status, code, "not now").withHeader("Retry-After", "1"), Answer.json(200, "[]"));
         assertEquals(0, client.capsules().list().size());
         long gap = server.received().get(1).atNanos() - server.received().get(0).atNanos();
         assertTrue(gap >= Duration.ofMillis(950).toNanos(), "second attempt came after " + gap / 1_000_000 + " ms");

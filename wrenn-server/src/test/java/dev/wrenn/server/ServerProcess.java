@@ -14,13 +14,20 @@ import java.util.List;
  * A test server in a process of its own, so that a test can kill it with SIGKILL at any moment or
  * give it a heap of its own: {@code ServerProcess DATA_DIR [DATABASE_URL]}. Prints
  * {@code READY PORT KEY} (KEY only on a fresh data dir) once the API answers; stops cleanly on SIGTERM.
+ * It runs with the tests' settings, or with the defaults when started with {@link #DEFAULTS}.
  */
 public final class ServerProcess {
+    /** JVM option {@code -Dwrenn.server.defaults=true}: the settings `wrenn server` has out of the box, not the tests'. */
+    static final String DEFAULTS = "wrenn.server.defaults";
+
     private ServerProcess() {}
 
     public static void main(String[] args) throws Exception {
-        WrennServer server = TestServer.startEmbedded(TestServer.config(Path.of(args[0])).prepareTemplates(false)
-                .teamActiveLimit(0).databaseUrl(args.length > 1 ? args[1] : null).build());
+        Path dataDir = Path.of(args[0]);
+        ServerConfig.Builder config = Boolean.getBoolean(DEFAULTS)
+                ? ServerConfig.builder(dataDir).bindHost("127.0.0.1").port(0).repoDir(TestServer.repoDir())
+                : TestServer.config(dataDir).prepareTemplates(false).teamActiveLimit(0);
+        WrennServer server = TestServer.startEmbedded(config.databaseUrl(args.length > 1 ? args[1] : null).build());
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         System.out.println("READY " + server.port() + " " + server.firstKey().orElse("-"));
         System.out.flush();

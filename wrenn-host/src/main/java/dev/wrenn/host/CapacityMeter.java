@@ -1,5 +1,6 @@
 package dev.wrenn.host;
 
+import dev.wrenn.host.vmm.ProcStatus;
 import dev.wrenn.host.api.HostCapacity;
 import dev.wrenn.host.vmm.Vm;
 import java.util.HashMap;
@@ -8,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
  * Measures the host's {@link HostCapacity}: memory is free when no process or VM needs it resident.
@@ -42,11 +42,13 @@ final class CapacityMeter {
         long vmAnonKib = 0;
         long vmCostKib = 0;
         Set<Long> live = new HashSet<>();
-        for (Vm vm : (Iterable<Vm>) Stream.concat(capsuleVms.stream(), warmVms.stream())::iterator) {
-            Sample s = sample(vm.pid(), now);
-            live.add(vm.pid());
-            vmAnonKib += s.anonKib();
-            vmCostKib += s.anonKib() + s.guestHighKib();
+        for (List<Vm> list : List.of(capsuleVms, warmVms)) {
+            for (Vm vm : list) {
+                Sample s = sample(vm.pid(), now);
+                live.add(vm.pid());
+                vmAnonKib += s.anonKib();
+                vmCostKib += s.anonKib() + s.guestHighKib();
+            }
         }
         samples.keySet().retainAll(live);
         int vms = live.size();

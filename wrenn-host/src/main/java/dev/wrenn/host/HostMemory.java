@@ -1,5 +1,6 @@
 package dev.wrenn.host;
 
+import dev.wrenn.host.vmm.ProcStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

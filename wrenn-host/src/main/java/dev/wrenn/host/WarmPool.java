@@ -152,7 +152,8 @@ final class WarmPool implements AutoCloseable {
      * those beyond it once demand has passed, or beyond the minimum once memory is short.
      */
     synchronized void refill(String template) {
-        int target = memoryToSpare() ? target(template) : Math.min(target(template), minSize);
+        int target = target(template);
+        if (target > minSize && !memoryToSpare()) target = minSize;   // memory is read only when the pool would exceed its minimum
         Deque<Clone> q = ready.getOrDefault(template, new ArrayDeque<>());
         while (q.size() > target) discard(q.pollLast());
         int coming = restoring.getOrDefault(template, 0);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wrenn.host.storage.FileOps;
+import dev.wrenn.host.vmm.ProcStatus;
 import dev.wrenn.server.Api.Response;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -71,7 +72,7 @@ class DensityBenchmark {
             Thread.sleep(SETTLE.toMillis());
             List<Long> pids = vmmPids(dir.resolve("capsules"), ids);
             double cpuPct = cpuPercent(pids, CPU_WINDOW);
-            double rssMb = pids.stream().mapToLong(DensityBenchmark::rssKib).average().orElse(0) / 1024;
+            double rssMb = pids.stream().mapToLong(pid -> ProcStatus.read(pid).rssKib()).average().orElse(0) / 1024;
             JsonNode cap = api.get("/api/health").json().get("capacity");
 
             int more = 0;
@@ -148,21 +149,6 @@ class DensityBenchmark {
             if (Files.exists(pidFile)) pids.add(Long.parseLong(Files.readString(pidFile).strip()));
         }
         return pids;
-    }
-
-    private static long rssKib(long pid) {
-        return procField(pid, "VmRSS:");
-    }
-
-    private static long procField(long pid, String field) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith(field)) return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
-        return 0;
     }
 
     /** Mean CPU of the processes over {@code window}, in percent of one core, from their utime + stime. */

@@ -268,14 +268,7 @@ public final class QemuVm implements Vm {
     /** Resident memory of the VMM process, in KiB (0 when gone). */
     @Override
     public long rssKib() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
-        return 0;
+        return ProcStatus.read(pid).rssKib();
     }
 
     /** Why the VM ended, from QEMU's own log and the guest console. */

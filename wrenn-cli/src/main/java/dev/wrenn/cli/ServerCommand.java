@@ -8,7 +8,11 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,6 +23,9 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = "Serve the REST API over capsules on this machine (SQLite in the data dir by default).")
 final class ServerCommand implements Callable<Integer> {
+    /** How long a stop signal during the start waits for it (recovery of many capsules takes a while). */
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
+
     @Spec
     CommandSpec spec;
 
@@ -92,13 +99,29 @@ final class ServerCommand implements Callable<Integer> {
                 .prepareTemplates(prepareTemplates)
                 .proxyDomain(proxyDomain == null || proxyDomain.isBlank() ? null : proxyDomain)
                 .build();
-        // the embedded default: the control plane with the host agent of this machine in the same process
-        WrennServer server = WrennServer.start(config, HostAgent.start(HostConfig.defaults(config.dataDir(), config.repoDir())));
+        CompletableFuture<WrennServer> started = new CompletableFuture<>();
         CountDownLatch stopped = new CountDownLatch(1);
+        // registered before the start: a signal during it waits for the start, then stops what it
+        // started (warm clones and template builds run VMs that would outlive this process)
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
+            try {
+                started.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS).close();
+            } catch (ExecutionException failedToStart) {
+                // the start cleaned up after itself
+            } catch (InterruptedException | TimeoutException e) {
+                spec.commandLine().getErr().println("wrenn server: stopped before its start completed: " + e);
+            }
             stopped.countDown();
         }, "wrenn-shutdown"));
+        WrennServer server;
+        try {
+            // the embedded default: the control plane with the host agent of this machine in the same process
+            server = WrennServer.start(config, HostAgent.start(HostConfig.defaults(config.dataDir(), config.repoDir())));
+            started.complete(server);
+        } catch (Exception | Error e) {
+            started.completeExceptionally(e);
+            throw e;
+        }
         PrintWriter out = spec.commandLine().getOut();
         out.println("Wrenn API: " + server.url());
         server.firstKey().ifPresent(key -> {

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,6 +52,56 @@ class ServerCommandTest {
             again.destroy();
             again.waitFor(60, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * SIGTERM at any moment of the start, while it builds the built-in templates or fills its warm
+     * pool, stops every VM the server started: they run in sessions of their own and would outlive it.
+     */
+    @Test
+    void sigtermDuringTheStartLeavesNoVmRunning(@TempDir Path dir) throws Exception {
+        Path log = dir.resolveSibling(dir.getFileName() + ".log");
+        try {
+            for (String moment : List.of("cold boot of image", "built-in template ready", "wrenn server listening")) {
+                String java = ProcessHandle.current().info().command().orElse("java");
+                Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Dwrenn.repo=" + System.getProperty("wrenn.repo"),
+                        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "server", "--port", "0",
+                        "--host", "127.0.0.1", "--data-dir", dir.resolve("data").toString())
+                        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                awaitLine(log, moment, p);
+                p.destroy();
+                assertTrue(p.waitFor(60, TimeUnit.SECONDS), "SIGTERM stops the server");
+                Thread.sleep(500);   // a VM left behind would still run now: its exit is not awaited by anything
+                List<Long> left = vmsIn(dir);
+                left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+                assertEquals(List.of(), left, "VMs left running after SIGTERM at '" + moment + "'");
+            }
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    private static void awaitLine(Path log, String text, Process p) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            if (Files.readString(log).contains(text)) return;
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no '" + text + "' in the server's log within 5 min:\n" + Files.readString(log));
+    }
+
+    /** QEMU processes working in a directory below {@code dir} (every VM runs in its own directory). */
+    private static List<Long> vmsIn(Path dir) {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().command().map(c -> c.contains("qemu-system")).orElse(false))
+                .filter(p -> {
+                    try {
+                        return Files.readSymbolicLink(Path.of("/proc", Long.toString(p.pid()), "cwd")).startsWith(dir);
+                    } catch (IOException gone) {
+                        return false;
+                    }
+                })
+                .map(ProcessHandle::pid).toList();
     }
 
     /** Starts {@code wrenn server} in its own JVM and collects stdout lines until the URL line (and the key, if any). */

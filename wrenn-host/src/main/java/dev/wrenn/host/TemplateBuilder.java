@@ -35,6 +35,8 @@ final class TemplateBuilder {
     private static final Logger log = LoggerFactory.getLogger(TemplateBuilder.class);
     private static final Duration SAVE_TIMEOUT = Duration.ofSeconds(120);
     private static final String FULL_STATE = "full.state";
+    /** Starting QEMU takes well under a second; close() waits this long for a launch in progress. */
+    private static final Duration LAUNCH_AT_CLOSE = Duration.ofSeconds(10);
 
     private final TemplateStore store;
     private final VmmDriver vmm;
@@ -42,7 +44,8 @@ final class TemplateBuilder {
     private final HostConfig config;
     /** VMs of builds in progress: they run in a session of their own and would outlive this process. */
     private final Set<Vm> live = ConcurrentHashMap.newKeySet();
-    private volatile boolean closed;
+    private boolean closed;
+    private int launching;
 
     TemplateBuilder(TemplateStore store, VmmDriver vmm, DiskLayers disks, HostConfig config) {
         this.store = store;
@@ -56,11 +59,22 @@ final class TemplateBuilder {
     }
 
     private Vm launch(VmSpec spec) throws IOException {
-        if (closed) throw new IllegalStateException("the host agent is stopping; no template is built now");
-        Vm vm = vmm.launch(spec);
-        live.add(vm);
-        if (closed) vm.kill();   // close() ran between the check and the add
-        return vm;
+        synchronized (this) {
+            if (closed) throw new IllegalStateException("the host agent is stopping; no template is built now");
+            launching++;
+        }
+        Vm vm = null;
+        try {
+            vm = vmm.launch(spec);
+            live.add(vm);
+            return vm;
+        } finally {
+            synchronized (this) {
+                launching--;
+                notifyAll();
+                if (closed && vm != null) vm.kill();   // close() ran while QEMU started
+            }
+        }
     }
 
     /** Lets a build's VM quit (its state is saved by then) or ends it (the build failed). */
@@ -72,9 +86,22 @@ final class TemplateBuilder {
         }
     }
 
-    /** Kills the VMs of builds still in progress (they fail); a stopping host agent leaves none behind. */
+    /**
+     * Kills the VMs of builds still in progress (they fail); a stopping host agent leaves none
+     * behind. A VM being launched is waited for (bounded): once this returns the process may exit.
+     */
     void close() {
-        closed = true;
+        synchronized (this) {
+            closed = true;
+            long deadline = System.nanoTime() + LAUNCH_AT_CLOSE.toNanos();
+            try {
+                for (long left; launching > 0 && (left = deadline - System.nanoTime()) > 0; ) {
+                    wait(Math.max(1, left / 1_000_000));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         live.forEach(Vm::kill);
     }
 

@@ -53,6 +53,8 @@ final class WarmPool implements AutoCloseable {
     static final int MEMORY_RESERVE_PERCENT = 20;
     /** Clones restored at once per template: two cores here; more only queue for them. */
     private static final int FILLERS = 2;
+    /** A restore takes well under a second; close() waits this long for those in progress. */
+    private static final Duration RESTORES_AT_CLOSE = Duration.ofSeconds(10);
 
     private final Path poolDir;
     private final int minSize;
@@ -170,11 +172,24 @@ final class WarmPool implements AutoCloseable {
         if (q != null) q.forEach(this::discard);
     }
 
+    /**
+     * Ends every waiting clone, and waits (bounded) for the restores in progress to end theirs: a
+     * clone's VM runs in a session of its own and would outlive a process that exits now.
+     */
     @Override
     public synchronized void close() {
         closed = true;
         ready.values().forEach(q -> q.forEach(this::discard));
         ready.clear();
+        long deadline = System.nanoTime() + RESTORES_AT_CLOSE.toNanos();
+        try {
+            for (long left; !restoring.isEmpty() && (left = deadline - System.nanoTime()) > 0; ) {
+                wait(Math.max(1, left / 1_000_000));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!restoring.isEmpty()) log.atWarn().log("warm clones still restoring at close: the next start removes them");
     }
 
     /** Restores one clone (its place reserved by {@link #refill}), then refills again: the next one, if still wanted. */
@@ -182,6 +197,7 @@ final class WarmPool implements AutoCloseable {
         Clone clone = restoreOne(template);
         synchronized (this) {
             restoring.merge(template, -1, WarmPool::sumOrNull);
+            notifyAll();   // close() waits for the last restore; it wakes once this block has discarded the clone
             if (clone == null) return;   // logged; the next create or trim tries again
             if (closed) {
                 discard(clone);

@@ -97,7 +97,7 @@ public final class WrennServer implements AutoCloseable {
         GuestService guest = new GuestService(capsules, host, activity, metrics);
         SnapshotService snapshots = new SnapshotService(snapshotStore, capsuleStore, capsules, host, templates, metrics);
 
-        new Recovery(capsuleStore, snapshotStore, host, hostId).run();
+        new Recovery(capsuleStore, snapshotStore, host, hostId, capsules::bootAgain).run();
         String firstKey = keys.bootstrap().map(KeyService.NewKey::secret).orElse(null);
         PortProxy portProxy = new PortProxy(capsules, host, activity, config.proxyResponseTimeout());
         HttpApi http = new HttpApi(config, auth, keys, capsules, guest, snapshots, metrics, tracker, host, capacity, portProxy).start();

@@ -123,6 +123,20 @@ public final class CapsuleService {
         return get(teamId, c.id());
     }
 
+    /**
+     * Boots again, in the background, a capsule whose create a restart of the server interrupted
+     * before its VM ran (recovery): a create holds no user data yet, so it is finished, not failed.
+     * The record must be pending with the create's operation slot.
+     */
+    public void bootAgain(CapsuleRecord c) {
+        Templates.Resolved t = new Templates.Resolved(c.template(), c.hostTemplate(), templates.isBuiltIn(c.template()),
+                null, null);
+        if (!tracker.spawn("boot-" + c.id(), () -> boot(c, t))) {
+            store.finish(c.id(), Operation.CREATE, Lifecycle.BOOT_FAILED.from(), ERROR,
+                    "create_failed: the server is shutting down", Clock.millis(), null);
+        }
+    }
+
     /** A built-in template takes any size; a snapshot template has its own, which a request may only repeat. */
     private static int sizeFor(Templates.Resolved t, Integer requested, Integer fixed, int dflt, String field) {
         if (fixed == null) return requested == null ? dflt : requested;

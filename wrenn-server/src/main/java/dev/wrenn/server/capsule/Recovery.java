@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,9 +39,12 @@ public final class Recovery {
     private final SnapshotStore snapshots;
     private final Host host;
     private final String hostId;
+    private final Consumer<CapsuleRecord> bootAgain;
 
-    public Recovery(CapsuleStore capsules, SnapshotStore snapshots, Host host, String hostId) {
+    /** {@code bootAgain} finishes, in the background, a create the restart interrupted before its VM ran. */
+    public Recovery(CapsuleStore capsules, SnapshotStore snapshots, Host host, String hostId, Consumer<CapsuleRecord> bootAgain) {
         this.hostId = hostId;
+        this.bootAgain = bootAgain;
         this.capsules = capsules;
         this.snapshots = snapshots;
         this.host = host;
@@ -76,10 +80,16 @@ public final class Recovery {
         String id = c.id();
         long now = Clock.millis();
         Operation op = c.operation();
-        if (c.status() == PENDING || c.status() == STARTING) {
-            vm.ifPresent(i -> host.destroy(id));
-            end(c, ERROR, "create_failed: interrupted by a restart of the server", now, null);
-            log.atWarn().addKeyValue("capsule", id).log("interrupted create marked error");
+        if ((c.status() == PENDING || c.status() == STARTING) && op != Operation.DESTROY) {
+            if (vm.map(CapsuleState::phase).orElse(null) == Phase.RUNNING) {
+                end(c, RUNNING, null, now, now);
+                log.atInfo().addKeyValue("capsule", id).log("interrupted create had finished on the host: capsule is running");
+            } else {
+                vm.ifPresent(i -> host.destroy(id));   // what an interrupted restore left
+                capsules.move(id, EnumSet.of(STARTING), PENDING, null, now, null);
+                bootAgain.accept(c);
+                log.atInfo().addKeyValue("capsule", id).log("interrupted create started again");
+            }
             return;
         }
         if (op == Operation.DESTROY) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +24,9 @@
 #define MAX_ID 256
 #define MAX_HOSTNAME 64
 #define CAPSULE_ID_FILE "/run/wrenn/capsule-id"
+#define BOOT_ID_FILE "/run/wrenn/boot-id"
+#define KERNEL_BOOT_ID "/proc/sys/kernel/random/boot_id"
+#define MACHINE_ID_FILE "/etc/machine-id"
 
 static int add_entropy(const uint8_t *bytes, size_t n)
 {
@@ -50,25 +54,71 @@ static int add_entropy(const uint8_t *bytes, size_t n)
     return err;
 }
 
-static int write_capsule_id(const char *id)
+/* Writes `text` and a newline to `path` through a temporary file: readers never see half of it. */
+static int write_atomic(const char *path, const char *text)
 {
-    const char *tmp = CAPSULE_ID_FILE ".tmp";
-    struct stat st;
-    /* mkdir needs write access to the parent's mount even when the directory exists, and a
-     * restored guest's root file system is still frozen: only create what is missing. */
-    int err = stat("/run/wrenn", &st) == 0 ? 0 : mkdir_parents(CAPSULE_ID_FILE);
-    if (err)
-        return err;
+    char tmp[128];
+    int err = 0;
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return errno;
-    size_t len = strlen(id);
-    if (write(fd, id, len) != (ssize_t)len || write(fd, "\n", 1) != 1)
+    size_t len = strlen(text);
+    if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1)
         err = errno ? errno : EIO;
     close(fd);
-    if (!err && rename(tmp, CAPSULE_ID_FILE) < 0)   /* readers never see half an id */
+    if (!err && rename(tmp, path) < 0)
         err = errno;
+    if (err)
+        unlink(tmp);
     return err;
+}
+
+static int make_run_dir(void)
+{
+    struct stat st;
+    /* mkdir needs write access to the parent's mount even when the directory exists, and a
+     * restored guest's root file system is still frozen: only create what is missing. */
+    return stat("/run/wrenn", &st) == 0 ? 0 : mkdir_parents(CAPSULE_ID_FILE);
+}
+
+/* The kernel's boot id is read-only and, once read, fixed for the life of the kernel: clones of a
+ * template whose kernel had read it would all share it. A file of the capsule's own, bound over
+ * it, is what every reader sees from now on. */
+static int set_boot_id(const char *boot_id)
+{
+    int err = make_run_dir();
+    if (!err)
+        err = write_atomic(BOOT_ID_FILE, boot_id);
+    if (err)
+        return err;
+    /* a snapshot template's source may have bound its own: that one goes first */
+    if (umount2(KERNEL_BOOT_ID, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+        return errno;
+    return mount(BOOT_ID_FILE, KERNEL_BOOT_ID, NULL, MS_BIND, NULL) < 0 ? errno : 0;
+}
+
+/* 32 lowercase hex digits (machine-id(5)) */
+static int valid_machine_id(const char *s)
+{
+    size_t i = 0;
+    for (; s[i]; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return i == 32;
+}
+
+/* 8-4-4-4-12 lowercase hex digits, as the kernel prints its boot id */
+static int valid_uuid(const char *s)
+{
+    if (strlen(s) != 36)
+        return 0;
+    for (int i = 0; i < 36; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    }
+    return 1;
 }
 
 static void free_env(char **env)
@@ -80,7 +130,7 @@ static void free_env(char **env)
 
 void init_request(uint32_t sid, const uint8_t *p, size_t n)
 {
-    char *id = NULL, *host = NULL, *mac_text = NULL, **env = NULL;
+    char *id = NULL, *host = NULL, *mac_text = NULL, *machine_id = NULL, *boot_id = NULL, **env = NULL;
     uint8_t mac[6];
     int64_t time_ns = 0;
     const uint8_t *entropy = NULL, *v;
@@ -94,6 +144,8 @@ void init_request(uint32_t sid, const uint8_t *p, size_t n)
     have_time = rec_get_int(p, n, "time_ns", &time_ns);
     if (rec_get_str(p, n, "capsule_id", &id) < 0 || rec_get_str(p, n, "hostname", &host) < 0 ||
         rec_get_str(p, n, "mac", &mac_text) < 0 || (mac_text && parse_mac(mac_text, mac) < 0) ||
+        rec_get_str(p, n, "machine_id", &machine_id) < 0 || (machine_id && !valid_machine_id(machine_id)) ||
+        rec_get_str(p, n, "boot_id", &boot_id) < 0 || (boot_id && !valid_uuid(boot_id)) ||
         have_time < 0 || (have_time && time_ns < 0) || (id && strlen(id) > MAX_ID) ||
         (host && strlen(host) > MAX_HOSTNAME)) {
         send_error(sid, EINVAL, "INIT: a field is malformed");
@@ -154,10 +206,26 @@ void init_request(uint32_t sid, const uint8_t *p, size_t n)
             }
         }
         if (id) {
-            int e = write_capsule_id(id);
+            int e = make_run_dir();
+            if (!e)
+                e = write_atomic(CAPSULE_ID_FILE, id);
             if (e && !err) {
                 err = e;
                 snprintf(what, sizeof what, "write %s", CAPSULE_ID_FILE);
+            }
+        }
+        if (machine_id) {
+            int e = write_atomic(MACHINE_ID_FILE, machine_id);
+            if (e && !err) {
+                err = e;
+                snprintf(what, sizeof what, "write %s", MACHINE_ID_FILE);
+            }
+        }
+        if (boot_id) {
+            int e = set_boot_id(boot_id);
+            if (e && !err) {
+                err = e;
+                snprintf(what, sizeof what, "set the boot id");
             }
         }
     }
@@ -179,5 +247,7 @@ out:
     free(id);
     free(host);
     free(mac_text);
+    free(machine_id);
+    free(boot_id);
     free_env(env);
 }

@@ -2547,6 +2547,21 @@ static int t_init_sets_capsule_id_and_env(struct ag *a)
         if (expect_error(a, sid, "EINVAL"))
             return 1;
     }
+    rb_str(&r, "mac", "02:00:00:12:34:56");
+    /* a machine id that is not 32 lowercase hex digits, a boot id that is not a UUID: refused */
+    const char *bad[][2] = { { "machine_id", "0123456789abcdef0123456789abcdeF" }, { "machine_id", "0123" },
+                             { "boot_id", "0123456789ab-cdef-0123-456789abcdef" }, { "boot_id", "../../etc/passwd" } };
+    for (uint32_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct rb one = { 0 };
+        rb_str(&one, bad[i][0], bad[i][1]);
+        send_rec(a, INIT, 10 + i, &one);
+        if (expect_error(a, 10 + i, "EINVAL"))
+            return 1;
+    }
+    rb_str(&r, "machine_id", "0123456789abcdef0123456789abcdef");
+    rb_str(&r, "boot_id", "01234567-89ab-cdef-0123-456789abcdef");
+    send_rec(a, INIT, 20, &r);
+    EXPECT(a, &f, OK, 20, 3000);
     uint8_t big[600] = { 0 };
     rb_add(&r, "entropy", big, sizeof big);
     send_rec(a, INIT, 3, &r);

@@ -78,7 +78,6 @@ final class TestHost {
         return g.run(ExecRequest.shell(line).timeout(Duration.ofSeconds(30)).build());
     }
 
-    /** Runs a shell line that must succeed and returns its trimmed stdout. */
     /** The record of a template in {@code host}'s data directory. */
     static Path templateRecord(HostAgent host, String name) {
         return host.capsuleDir(newId()).getParent().getParent().resolve("templates").resolve(name).resolve(TemplateMeta.FILE);
@@ -94,6 +93,7 @@ final class TestHost {
         return old;
     }
 
+    /** Runs a shell line that must succeed and returns its trimmed stdout. */
     static String out(String id, String line) {
         ExecResult r = sh(id, line);
         if (r.exitCode() != 0) {

@@ -1,5 +1,7 @@
 package dev.wrenn.host;
 
+import dev.wrenn.host.cgroup.CpuGovernor;
+import dev.wrenn.host.cgroup.VmCgroups;
 import dev.wrenn.host.api.CapsuleState;
 import dev.wrenn.host.api.Guest;
 import dev.wrenn.host.api.Host;
@@ -55,10 +57,13 @@ public final class HostAgent implements Host {
     private final CapacityMeter meter;
     private final LogTrimmer logTrimmer;
     private final NetworkSlots network;
+    private final CpuGovernor governor;
 
     private HostAgent(HostConfig config, DeviceLayout layout) throws IOException {
         this.config = config;
-        VmmDriver vmm = new QemuDriver(config.qemuBinary(), config.accelerator(), Duration.ofSeconds(10), layout);
+        VmCgroups cgroups = VmCgroups.detect(cgroupParent(config.dataDir()));
+        this.governor = new CpuGovernor(cgroups);
+        VmmDriver vmm = new QemuDriver(config.qemuBinary(), config.accelerator(), Duration.ofSeconds(10), layout, cgroups);
         this.network = NetworkSlots.start(config.network());
         DiskLayers disks = new DiskLayers(config.qemuImg());
         TemplateStore store = new TemplateStore(config.dataDir(), vmm);
@@ -71,6 +76,11 @@ public final class HostAgent implements Host {
         this.runtime = new CapsuleRuntime(restorer, disks, templates, builder, pool, capsules, capsulesDir);
         this.recovery = new HostRecovery(capsules, runtime, restorer, vmm, capsulesDir);
         this.logTrimmer = new LogTrimmer(() -> capsules.all().stream().filter(c -> c.vm() != null).map(c -> c.dir));
+    }
+
+    /** The cgroup of this data dir's VMs: one per installation, found again by the next host agent on it. */
+    private static String cgroupParent(Path dataDir) {
+        return "wrenn-" + Integer.toHexString(dataDir.toString().hashCode());   // String.hashCode is fixed by the JLS
     }
 
     /** Opens a data dir and reattaches to every VM that is still running there. */
@@ -238,6 +248,7 @@ public final class HostAgent implements Host {
     /** Lets go of every VM without stopping it; a new host agent on the same data dir takes them over. */
     @Override
     public void close() {
+        governor.close();
         logTrimmer.close();
         builder.close();
         pool.close();

@@ -13,7 +13,13 @@ import java.util.Locale;
  */
 public enum Accelerator {
     KVM(List.of("-accel", "kvm", "-cpu", "host")),
-    TCG(List.of("-accel", "tcg", "-cpu", "max"));
+    TCG(List.of("-accel", "tcg,tb-size=" + Accelerator.TCG_CODE_BUFFER_MB, "-cpu", "max"));
+
+    /**
+     * The buffer of translated guest code, in MiB (QEMU's default is 1 GiB): it grows with the code a
+     * guest runs, and it is the part of a VM's memory beyond the guest's that is not otherwise bounded.
+     */
+    public static final int TCG_CODE_BUFFER_MB = 256;
 
     private final List<String> qemuArgs;
 

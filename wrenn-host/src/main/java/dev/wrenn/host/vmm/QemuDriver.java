@@ -1,5 +1,6 @@
 package dev.wrenn.host.vmm;
 
+import dev.wrenn.host.cgroup.VmCgroups;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,9 +14,10 @@ import java.util.Optional;
  * QEMU every 27 ms for nothing in every idle VM (docs/runtime.md "Idle capsules").
  *
  * @param currentLayout the layout new templates get: {@link #LAYOUT_3}; tests of upgrades start an older one
+ * @param cgroups       where each QEMU is put, with the limits of its VM's size
  */
-public record QemuDriver(String qemuBinary, Accelerator accel, Duration startTimeout, DeviceLayout currentLayout)
-        implements VmmDriver {
+public record QemuDriver(String qemuBinary, Accelerator accel, Duration startTimeout, DeviceLayout currentLayout,
+                         VmCgroups cgroups) implements VmmDriver {
     static final String NAME = "qemu-microvm";
     public static final DeviceLayout LAYOUT_1 = new DeviceLayout(NAME, 1);
     public static final DeviceLayout LAYOUT_3 = new DeviceLayout(NAME, 3);
@@ -40,7 +42,7 @@ public record QemuDriver(String qemuBinary, Accelerator accel, Duration startTim
     @Override
     public Vm launch(VmSpec spec) throws IOException {
         requireSupported(spec.layout());
-        return QemuVm.launch(spec, qemuBinary, accel, startTimeout);
+        return QemuVm.launch(spec, qemuBinary, accel, startTimeout, cgroups);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.wrenn.host.vmm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wrenn.host.cgroup.VmCgroups;
+import dev.wrenn.host.cgroup.VmLimits;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,7 +38,8 @@ public final class QemuVm implements Vm {
     }
 
     /** Starts QEMU for {@code spec} and connects to its QMP socket. */
-    static QemuVm launch(VmSpec spec, String qemuBinary, Accelerator accel, Duration timeout) throws IOException {
+    static QemuVm launch(VmSpec spec, String qemuBinary, Accelerator accel, Duration timeout, VmCgroups cgroups)
+            throws IOException {
         Path dir = spec.dir();
         Files.deleteIfExists(dir.resolve(VmSpec.QMP_SOCKET));
         Files.deleteIfExists(dir.resolve(VmSpec.GUEST_SOCKET));
@@ -50,6 +53,13 @@ public final class QemuVm implements Vm {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(VmSpec.VMM_LOG).toFile()))
                 .start();
+        try {
+            // at once, while QEMU still sets itself up: the guest runs no instruction outside its limits
+            cgroups.place(spec.name(), p.pid(), VmLimits.of(spec.vcpus(), spec.memoryMb(), accel));
+        } catch (IOException | RuntimeException e) {
+            p.destroyForcibly();
+            throw new VmmException(spec.name() + ": could not put QEMU in its cgroup: " + e.getMessage(), e);
+        }
         long deadline = System.nanoTime() + timeout.toNanos();
         Path qmpSocket = dir.resolve(VmSpec.QMP_SOCKET);
         while (!Files.exists(qmpSocket)) {

@@ -148,12 +148,14 @@ final class CapsuleRuntime {
                 Files.move(c.dir.resolve(STATE_TMP), c.dir.resolve(CapsuleMeta.STATE), StandardCopyOption.ATOMIC_MOVE);
                 FileOps.fsyncDir(c.dir);
                 timer.mark("fsync");
+                c.save(c.meta().paused());
             } catch (IOException | RuntimeException e) {
+                // the record still says running (it is written atomically): without the state the capsule is running
                 Files.deleteIfExists(c.dir.resolve(STATE_TMP));
+                Files.deleteIfExists(c.dir.resolve(CapsuleMeta.STATE));
                 vm.cont();
                 throw e;
             }
-            c.save(c.meta().paused());
             // streams learn why they end before the VM's exit closes the port under them
             guest.close(HostError.CAPSULE_PAUSED, "capsule " + id + " was paused");
             vm.quit(QUIT_TIMEOUT);

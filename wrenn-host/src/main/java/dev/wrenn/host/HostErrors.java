@@ -6,6 +6,7 @@ import dev.wrenn.host.guest.ChannelClosedException;
 import dev.wrenn.host.guest.GuestException;
 import dev.wrenn.host.guest.GuestProtocolException;
 import dev.wrenn.host.guest.GuestTimeoutException;
+import dev.wrenn.host.vmm.DiskFullException;
 import dev.wrenn.host.vmm.QmpException;
 import dev.wrenn.host.vmm.UnsupportedLayoutException;
 import dev.wrenn.host.vmm.VmmException;
@@ -48,6 +49,7 @@ final class HostErrors {
                     "the guest agent did not answer properly: " + p.getMessage(), p);
             case UncheckedIOException io when isDiskFull(io) -> new HostException(HostError.DISK_FULL,
                     "the host's disk is full: " + io.getMessage(), io);
+            case DiskFullException full -> new HostException(HostError.DISK_FULL, "the host's disk is full: " + full.getMessage(), full);
             case QmpException q when isDiskFull(q) -> new HostException(HostError.DISK_FULL,
                     "the host's disk is full: " + q.getMessage(), q);
             case IllegalArgumentException bad -> new HostException(HostError.INVALID_ARGUMENT, bad.getMessage(), bad);

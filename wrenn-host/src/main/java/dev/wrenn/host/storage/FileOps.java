@@ -35,6 +35,11 @@ public final class FileOps {
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             fsyncDir(file.getParent());
         } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);   // a full disk must not leave half a record behind
+            } catch (IOException ignored) {
+                // the original error says more
+            }
             throw new UncheckedIOException("could not write " + file, e);
         }
     }

@@ -23,6 +23,8 @@ public final class QemuVm implements Vm {
     private static final Logger log = LoggerFactory.getLogger(QemuVm.class);
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
     private static final long POLL_NANOS = 1_000_000;
+    /** Free space below which a failed save counts as a full disk: a device state is a few hundred KiB. */
+    private static final long ROOM = 16L << 20;
 
     private final String name;
     private volatile Path dir;
@@ -221,13 +223,25 @@ public final class QemuVm implements Vm {
             String status = st.path("status").asText();
             if (status.equals("completed")) return;
             if (status.equals("failed") || status.equals("cancelled")) {
-                throw new VmmException(name + ": saving state failed: " + st.path("error-desc").asText(status));
+                String why = name + ": saving state failed: " + st.path("error-desc").asText(status);
+                // the state goes through `cat`, whose ENOSPC QEMU reports as a bare "failed": the file system tells
+                if (noRoomFor(dir.resolve(stateFile))) throw new DiskFullException(why + " (no room left on the disk)");
+                throw new VmmException(why);
             }
             if (System.nanoTime() > deadline) {
                 qmp.execute("migrate_cancel", QMP_TIMEOUT);
                 throw new VmmException(name + ": saving state took longer than " + timeout);
             }
             sleepNanos(POLL_NANOS);
+        }
+    }
+
+    /** Less than {@link #ROOM} is left on the file system of {@code file}. */
+    private static boolean noRoomFor(Path file) {
+        try {
+            return Files.getFileStore(file.getParent()).getUsableSpace() < ROOM;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -18,6 +18,7 @@ import dev.wrenn.server.error.ErrorCode;
 import dev.wrenn.server.ops.Metrics;
 import dev.wrenn.server.proxy.PortProxy;
 import dev.wrenn.server.proxy.PortProxyHandler;
+import dev.wrenn.server.store.DatabaseUnavailableException;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.config.SizeUnit;
@@ -45,6 +46,8 @@ public final class HttpApi implements AutoCloseable {
     private static final String REQUEST_ID = "wrenn.requestId";
     private static final String STARTED = "wrenn.started";
     private static final String TRACKED = "wrenn.tracked";
+    /** What a client is told to wait when the database is unreachable. */
+    private static final java.time.Duration DB_RETRY_AFTER = java.time.Duration.ofSeconds(5);
 
     /** A route as registered with the server (method and full path), for the OpenAPI check. */
     public record Route(String method, String path) {}
@@ -106,6 +109,10 @@ public final class HttpApi implements AutoCloseable {
             cfg.routes.exception(ApiException.class, (e, ctx) -> renderError(ctx, e.code(), e.getMessage(), e));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> renderError(ctx, codeFor(e.getStatus()),
                     messageFor(e, ctx), null));
+            cfg.routes.exception(DatabaseUnavailableException.class, (e, ctx) -> {
+                ApiException unavailable = ApiException.unavailable(e.getMessage() + "; try again shortly", DB_RETRY_AFTER, e);
+                renderError(ctx, unavailable.code(), unavailable.getMessage(), unavailable);
+            });
             cfg.routes.exception(Exception.class, this::renderBug);
             routes(cfg.routes);
         });

@@ -18,6 +18,7 @@ import dev.wrenn.server.OperationTracker;
 import dev.wrenn.server.error.ApiException;
 import dev.wrenn.server.ops.Metrics;
 import dev.wrenn.server.store.CapsuleStore;
+import dev.wrenn.server.store.DatabaseUnavailableException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.EnumSet;
@@ -45,6 +46,8 @@ public final class CapsuleService {
     public static final String INACTIVITY = "inactivity_timeout";
     public static final String VM_EXITED = "vm_exited";
     public static final String HOST_LOST = "host_lost";
+    /** How long the outcome of a host operation waits for an unreachable database. */
+    private static final Duration RECORD_PATIENCE = Duration.ofMinutes(2);
 
     /** A create request after validation; null vcpus/memory = the default (or the template's size). */
     public record CreateRequest(String template, Integer vcpus, Integer memoryMb, int timeoutSec,
@@ -71,6 +74,31 @@ public final class CapsuleService {
         this.metrics = metrics;
         this.tracker = tracker;
         host.onVmExit(this::vmExited);
+    }
+
+    /**
+     * Records what has happened on the host: the VM is paused, running or gone whatever the
+     * database says, so an unreachable database is waited for (up to {@link #RECORD_PATIENCE}),
+     * not given up on; after that the next start's recovery settles the record.
+     */
+    private <T> T recorded(Supplier<T> write) {
+        long deadline = System.nanoTime() + RECORD_PATIENCE.toNanos();
+        long backoffMs = 100;
+        while (true) {
+            try {
+                return write.get();
+            } catch (DatabaseUnavailableException e) {
+                if (System.nanoTime() > deadline) throw e;
+                log.atWarn().log("database unreachable while recording an outcome; retrying in {} ms: {}", backoffMs, e.getMessage());
+                try {
+                    Thread.sleep(backoffMs);
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoffMs = Math.min(backoffMs * 2, 5_000);
+            }
+        }
     }
 
     // ---- queries ------------------------------------------------------------------------------
@@ -115,8 +143,8 @@ public final class CapsuleService {
         log.atInfo().addKeyValue("capsule", c.id()).addKeyValue("team", teamId).addKeyValue("template", t.name())
                 .addKeyValue("vcpus", vcpus).addKeyValue("memory_mb", memoryMb).log("capsule accepted");
         if (!tracker.spawn("boot-" + c.id(), () -> boot(c, t))) {
-            store.finish(c.id(), Operation.CREATE, Lifecycle.BOOT_FAILED.from(), ERROR,
-                    "create_failed: the server is shutting down", Clock.millis(), null);
+            recorded(() -> store.finish(c.id(), Operation.CREATE, Lifecycle.BOOT_FAILED.from(), ERROR,
+                    "create_failed: the server is shutting down", Clock.millis(), null));
             boots.remove(c.id()).complete(null);
         }
         if (!wait.isZero()) await(booted, wait);
@@ -132,8 +160,8 @@ public final class CapsuleService {
         Templates.Resolved t = new Templates.Resolved(c.template(), c.hostTemplate(), templates.isBuiltIn(c.template()),
                 null, null);
         if (!tracker.spawn("boot-" + c.id(), () -> boot(c, t))) {
-            store.finish(c.id(), Operation.CREATE, Lifecycle.BOOT_FAILED.from(), ERROR,
-                    "create_failed: the server is shutting down", Clock.millis(), null);
+            recorded(() -> store.finish(c.id(), Operation.CREATE, Lifecycle.BOOT_FAILED.from(), ERROR,
+                    "create_failed: the server is shutting down", Clock.millis(), null));
         }
     }
 
@@ -164,13 +192,13 @@ public final class CapsuleService {
                 String reason = "create_failed: " + HostErrors.map(e, "boot").getMessage();
                 log.atWarn().addKeyValue("capsule", id).log("boot failed: {}", e.getMessage());
                 destroyOnHostQuietly(id);
-                if (!store.finish(id, Operation.CREATE, Lifecycle.BOOT_FAILED.from(), ERROR, reason, Clock.millis(), null)) {
+                if (!recorded(() -> store.finish(id, Operation.CREATE, Lifecycle.BOOT_FAILED.from(), ERROR, reason, Clock.millis(), null))) {
                     store.release(id, Operation.CREATE);
                 }
                 return;
             }
             long now = Clock.millis();
-            if (store.finish(id, Operation.CREATE, Lifecycle.BOOTED.from(), RUNNING, null, now, now)) {
+            if (recorded(() -> store.finish(id, Operation.CREATE, Lifecycle.BOOTED.from(), RUNNING, null, now, now))) {
                 outcome = "ok";
                 log.atInfo().addKeyValue("capsule", id).addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000)
                         .log("capsule running");
@@ -221,7 +249,7 @@ public final class CapsuleService {
                 settleAfterFailure(id, Operation.PAUSE);
                 throw HostErrors.map(e, "pausing capsule " + id);
             }
-            store.finish(id, Operation.PAUSE, Lifecycle.PAUSE.from(), PAUSED, reason, Clock.millis(), null);
+            recorded(() -> store.finish(id, Operation.PAUSE, Lifecycle.PAUSE.from(), PAUSED, reason, Clock.millis(), null));
             return null;
         });
         log.atInfo().addKeyValue("capsule", id).addKeyValue("reason", reason).log("capsule paused");
@@ -243,7 +271,7 @@ public final class CapsuleService {
                 throw HostErrors.map(e, "resuming capsule " + id);
             }
             long now = Clock.millis();
-            store.finish(id, Operation.RESUME, Lifecycle.RESUME.from(), RUNNING, null, now, now);
+            recorded(() -> store.finish(id, Operation.RESUME, Lifecycle.RESUME.from(), RUNNING, null, now, now));
             return null;
         });
         log.atInfo().addKeyValue("capsule", id).log("capsule resumed");
@@ -261,7 +289,7 @@ public final class CapsuleService {
                 store.release(id, Operation.NETWORK);
                 throw HostErrors.map(e, "changing the network of capsule " + id);
             }
-            store.finishNetwork(id, policy);
+            recorded(() -> store.finishNetwork(id, policy));
             return null;
         });
         log.atInfo().addKeyValue("capsule", id).addKeyValue("allow_internet", policy.allowInternet())
@@ -298,7 +326,7 @@ public final class CapsuleService {
                 store.release(id, Operation.DESTROY);
                 throw HostErrors.map(e, "destroying capsule " + id);
             }
-            store.finish(id, Operation.DESTROY, Lifecycle.DESTROY.from(), STOPPED, null, Clock.millis(), null);
+            recorded(() -> store.finish(id, Operation.DESTROY, Lifecycle.DESTROY.from(), STOPPED, null, Clock.millis(), null));
             return null;
         });
         activity.forget(id);
@@ -354,15 +382,15 @@ public final class CapsuleService {
         long now = Clock.millis();
         switch (phase) {
             case RUNNING -> {
-                if (!store.finish(id, op, EnumSet.of(RUNNING, PAUSED), RUNNING, null, now, op == Operation.RESUME ? now : null)) {
+                if (!recorded(() -> store.finish(id, op, EnumSet.of(RUNNING, PAUSED), RUNNING, null, now, op == Operation.RESUME ? now : null))) {
                     store.release(id, op);
                 }
             }
             case PAUSED -> {
-                if (!store.finish(id, op, EnumSet.of(RUNNING, PAUSED), PAUSED, null, now, null)) store.release(id, op);
+                if (!recorded(() -> store.finish(id, op, EnumSet.of(RUNNING, PAUSED), PAUSED, null, now, null))) store.release(id, op);
             }
             case EXITED -> {
-                store.finish(id, op, EnumSet.of(RUNNING, PAUSED), ERROR, statusReason(state), now, null);
+                recorded(() -> store.finish(id, op, EnumSet.of(RUNNING, PAUSED), ERROR, statusReason(state), now, null));
                 destroyOnHostQuietly(id);
             }
         }

@@ -54,6 +54,11 @@ public class ApiException extends RuntimeException {
         return new ApiException(ErrorCode.NO_CAPACITY, message, retryAfter, null);
     }
 
+    /** 503: something the server needs (its database) cannot be reached now; a retry after {@code retryAfter} may succeed. */
+    public static ApiException unavailable(String message, Duration retryAfter, Throwable cause) {
+        return new ApiException(ErrorCode.UNAVAILABLE, message, retryAfter, cause);
+    }
+
     /** Null unless the client should wait before retrying. */
     public Duration retryAfter() {
         return retryAfter;

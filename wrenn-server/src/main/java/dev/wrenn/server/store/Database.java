@@ -61,7 +61,8 @@ public final class Database implements AutoCloseable {
             throw new IllegalArgumentException("unsupported database URL '" + redact(url)
                     + "': expected postgresql://..., sqlite:PATH or a jdbc:sqlite:/jdbc:postgresql: URL");
         }
-        cfg.setConnectionTimeout(10_000);
+        // an unreachable database fails a request after this long (503), rather than holding it
+        cfg.setConnectionTimeout(3_000);
         String description = kind.name().toLowerCase(Locale.ROOT) + " " + redact(jdbc);
         HikariDataSource ds;
         try {

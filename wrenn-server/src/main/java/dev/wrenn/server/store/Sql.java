@@ -64,8 +64,21 @@ final class Sql {
         try (Connection c = ds.getConnection()) {
             return work.run(c);
         } catch (SQLException e) {
-            throw new StoreException(e);
+            throw failure(e);
         }
+    }
+
+    /**
+     * A connection that could not be had or broke (SQLState class 08, PostgreSQL shutting down:
+     * 57P01..57P03, the pool's timeout) is the database being unreachable; anything else a failed statement.
+     */
+    static RuntimeException failure(SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        boolean unreachable = e instanceof java.sql.SQLTransientConnectionException
+                || e instanceof java.sql.SQLNonTransientConnectionException
+                || state.startsWith("08") || state.matches("57P0[123]");
+        return unreachable ? new DatabaseUnavailableException("the database is unreachable: " + e.getMessage(), e)
+                : new StoreException(e);
     }
 
     /** Runs {@code work} in one transaction: all of it or none of it. */
@@ -83,7 +96,7 @@ final class Sql {
                 c.setAutoCommit(true);
             }
         } catch (SQLException e) {
-            throw new StoreException(e);
+            throw failure(e);
         }
     }
 

@@ -21,8 +21,9 @@ images: agent
 run: images
 	./wrenn server
 
+# the agent's protocol tests, then its frame and record parser under libFuzzer for 30 s
 test-agent: agent
-	@$(MAKE) -s -C guest/agent test
+	@$(MAKE) -s -C guest/agent test fuzz FUZZ_SECONDS=30
 
 # The Java suites run against SQLite and against a throwaway PostgreSQL server started here.
 test-java: images

@@ -18,10 +18,16 @@ declare -A PKG_FOR=(
   [nsenter]=util-linux
   [sysctl]=procps
   [curl]=curl
+  [clang]=clang
 )
+# libraries, checked by package: libFuzzer for the guest agent's fuzz target (clang 14 is Debian 12's)
+LIB_PKGS=(libclang-rt-14-dev)
 missing=()
 for cmd in "${!PKG_FOR[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${PKG_FOR[$cmd]}")
+done
+for pkg in "${LIB_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
 done
 
 if [ ${#missing[@]} -gt 0 ]; then

@@ -208,29 +208,13 @@ static void parse_input(void)
 {
     while (c.in_start < c.in_end) {
         uint8_t *p = inbuf + c.in_start;
-        size_t avail = c.in_end - c.in_start;
-        if (p[0] != FRAME_MAGIC0) {   /* not a frame: scan to the next 'W' */
-            uint8_t *q = memchr(p + 1, FRAME_MAGIC0, avail - 1);
-            c.in_start = q ? (size_t)(q - inbuf) : c.in_end;
-            continue;
-        }
-        if (avail < 2)
+        int found;
+        size_t n = frame_scan(p, c.in_end - c.in_start, &found);
+        if (n == 0)
             break;
-        if (p[1] != FRAME_MAGIC1) {
-            c.in_start++;
-            continue;
-        }
-        if (avail < HDR_LEN)
-            break;
-        uint32_t len = get_be32(p + 8);
-        if (len > MAX_PAYLOAD) {   /* not a frame either: drop one byte */
-            c.in_start++;
-            continue;
-        }
-        if (avail < HDR_LEN + len)
-            break;
-        c.in_start += HDR_LEN + len;
-        dispatch(p[2], get_be32(p + 4), p + HDR_LEN, len);
+        c.in_start += n;
+        if (found)
+            dispatch(p[2], get_be32(p + 4), p + HDR_LEN, n - HDR_LEN);
     }
     if (c.in_start == c.in_end)
         c.in_start = c.in_end = 0;

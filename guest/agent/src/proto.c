@@ -16,6 +16,28 @@ void frame_header(uint8_t *hdr, uint8_t type, uint32_t stream, uint32_t len)
     put_be32(hdr + 8, len);
 }
 
+size_t frame_scan(const uint8_t *p, size_t avail, int *found)
+{
+    *found = 0;
+    if (p[0] != FRAME_MAGIC0) {   /* not a frame: skip to the next 'W' */
+        const uint8_t *q = avail > 1 ? memchr(p + 1, FRAME_MAGIC0, avail - 1) : NULL;
+        return q ? (size_t)(q - p) : avail;
+    }
+    if (avail < 2)
+        return 0;
+    if (p[1] != FRAME_MAGIC1)
+        return 1;
+    if (avail < HDR_LEN)
+        return 0;
+    uint32_t len = get_be32(p + 8);
+    if (len > MAX_PAYLOAD)   /* not a frame either: drop one byte */
+        return 1;
+    if (avail < HDR_LEN + len)
+        return 0;
+    *found = 1;
+    return HDR_LEN + len;
+}
+
 void rec_init(struct rec *r)
 {
     r->p = NULL;

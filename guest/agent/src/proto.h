@@ -38,6 +38,11 @@ static inline void put_be32(uint8_t *p, uint32_t v)
 
 void frame_header(uint8_t *hdr, uint8_t type, uint32_t stream, uint32_t len);
 
+/* Scans p[0..avail) (avail >= 1) for the host's next frame, resynchronising on garbage: returns
+ * how many bytes to consume, with *found = 1 when they are one whole frame starting at p; 0 bytes
+ * when more input is needed first. */
+size_t frame_scan(const uint8_t *p, size_t avail, int *found);
+
 /* A record being built. Any failure (no memory, over MAX_PAYLOAD) sets err
  * and further adds are ignored; the sender then reports the failure. */
 struct rec {

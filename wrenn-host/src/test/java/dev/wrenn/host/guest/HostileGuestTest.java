@@ -220,4 +220,85 @@ class HostileGuestTest {
     static OutputStream nowhere() {
         return OutputStream.nullOutputStream();
     }
+
+    /**
+     * A guest that answers every request with random frames: right and wrong stream ids, known and
+     * unknown types, records that are well-formed, truncated or random bytes, garbage between them.
+     * Every call ends within its timeout with a result, the guest's error ({@link GuestException})
+     * or a {@link GuestProtocolException} naming the nonsense; nothing hangs, nothing else is thrown. Seconds: {@code -Dwrenn.fuzz.seconds} (5; `make soak` runs longer).
+     */
+    @Test
+    void randomAnswersEndEveryCallWithAResultOrATypedError() throws Exception {
+        long seed = Long.getLong("wrenn.fuzz.seed", System.nanoTime());
+        java.util.Random random = new java.util.Random(seed);
+        long deadline = System.nanoTime() + Duration.ofSeconds(Long.getLong("wrenn.fuzz.seconds", 5)).toNanos();
+        int calls = 0;
+        while (System.nanoTime() < deadline) {
+            ScriptedGuest g = new ScriptedGuest((f, s) -> {
+                for (int i = random.nextInt(4); i >= 0; i--) s.send(randomAnswer(random, f.stream()));
+            });
+            try (GuestChannel ch = g.connect()) {
+                for (int i = 0; i < 20 && ch.isOpen(); i++, calls++) {
+                    int call = random.nextInt(5);
+                    assertTimeoutPreemptively(CALL.multipliedBy(4), () -> {
+                        try {
+                            switch (call) {
+                                case 0 -> ch.ping();
+                                case 1 -> ch.exec(ExecRequest.command("true").build());
+                                case 2 -> ch.processes();
+                                case 3 -> ch.stat("/x");
+                                default -> ch.list("/", 1);
+                            }
+                        } catch (GuestException | GuestProtocolException expected) {
+                            // an error answer, or the nonsense named as such: both typed
+                        }
+                    }, () -> "call " + call + " hung (seed " + seed + ")");
+                }
+            }
+        }
+        assertTrue(calls > 20, "calls made: " + calls);
+    }
+
+    /** Every type the protocol defines. */
+    private static final int[] FRAME_TYPES = java.util.Arrays.stream(FrameType.class.getDeclaredFields())
+            .filter(f -> f.getType() == int.class && java.lang.reflect.Modifier.isStatic(f.getModifiers()))
+            .mapToInt(f -> {
+                try {
+                    return f.getInt(null);
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }).toArray();
+
+    private static byte[] randomAnswer(java.util.Random random, int stream) {
+        byte[] garbage = new byte[random.nextInt(3) == 0 ? random.nextInt(40) : 0];
+        random.nextBytes(garbage);
+        int type = random.nextInt(4) == 0 ? random.nextInt(256) : FRAME_TYPES[random.nextInt(FRAME_TYPES.length)];
+        int id = random.nextInt(3) == 0 ? random.nextInt(8) : stream;
+        byte[] payload = switch (random.nextInt(4)) {
+            case 0 -> new byte[0];
+            case 1 -> {
+                byte[] b = new byte[random.nextInt(300)];
+                random.nextBytes(b);
+                yield b;
+            }
+            default -> {
+                Record.Builder r = Record.builder();
+                String[] keys = {"exit_code", "pid", "code", "message", "errno", "stdout", "size", "name", "proc", "entry", "type"};
+                for (int i = random.nextInt(6); i > 0; i--) {
+                    String key = keys[random.nextInt(keys.length)];
+                    if (random.nextBoolean()) r.put(key, random.nextLong() >> random.nextInt(64));
+                    else r.put(key, Record.builder().put(keys[random.nextInt(keys.length)], "x".repeat(random.nextInt(5))).build().encode());
+                }
+                byte[] b = r.build().encode();
+                yield random.nextInt(4) == 0 && b.length > 0 ? java.util.Arrays.copyOf(b, random.nextInt(b.length)) : b;
+            }
+        };
+        ByteBuffer f = ByteBuffer.allocate(12 + payload.length).putShort((short) Frame.MAGIC).put((byte) type).put((byte) 0)
+                .putInt(id).putInt(payload.length).put(payload);
+        byte[] out = new byte[garbage.length + f.capacity()];
+        System.arraycopy(garbage, 0, out, 0, garbage.length);
+        System.arraycopy(f.array(), 0, out, garbage.length, f.capacity());
+        return out;
+    }
 }

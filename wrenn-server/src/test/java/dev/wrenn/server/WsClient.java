@@ -174,6 +174,25 @@ public final class WsClient implements AutoCloseable {
         }
     }
 
+    /** The frames received and not yet taken, without waiting. */
+    public List<JsonNode> received() {
+        List<JsonNode> out = new ArrayList<>();
+        frames.drainTo(out);
+        return out;
+    }
+
+    /** The close code if the server closes within {@code timeout}, else null (still open). */
+    public Integer closeCodeIfClosed(Duration timeout) {
+        try {
+            return closeCode.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
     /** Drops the connection without a close handshake (a client that vanished). */
     public void abort() {
         ws.abort();

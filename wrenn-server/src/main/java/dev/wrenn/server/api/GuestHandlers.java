@@ -97,9 +97,17 @@ final class GuestHandlers {
      * files/stream/write: the multipart body is read as it arrives and written into the capsule as it
      * is read, with no size limit but the capsule's disk and no copy of the file on the server.
      */
-    void streamWrite(Context ctx, Caller caller) throws IOException {
+    void streamWrite(Context ctx, Caller caller) {
+        try {
+            streamWrite(ctx, caller, new MultipartReader(ctx.req().getInputStream(), ctx.header("Content-Type")));
+        } catch (IOException e) {
+            // the client's body broke off or could not be read: its request, not the server, failed
+            throw ApiException.invalid("the upload could not be read: " + e.getMessage());
+        }
+    }
+
+    private void streamWrite(Context ctx, Caller caller, MultipartReader parts) throws IOException {
         String id = Params.capsuleId(ctx);
-        MultipartReader parts = new MultipartReader(ctx.req().getInputStream(), ctx.header("Content-Type"));
         MultipartReader.Part first = parts.next();
         if (first == null || !first.name().equals("path") || first.filename() != null) {
             throw ApiException.invalid("the first part must be the text part 'path', then the file part 'file'");

@@ -1,7 +1,6 @@
 package dev.wrenn.server.api;
 
 import dev.wrenn.server.error.ApiException;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -151,7 +150,7 @@ final class MultipartReader {
                         return -1;
                     }
                 } else if (eof) {
-                    throw new EOFException("the body ended inside a part (no closing boundary)");
+                    throw ApiException.invalid("the multipart body ended inside a part (no closing boundary)");
                 } else {
                     // the tail could be the start of a delimiter: keep it until more arrives
                     available = end - start - (delimiter.length - 1);

@@ -4,7 +4,7 @@ JAVA_HOME := $(shell scripts/find-jdk.sh)
 export JAVA_HOME
 MVN := ./mvnw -B -ntp
 
-.PHONY: deps agent images run test test-agent test-java test-sdk-consumer bench clean
+.PHONY: deps agent images run test test-agent test-java test-sdk-consumer bench soak clean
 
 deps:
 	@scripts/install-deps.sh
@@ -21,9 +21,9 @@ images: agent
 run: images
 	./wrenn server
 
-# the agent's protocol tests, then its frame and record parser under libFuzzer for 30 s
+# the agent's protocol tests, then its frame and record parser under libFuzzer for 20 s
 test-agent: agent
-	@$(MAKE) -s -C guest/agent test fuzz FUZZ_SECONDS=30
+	@$(MAKE) -s -C guest/agent test fuzz FUZZ_SECONDS=20
 
 # The Java suites run against SQLite and against a throwaway PostgreSQL server started here.
 test-java: images
@@ -46,6 +46,20 @@ bench: images
 	    -Dtest='*Benchmark' -Dsurefire.failIfNoSpecifiedTests=false || status=$$?; \
 	  grep -h '^BENCH ' wrenn-host/target/surefire-reports/*-output.txt wrenn-server/target/surefire-reports/*-output.txt \
 	    wrenn-sdk/target/surefire-reports/*-output.txt 2>/dev/null; exit $$status
+
+## Reliability soak (about 30 min; not part of `make test`, which runs short versions of each): 100
+## pause/resume cycles, 20 kill -9 rounds of the server, the noisy-neighbour measurement, 5 min of
+## each fuzzer. Prints one SOAK line per part.
+SOAK_TESTS := PauseResumeCyclesTest,CrashRecoveryTest,ApiFuzzTest,NoisyNeighbourBenchmark,HostileGuestTest
+soak: images
+	$(MVN) -q -DskipTests install
+	@rm -f wrenn-host/target/surefire-reports/*-output.txt wrenn-server/target/surefire-reports/*-output.txt
+	@status=0; $(MAKE) -s -C guest/agent fuzz FUZZ_SECONDS=300 || status=$$?; \
+	  scripts/with-postgres.sh $(MVN) -pl wrenn-host,wrenn-server surefire:test -Dwrenn.excludedGroups=none \
+	    -Dtest='$(SOAK_TESTS)' -Dsurefire.failIfNoSpecifiedTests=false \
+	    -Dwrenn.soak.cycles=100 -Dwrenn.soak.crashRounds=20 -Dwrenn.fuzz.seconds=300 || status=$$?; \
+	  grep -h '^SOAK ' wrenn-host/target/surefire-reports/*-output.txt wrenn-server/target/surefire-reports/*-output.txt; \
+	  exit $$status
 
 clean:
 	$(MVN) -q clean

@@ -31,6 +31,9 @@ class NoisyNeighbourBenchmark {
                 new Metric("noisy_exec_ratio", noisy.execMedianMs() / idle.execMedianMs(), "×", 1.5, bound),
                 new Metric("noisy_exec_worst_ratio", noisy.execWorstMs() / idle.execMedianMs(), "×", 3, bound));
         BenchReport.print(metrics);
+        System.out.printf(java.util.Locale.ROOT, "SOAK noisy_neighbour rounds=%d resume_ratio=%.2f resume_worst_ratio=%.2f"
+                + " exec_ratio=%.2f exec_worst_ratio=%.2f%n", ROUNDS, metrics.get(2).value(), metrics.get(3).value(),
+                metrics.get(6).value(), metrics.get(7).value());
         BenchReport.write("noisy", "Noisy neighbours (host agent, no HTTP)", "Measured by `make bench` (date=" + LocalDate.now()
                 + ", accelerator=" + host.accelerator().label() + ", cpus=" + Runtime.getRuntime().availableProcessors()
                 + ", template=minimal): a 1-vCPU capsule paused and resumed, then a command run in it (after the first"

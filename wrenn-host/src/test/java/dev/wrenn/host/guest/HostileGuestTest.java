@@ -256,6 +256,8 @@ class HostileGuestTest {
                 }
             }
         }
+        System.out.printf("SOAK guest_protocol_fuzz seconds=%d calls=%d hung=0 seed=%d%n",
+                Long.getLong("wrenn.fuzz.seconds", 5), calls, seed);
         assertTrue(calls > 20, "calls made: " + calls);
     }
 

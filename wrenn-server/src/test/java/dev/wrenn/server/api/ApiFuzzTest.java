@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * query values that are not what they should be, wrong methods, missing or wrong keys, and junk
  * frames on the WebSockets. No answer is a 5xx but 503 no_capacity, no stream sends an
  * internal_error, and the server is healthy at the end. Seconds: {@code -Dwrenn.fuzz.seconds}
- * (30; `make soak` runs longer); seed: {@code -Dwrenn.fuzz.seed} (printed).
+ * (20; `make soak` runs 300); seed: {@code -Dwrenn.fuzz.seed} (printed).
  */
 class ApiFuzzTest {
     private static final Map<String, String> BODIES = Map.ofEntries(
@@ -64,7 +64,7 @@ class ApiFuzzTest {
         api = TestServer.newTeam();
         capsule = api.createRunning();
         List<Route> routes = TestServer.get().routes().stream().filter(r -> r.path().startsWith("/api/v1/")).toList();
-        long deadline = System.nanoTime() + Duration.ofSeconds(Long.getLong("wrenn.fuzz.seconds", 30)).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(Long.getLong("wrenn.fuzz.seconds", 20)).toNanos();
         int requests = 0;
         int streams = 0;
         try {
@@ -82,8 +82,9 @@ class ApiFuzzTest {
         } finally {
             cleanUp();
         }
-        failures.forEach(f -> System.out.println("FUZZ failure: " + f));
-        System.out.printf("FUZZ api requests=%d streams=%d failures=%d seed=%d%n", requests, streams, failures.size(), seed);
+        failures.forEach(f -> System.out.println("api fuzz failure: " + f));
+        System.out.printf("SOAK api_fuzz seconds=%d requests=%d streams=%d failures=%d seed=%d%n",
+                Long.getLong("wrenn.fuzz.seconds", 20), requests, streams, failures.size(), seed);
         assertEquals(200, api.get("/api/health").status(), "the server is healthy");
         assertTrue(failures.isEmpty(), failures.size() + " failures (seed " + seed + "), first: "
                 + String.join("\n", failures.subList(0, Math.min(10, failures.size()))));

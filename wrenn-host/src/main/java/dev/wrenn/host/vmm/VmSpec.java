@@ -56,6 +56,9 @@ public record VmSpec(String name, Path dir, DeviceLayout layout, int vcpus, int 
         a.addAll(accel.qemuArgs());
         a.addAll(List.of("-smp", Integer.toString(vcpus), "-m", memoryMb + "M"));
         a.addAll(memory.qemuArgs(memoryMb));
+        // seccomp: a guest that took over QEMU still cannot gain privileges, change scheduling or
+        // resource limits, or use obsolete system calls (spawning stays allowed: saves go through `cat`)
+        a.addAll(List.of("-sandbox", "on,obsolete=deny,elevateprivileges=deny,resourcecontrol=deny"));
         a.addAll(List.of("-nographic", "-nodefaults", "-no-user-config", "-no-reboot",
                 "-chardev", "file,id=con0,path=" + CONSOLE_LOG + ",append=on", "-serial", "chardev:con0",
                 "-kernel", KERNEL, "-initrd", INITRD, "-append", kernelCmdline(),

@@ -29,8 +29,9 @@ import org.junit.jupiter.api.Test;
  * mutated, replaced, dropped or added, garbage bodies and content types, path parameters and
  * query values that are not what they should be, wrong methods, missing or wrong keys, and junk
  * frames on the WebSockets. No answer is a 5xx but 503 no_capacity, no stream sends an
- * internal_error, and the server is healthy at the end. Seconds: {@code -Dwrenn.fuzz.seconds}
- * (20; `make soak` runs 300); seed: {@code -Dwrenn.fuzz.seed} (printed).
+ * internal_error, the server's heap grows by less than 128 MiB, and it is healthy at the end.
+ * Seconds: {@code -Dwrenn.fuzz.seconds} (20; `make soak` runs 300); seed: {@code -Dwrenn.fuzz.seed}
+ * (printed).
  */
 class ApiFuzzTest {
     private static final Map<String, String> BODIES = Map.ofEntries(
@@ -67,6 +68,7 @@ class ApiFuzzTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(Long.getLong("wrenn.fuzz.seconds", 20)).toNanos();
         int requests = 0;
         int streams = 0;
+        long heapBefore = heapAfterGc();
         try {
             while (System.nanoTime() < deadline) {
                 Route route = routes.get(random.nextInt(routes.size()));
@@ -83,11 +85,20 @@ class ApiFuzzTest {
             cleanUp();
         }
         failures.forEach(f -> System.out.println("api fuzz failure: " + f));
-        System.out.printf("SOAK api_fuzz seconds=%d requests=%d streams=%d failures=%d seed=%d%n",
-                Long.getLong("wrenn.fuzz.seconds", 20), requests, streams, failures.size(), seed);
+        long heapGrowthMb = (heapAfterGc() - heapBefore) >> 20;
+        System.out.printf("SOAK api_fuzz seconds=%d requests=%d streams=%d failures=%d heap_growth_mb=%d seed=%d%n",
+                Long.getLong("wrenn.fuzz.seconds", 20), requests, streams, failures.size(), heapGrowthMb, seed);
+        assertTrue(heapGrowthMb < 128, "the server's heap grew by " + heapGrowthMb + " MiB under the fuzzer");
         assertEquals(200, api.get("/api/health").status(), "the server is healthy");
         assertTrue(failures.isEmpty(), failures.size() + " failures (seed " + seed + "), first: "
                 + String.join("\n", failures.subList(0, Math.min(10, failures.size()))));
+    }
+
+    /** The heap in use after a full collection: the server runs in this JVM. */
+    private static long heapAfterGc() {
+        System.gc();
+        Runtime r = Runtime.getRuntime();
+        return r.totalMemory() - r.freeMemory();
     }
 
     private static boolean isStream(String path) {

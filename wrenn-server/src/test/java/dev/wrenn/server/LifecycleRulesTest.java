@@ -199,14 +199,25 @@ class LifecycleRulesTest {
     }
 
     @Test
-    void anInterruptedCreateIsAnErrorAndItsVmRemoved() throws IOException {
+    void anInterruptedCreateWhoseVmCameUpIsRunning() throws IOException {
         String id = api.createRunning();
-        restartDuring(id, null, () -> { }, store -> store.move(id, EnumSet.of(CapsuleStatus.RUNNING), CapsuleStatus.STARTING,
-                null, Clock.millis(), null));
+        restartDuring(id, Operation.CREATE, () -> { }, store -> store.move(id, EnumSet.of(CapsuleStatus.RUNNING),
+                CapsuleStatus.STARTING, null, Clock.millis(), null));
         JsonNode c = api.capsule(id);
-        assertEquals("error", c.get("status").asText());
-        assertTrue(c.get("status_reason").asText().startsWith("create_failed"), c.toString());
-        assertTrue(host.capsule(id).isEmpty());
+        assertEquals("running", c.get("status").asText(), c::toString);
+        assertTrue(c.get("status_reason").isNull(), c::toString);
+        assertTrue(host.capsule(id).isPresent(), "its VM is kept");
+    }
+
+    @Test
+    void anInterruptedCreateWithoutAVmIsBootedAgain() throws IOException {
+        String id = api.createRunning();
+        restartDuring(id, Operation.CREATE, () -> host.destroy(id), store -> store.move(id, EnumSet.of(CapsuleStatus.RUNNING),
+                CapsuleStatus.STARTING, null, Clock.millis(), null));
+        JsonNode c = api.awaitStatus(id, "running", Duration.ofSeconds(30));
+        assertTrue(c.get("status_reason").isNull(), c::toString);
+        assertTrue(host.capsule(id).isPresent(), "it has a VM again");
+        assertEquals(200, api.post("/capsules/" + id + "/pause").status(), "the create's operation slot was released");
     }
 
     @Test

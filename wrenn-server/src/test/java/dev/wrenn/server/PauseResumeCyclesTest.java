@@ -10,14 +10,14 @@ import org.junit.jupiter.api.Test;
 /**
  * One capsule paused and resumed over and over through the API: after every resume its
  * background process is the same process and has gone on counting, and its files are unchanged.
- * Cycles: {@code -Dwrenn.soak.cycles} (10 in `make test`; `make soak` runs 100).
+ * Cycles: {@code -Dwrenn.soak.cycles} (5 in `make test`; `make soak` runs 100).
  */
 class PauseResumeCyclesTest {
     private static final String COUNTER = "i=0; while :; do i=$((i+1)); echo $i > /root/count; sleep 0.05; done";
 
     @Test
     void aCapsuleKeepsItsProcessAndFilesThroughEveryPauseAndResume() {
-        int cycles = Integer.getInteger("wrenn.soak.cycles", 10);
+        int cycles = Integer.getInteger("wrenn.soak.cycles", 5);
         TestServer.awaitTemplates();
         Api api = TestServer.newTeam();
         String id = api.createRunning();

@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -29,11 +30,13 @@ final class CapacityMeter {
     private record Sample(long at, long anonKib, long guestHighKib) {}
 
     private final Supplier<HostMemory> memory;
+    private final LongSupplier diskFreeMb;
     private final Map<Long, Sample> samples = new HashMap<>();
     private long sharedCodeKib = -1;
 
-    CapacityMeter(Supplier<HostMemory> memory) {
+    CapacityMeter(Supplier<HostMemory> memory, LongSupplier diskFreeMb) {
         this.memory = memory;
+        this.diskFreeMb = diskFreeMb;
     }
 
     synchronized HostCapacity measure(List<Vm> capsuleVms, List<Vm> warmVms) {
@@ -56,7 +59,7 @@ final class CapacityMeter {
         long freeKib = Math.max(0, m.totalKib() - otherKib - vmCostKib);
         long vmMb = vms > 0 ? Math.max(1, vmCostKib / vms / 1024) : FIRST_VM_MB;
         return new HostCapacity(Runtime.getRuntime().availableProcessors(), m.totalKib() / 1024, freeKib / 1024, vmMb,
-                vms, warmVms.size());
+                vms, warmVms.size(), diskFreeMb.getAsLong());
     }
 
     private Sample sample(long pid, long now) {

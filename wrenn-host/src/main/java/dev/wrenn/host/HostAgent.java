@@ -16,6 +16,7 @@ import dev.wrenn.host.image.GuestImages;
 import dev.wrenn.host.net.NetworkSlot;
 import dev.wrenn.host.net.NetworkSlots;
 import dev.wrenn.host.storage.DiskLayers;
+import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.host.storage.TemplateStore;
 import dev.wrenn.host.vmm.Accelerator;
 import dev.wrenn.host.vmm.DeviceLayout;
@@ -70,7 +71,7 @@ public final class HostAgent implements Host {
         this.builder = new TemplateBuilder(store, vmm, disks, config);
         Path capsulesDir = Files.createDirectories(config.dataDir().resolve("capsules"));
         CloneRestorer restorer = new CloneRestorer(config, vmm, disks, store, network);
-        this.meter = new CapacityMeter(HostMemory::read);
+        this.meter = new CapacityMeter(HostMemory::read, () -> FileOps.usableMb(config.dataDir()));
         this.pool = new WarmPool(config.dataDir().resolve("pool"), config.warmPool(), restorer, vmm, this::capacity);
         this.templates = new HostTemplates(store, builder, new GuestImages(config.imageCache(), config.repoDir()), pool);
         this.runtime = new CapsuleRuntime(restorer, disks, templates, builder, pool, capsules, capsulesDir);

@@ -61,6 +61,7 @@ public final class InMemoryHost implements Host {
     private volatile CountDownLatch createGate = new CountDownLatch(0);
     public static final long VM_MEMORY_MB = 100;
     private volatile long memoryMb = 1 << 20;
+    private volatile long diskFreeMb = 1 << 20;
     private volatile CountDownLatch resumeGate = new CountDownLatch(0);
 
     public InMemoryHost() {
@@ -147,7 +148,13 @@ public final class InMemoryHost implements Host {
     @Override
     public HostCapacity capacity() {
         long running = capsules.values().stream().filter(c -> c.phase() == Phase.RUNNING).count();
-        return new HostCapacity(2, memoryMb, Math.max(0, memoryMb - running * VM_MEMORY_MB), VM_MEMORY_MB, (int) running, 0);
+        return new HostCapacity(2, memoryMb, Math.max(0, memoryMb - running * VM_MEMORY_MB), VM_MEMORY_MB, (int) running, 0,
+                diskFreeMb);
+    }
+
+    /** The free space of the host's data disk from now on (a test makes it short). */
+    public void diskFreeMb(long mb) {
+        diskFreeMb = mb;
     }
 
     /** The host's memory from now on (a test makes it short). */

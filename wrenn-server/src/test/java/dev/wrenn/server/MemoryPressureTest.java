@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wrenn.server.Api.Response;
+import dev.wrenn.server.capsule.Capacity;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -45,6 +46,26 @@ class MemoryPressureTest {
         assertTrue(full.message().contains("200 MiB free") && full.message().contains("200 MiB kept in reserve"), full.message());
         assertTrue(Integer.parseInt(full.headers().firstValue("Retry-After").orElse("0")) > 0, "Retry-After is set");
         assertEquals(3, api.get("/capsules").json().size(), "the refused create left no record");
+    }
+
+    @Test
+    void aCreateOrResumeWithoutDiskForItsMemoryIs507AndLeavesNoTrace() {
+        String idle = api.createRunning("{\"timeout_sec\":3600,\"memory_mb\":512}");
+        assertEquals(200, api.post("/capsules/" + idle + "/pause").status());
+        server.host().diskFreeMb(Capacity.DISK_RESERVE_MB + 511);
+        Response create = api.post("/capsules", "{\"memory_mb\":512}");
+        assertEquals(507, create.status(), create::toString);
+        assertEquals("insufficient_storage", create.errorCode());
+        assertTrue(create.message().contains("1535 MiB free") && create.message().contains("512 MiB"), create.message());
+        Response resume = api.post("/capsules/" + idle + "/resume");
+        assertEquals(507, resume.status(), resume::toString);
+        assertEquals("paused", api.capsule(idle).get("status").asText(), "the refused resume left it paused");
+        assertEquals(1, api.get("/capsules").json().size(), "the refused create left no record");
+        assertEquals(1535, api.get("/api/health").json().get("capacity").get("disk_free_mb").asLong());
+
+        server.host().diskFreeMb(Capacity.DISK_RESERVE_MB + 512);
+        assertEquals(200, api.post("/capsules/" + idle + "/resume").status(), "with room it resumes");
+        api.createRunning("{\"memory_mb\":256}");
     }
 
     @Test

@@ -12,6 +12,8 @@ package dev.wrenn.host.api;
  * @param vmMemoryMb    what one running VM holds on this host on average (resident), the cost to plan for the next one
  * @param vms           VMs running: capsules and warm clones
  * @param warmClones    of those, clones waiting in the warm pool
+ * @param diskFreeMb    free space of the file system holding capsules: their RAM files and disk layers grow into it
  */
-public record HostCapacity(int cpus, long memoryTotalMb, long memoryFreeMb, long vmMemoryMb, int vms, int warmClones) {
+public record HostCapacity(int cpus, long memoryTotalMb, long memoryFreeMb, long vmMemoryMb, int vms, int warmClones,
+                           long diskFreeMb) {
 }

@@ -44,6 +44,15 @@ public final class FileOps {
         }
     }
 
+    /** Free space (for unprivileged writers) of the file system holding {@code path}, in MiB; 0 when it cannot be read. */
+    public static long usableMb(Path path) {
+        try {
+            return Files.getFileStore(path).getUsableSpace() >> 20;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     public static <T> T readJson(Path file, Class<T> type) {
         try {
             return JSON.readValue(file.toFile(), type);

@@ -46,6 +46,8 @@ final class OpsHandlers {
         c.put("vm_memory_mb", h.vmMemoryMb());
         c.put("vms", h.vms());
         c.put("warm_clones", h.warmClones());
+        c.put("disk_free_mb", h.diskFreeMb());
+        c.put("disk_reserve_mb", Capacity.DISK_RESERVE_MB);
         c.put("room", capacity.room(h));
         Render.json(ctx, 200, o);
     }

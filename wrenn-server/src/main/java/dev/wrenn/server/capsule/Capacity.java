@@ -16,13 +16,19 @@ import java.util.function.Supplier;
  * reserve. Idle capsules touch a small part of the memory they may use, so counting their
  * reservations would turn away most of what a host holds. When memory is short, idle capsules with
  * auto-pause are paused to make room ({@link MemoryPressure}); only when that frees too little is the
- * answer 503. Optional limits by reservation (vCPUs and memory_mb summed, overcommitted by a factor)
+ * answer 503. A create or resume also needs free disk for the capsule's memory (its RAM is a file)
+ * and a reserve beyond it, else 507. Optional limits by reservation (vCPUs and memory_mb summed, overcommitted by a factor)
  * and a per-team cap on active capsules apply on top. Checks and the change that takes the room
  * happen under one lock, so concurrent creates cannot both take the last of it.
  */
 public final class Capacity {
     private static final Duration TEAM_LIMIT_RETRY = Duration.ofSeconds(30);
     private static final Duration NO_ROOM_RETRY = Duration.ofSeconds(10);
+    /**
+     * Free disk kept beyond a capsule's memory: a guest's RAM is a file on the data disk, and a guest
+     * that touches a page its file has no block for while the disk is full loses its VM.
+     */
+    public static final long DISK_RESERVE_MB = 1024;
 
     private final CapsuleStore store;
     private final Host host;
@@ -65,7 +71,13 @@ public final class Capacity {
                         + " MiB are reserved by capsules");
             }
         }
-        long shortMb = shortMb(host.capacity());
+        HostCapacity h = host.capacity();
+        if (h.diskFreeMb() < memoryMb + DISK_RESERVE_MB) {
+            throw new ApiException(ErrorCode.INSUFFICIENT_STORAGE, "the host's disk is short of space: " + h.diskFreeMb()
+                    + " MiB free; a capsule of " + memoryMb + " MiB may need as much for its memory, and " + DISK_RESERVE_MB
+                    + " MiB are kept for pauses and snapshots; free space on the host, destroy capsules or delete templates");
+        }
+        long shortMb = shortMb(h);
         if (shortMb > 0) shortMb -= roomMaker.applyAsLong(shortMb);
         if (shortMb > 0) {
             HostCapacity now = host.capacity();

@@ -45,6 +45,7 @@ public final class Metrics {
         hostGauge("wrenn_host_vm_memory_bytes", "What one running VM holds on average (resident)", h -> mib(h.vmMemoryMb()));
         hostGauge("wrenn_host_vms", "VMs running: capsules and warm clones", HostCapacity::vms);
         hostGauge("wrenn_host_warm_clones", "Clones waiting in the warm pool", HostCapacity::warmClones);
+        hostGauge("wrenn_host_disk_free_bytes", "Free space of the file system holding capsules", h -> mib(h.diskFreeMb()));
         hostGauge("wrenn_host_capsule_room", "How many more capsules of the average size admission lets in now", admission::room);
         Gauge.builder("wrenn_host_memory_reserve_bytes", () -> mib(admission.reserveMb()))
                 .description("Free memory admission keeps").register(registry);

@@ -63,7 +63,7 @@ public final class HostAgent implements Host {
     private HostAgent(HostConfig config, DeviceLayout layout) throws IOException {
         this.config = config;
         VmCgroups cgroups = VmCgroups.detect(cgroupParent(config.dataDir()));
-        this.governor = new CpuGovernor(cgroups);
+        this.governor = new CpuGovernor(cgroups).start();
         VmmDriver vmm = new QemuDriver(config.qemuBinary(), config.accelerator(), Duration.ofSeconds(10), layout, cgroups);
         this.network = NetworkSlots.start(config.network());
         DiskLayers disks = new DiskLayers(config.qemuImg());

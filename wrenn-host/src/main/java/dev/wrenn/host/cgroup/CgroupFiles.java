@@ -37,6 +37,23 @@ final class CgroupFiles {
         return read(group.resolve("cgroup.procs")).map(String::isEmpty).orElse(true);
     }
 
+    /**
+     * Run time plus run-queue wait of every thread listed in {@code threadsFile}, from
+     * {@code /proc/TID/schedstat}; empty when the group is gone. A thread that ended takes its
+     * share with it: callers compare readings and ignore a drop.
+     */
+    static Optional<Long> demandNanos(Path threadsFile) {
+        Optional<String> tids = read(threadsFile);
+        if (tids.isEmpty()) return Optional.empty();
+        long sum = 0;
+        for (String tid : tids.get().split("\n")) {
+            if (tid.isBlank()) continue;
+            String[] f = read(Path.of("/proc", tid.trim(), "schedstat")).orElse("").split(" ");
+            if (f.length >= 2) sum += Long.parseLong(f[0]) + Long.parseLong(f[1]);
+        }
+        return Optional.of(sum);
+    }
+
     /** The child groups of {@code parent}. */
     static List<String> children(Path parent) {
         try (Stream<Path> s = Files.list(parent)) {

@@ -56,8 +56,8 @@ final class CgroupV1 implements VmCgroups {
     }
 
     @Override
-    public Optional<Long> cpuNanos(String vm) {
-        return CgroupFiles.read(cpuacct.resolve(vm).resolve("cpuacct.usage")).map(Long::parseLong);
+    public Optional<Long> cpuDemandNanos(String vm) {
+        return CgroupFiles.demandNanos(cpu.resolve(vm).resolve("tasks"));
     }
 
     @Override

@@ -62,10 +62,8 @@ final class CgroupV2 implements VmCgroups {
     }
 
     @Override
-    public Optional<Long> cpuNanos(String vm) {
-        return CgroupFiles.read(parent.resolve(vm).resolve("cpu.stat")).flatMap(stat -> stat.lines()
-                .filter(l -> l.startsWith("usage_usec "))
-                .map(l -> Long.parseLong(l.substring("usage_usec ".length()).trim()) * 1000).findFirst());
+    public Optional<Long> cpuDemandNanos(String vm) {
+        return CgroupFiles.demandNanos(parent.resolve(vm).resolve("cgroup.threads"));
     }
 
     @Override

@@ -20,8 +20,12 @@ public interface VmCgroups {
     /** The VMs that have a group. */
     List<String> groups();
 
-    /** CPU time the VM's processes have used, in ns; empty when its group is gone. */
-    Optional<Long> cpuNanos(String vm);
+    /**
+     * The CPU the VM's threads have wanted so far, in ns: the time they ran plus the time they were
+     * ready to run and waited for a CPU. Unlike CPU time it shows a busy VM as busy however
+     * contended the host is. Empty when its group is gone.
+     */
+    Optional<Long> cpuDemandNanos(String vm);
 
     /** The VM's vCPUs, as its CPU ceiling says; empty when its group is gone. */
     Optional<Integer> vcpus(String vm);
@@ -49,7 +53,7 @@ public interface VmCgroups {
         }
 
         @Override
-        public Optional<Long> cpuNanos(String vm) {
+        public Optional<Long> cpuDemandNanos(String vm) {
             return Optional.empty();
         }
 

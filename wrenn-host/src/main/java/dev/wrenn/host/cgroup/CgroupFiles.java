@@ -100,7 +100,7 @@ final class CgroupFiles {
             } else if (post[0].equals("cgroup")) {
                 List<String> controllers = new ArrayList<>();
                 for (String opt : post[2].split(",")) {
-                    if (List.of("cpu", "cpuacct", "memory", "pids").contains(opt)) controllers.add(opt);
+                    if (List.of("cpu", "memory", "pids").contains(opt)) controllers.add(opt);
                 }
                 String key = own.keySet().stream().filter(k -> List.of(k.split(",")).containsAll(controllers)
                         && !controllers.isEmpty()).findFirst().orElse(null);

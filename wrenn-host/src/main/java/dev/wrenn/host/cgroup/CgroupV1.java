@@ -9,18 +9,16 @@ import java.util.Optional;
 
 /**
  * cgroup v1: a hierarchy per controller. Each VM gets a group named after it below the parent in
- * the cpu, cpuacct, memory and pids hierarchies (cpu and cpuacct may be one).
+ * the cpu, memory and pids hierarchies.
  */
 final class CgroupV1 implements VmCgroups {
     private static final long PERIOD_US = 100_000;
     private final Path cpu;
-    private final Path cpuacct;
     private final Path memory;
     private final Path pids;
 
-    CgroupV1(Path cpu, Path cpuacct, Path memory, Path pids) {
+    CgroupV1(Path cpu, Path memory, Path pids) {
         this.cpu = cpu;
-        this.cpuacct = cpuacct;
         this.memory = memory;
         this.pids = pids;
     }
@@ -28,15 +26,15 @@ final class CgroupV1 implements VmCgroups {
     /** Empty when the machine lacks one of the hierarchies; an error when they are there but refuse the groups. */
     static Optional<VmCgroups> detect(String parent) throws IOException {
         Map<String, Path> own = CgroupFiles.ownGroups();
-        if (!own.keySet().containsAll(List.of("cpu", "cpuacct", "memory", "pids"))) return Optional.empty();
-        CgroupV1 v1 = new CgroupV1(own.get("cpu").resolve(parent), own.get("cpuacct").resolve(parent),
-                own.get("memory").resolve(parent), own.get("pids").resolve(parent));
+        if (!own.keySet().containsAll(List.of("cpu", "memory", "pids"))) return Optional.empty();
+        CgroupV1 v1 = new CgroupV1(own.get("cpu").resolve(parent), own.get("memory").resolve(parent),
+                own.get("pids").resolve(parent));
         for (Path p : v1.hierarchies()) Files.createDirectories(p);
         return Optional.of(v1);
     }
 
     private List<Path> hierarchies() {
-        return List.of(cpu, cpuacct, memory, pids).stream().distinct().toList();
+        return List.of(cpu, memory, pids);
     }
 
     @Override

@@ -50,14 +50,16 @@ bench: images
 ## Reliability soak (about 30 min; not part of `make test`, which runs short versions of each): 100
 ## pause/resume cycles, 20 kill -9 rounds of the server, the noisy-neighbour measurement, 5 min of
 ## each fuzzer. Prints one SOAK line per part.
-SOAK_TESTS := PauseResumeCyclesTest,CrashRecoveryTest,ApiFuzzTest,NoisyNeighbourBenchmark,HostileGuestTest
+SOAK_PROPS := -Dwrenn.excludedGroups=none -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dwrenn.soak.cycles=100 -Dwrenn.soak.crashRounds=20 -Dwrenn.fuzz.seconds=300
 soak: images
 	$(MVN) -q -DskipTests install
 	@rm -f wrenn-host/target/surefire-reports/*-output.txt wrenn-server/target/surefire-reports/*-output.txt
+	@# each part runs whatever the one before it did
 	@status=0; $(MAKE) -s -C guest/agent fuzz FUZZ_SECONDS=300 || status=$$?; \
-	  scripts/with-postgres.sh $(MVN) -pl wrenn-host,wrenn-server surefire:test -Dwrenn.excludedGroups=none \
-	    -Dtest='$(SOAK_TESTS)' -Dsurefire.failIfNoSpecifiedTests=false \
-	    -Dwrenn.soak.cycles=100 -Dwrenn.soak.crashRounds=20 -Dwrenn.fuzz.seconds=300 || status=$$?; \
+	  $(MVN) -pl wrenn-host surefire:test $(SOAK_PROPS) -Dtest='NoisyNeighbourBenchmark,HostileGuestTest' || status=$$?; \
+	  scripts/with-postgres.sh $(MVN) -pl wrenn-server surefire:test $(SOAK_PROPS) \
+	    -Dtest='PauseResumeCyclesTest,CrashRecoveryTest,ApiFuzzTest' || status=$$?; \
 	  grep -h '^SOAK ' wrenn-host/target/surefire-reports/*-output.txt wrenn-server/target/surefire-reports/*-output.txt; \
 	  exit $$status
 

@@ -244,7 +244,7 @@ class HostileGuestTest {
                         try {
                             switch (call) {
                                 case 0 -> ch.ping();
-                                case 1 -> ch.exec(ExecRequest.command("true").build());
+                                case 1 -> ch.exec(ExecRequest.command("true").timeout(CALL).build());   // bounded by its timeout
                                 case 2 -> ch.processes();
                                 case 3 -> ch.stat("/x");
                                 default -> ch.list("/", 1);

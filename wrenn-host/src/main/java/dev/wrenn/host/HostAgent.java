@@ -59,10 +59,11 @@ public final class HostAgent implements Host {
     private final LogTrimmer logTrimmer;
     private final NetworkSlots network;
     private final CpuGovernor governor;
+    private final VmCgroups cgroups;
 
     private HostAgent(HostConfig config, DeviceLayout layout) throws IOException {
         this.config = config;
-        VmCgroups cgroups = VmCgroups.detect(cgroupParent(config.dataDir()));
+        this.cgroups = VmCgroups.detect(cgroupParent(config.dataDir()));
         this.governor = new CpuGovernor(cgroups).start();
         VmmDriver vmm = new QemuDriver(config.qemuBinary(), config.accelerator(), Duration.ofSeconds(10), layout, cgroups);
         this.network = NetworkSlots.start(config.network());
@@ -261,5 +262,6 @@ public final class HostAgent implements Host {
         });
         capsules.clear();
         if (network != null) network.close();
+        cgroups.release();
     }
 }

@@ -86,6 +86,12 @@ final class CgroupV1 implements VmCgroups {
     }
 
     @Override
+    public void release() {
+        groups().forEach(this::removeIfEmpty);
+        for (Path h : hierarchies()) CgroupFiles.remove(h);   // fails, as it should, while a VM's group is left
+    }
+
+    @Override
     public String describe() {
         return "v1 " + cpu + ", " + memory + ", " + pids;
     }

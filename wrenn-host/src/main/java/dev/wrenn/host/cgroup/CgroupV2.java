@@ -90,6 +90,12 @@ final class CgroupV2 implements VmCgroups {
     }
 
     @Override
+    public void release() {
+        groups().forEach(this::removeIfEmpty);
+        CgroupFiles.remove(parent);   // fails, as it should, while a VM's group is left
+    }
+
+    @Override
     public String describe() {
         return "v2 " + parent;
     }

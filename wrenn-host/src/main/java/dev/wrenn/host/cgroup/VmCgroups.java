@@ -39,6 +39,12 @@ public interface VmCgroups {
     /** Removes the VM's group once no process is left in it; true when it is gone. */
     boolean removeIfEmpty(String vm);
 
+    /**
+     * At the host agent's stop: removes the groups of VMs that ended, and the parent when no VM is
+     * left in it (the VMs that run on keep theirs for the next host agent).
+     */
+    void release();
+
     /** Which hierarchy and parent, for logs. */
     String describe();
 
@@ -74,6 +80,9 @@ public interface VmCgroups {
         public boolean removeIfEmpty(String vm) {
             return true;
         }
+
+        @Override
+        public void release() {}
 
         @Override
         public String describe() {

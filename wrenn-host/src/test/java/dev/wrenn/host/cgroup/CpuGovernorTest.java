@@ -80,6 +80,9 @@ class CpuGovernorTest {
         }
 
         @Override
+        public void release() {}
+
+        @Override
         public String describe() {
             return "fake";
         }

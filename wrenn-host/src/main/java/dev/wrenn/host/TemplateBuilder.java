@@ -93,14 +93,7 @@ final class TemplateBuilder {
     void close() {
         synchronized (this) {
             closed = true;
-            long deadline = System.nanoTime() + LAUNCH_AT_CLOSE.toNanos();
-            try {
-                for (long left; launching > 0 && (left = deadline - System.nanoTime()) > 0; ) {
-                    wait(Math.max(1, left / 1_000_000));
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Monitors.awaitUntil(this, () -> launching == 0, LAUNCH_AT_CLOSE);
         }
         live.forEach(Vm::kill);
     }

@@ -181,15 +181,9 @@ final class WarmPool implements AutoCloseable {
         closed = true;
         ready.values().forEach(q -> q.forEach(this::discard));
         ready.clear();
-        long deadline = System.nanoTime() + RESTORES_AT_CLOSE.toNanos();
-        try {
-            for (long left; !restoring.isEmpty() && (left = deadline - System.nanoTime()) > 0; ) {
-                wait(Math.max(1, left / 1_000_000));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!Monitors.awaitUntil(this, restoring::isEmpty, RESTORES_AT_CLOSE)) {
+            log.atWarn().log("warm clones still restoring at close: the next start removes them");
         }
-        if (!restoring.isEmpty()) log.atWarn().log("warm clones still restoring at close: the next start removes them");
     }
 
     /** Restores one clone (its place reserved by {@link #refill}), then refills again: the next one, if still wanted. */

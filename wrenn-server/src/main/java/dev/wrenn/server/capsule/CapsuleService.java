@@ -142,11 +142,7 @@ public final class CapsuleService {
         }
         log.atInfo().addKeyValue("capsule", c.id()).addKeyValue("team", teamId).addKeyValue("template", t.name())
                 .addKeyValue("vcpus", vcpus).addKeyValue("memory_mb", memoryMb).log("capsule accepted");
-        if (!tracker.spawn("boot-" + c.id(), () -> boot(c, t))) {
-            recorded(() -> store.finish(c.id(), Operation.CREATE, Lifecycle.BOOT_FAILED.from(), ERROR,
-                    "create_failed: the server is shutting down", Clock.millis(), null));
-            boots.remove(c.id()).complete(null);
-        }
+        if (!spawnBoot(c, t)) boots.remove(c.id()).complete(null);
         if (!wait.isZero()) await(booted, wait);
         return get(teamId, c.id());
     }
@@ -157,12 +153,15 @@ public final class CapsuleService {
      * The record must be pending with the create's operation slot.
      */
     public void bootAgain(CapsuleRecord c) {
-        Templates.Resolved t = new Templates.Resolved(c.template(), c.hostTemplate(), templates.isBuiltIn(c.template()),
-                null, null);
-        if (!tracker.spawn("boot-" + c.id(), () -> boot(c, t))) {
-            recorded(() -> store.finish(c.id(), Operation.CREATE, Lifecycle.BOOT_FAILED.from(), ERROR,
-                    "create_failed: the server is shutting down", Clock.millis(), null));
-        }
+        spawnBoot(c, new Templates.Resolved(c.template(), c.hostTemplate(), templates.isBuiltIn(c.template()), null, null));
+    }
+
+    /** Boots the capsule in the background; false (and the capsule failed) when the server is shutting down. */
+    private boolean spawnBoot(CapsuleRecord c, Templates.Resolved t) {
+        if (tracker.spawn("boot-" + c.id(), () -> boot(c, t))) return true;
+        recorded(() -> store.finish(c.id(), Operation.CREATE, Lifecycle.BOOT_FAILED.from(), ERROR,
+                "create_failed: the server is shutting down", Clock.millis(), null));
+        return false;
     }
 
     /** A built-in template takes any size; a snapshot template has its own, which a request may only repeat. */

@@ -36,5 +36,7 @@ public enum HostError {
     /** An answer did not come in time. */
     TIMEOUT,
     /** The host itself failed: the VMM, its files, its processes. */
-    HOST_FAILURE
+    HOST_FAILURE,
+    /** The host could not be reached: its agent is down, or the network to it is. Nothing was done, or it is unknown. */
+    HOST_UNREACHABLE
 }

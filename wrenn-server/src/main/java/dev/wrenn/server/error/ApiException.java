@@ -59,6 +59,11 @@ public class ApiException extends RuntimeException {
         return new ApiException(ErrorCode.UNAVAILABLE, message, retryAfter, cause);
     }
 
+    /** 503: the capsule's host cannot be reached now; its capsules come back with it. */
+    public static ApiException hostUnavailable(String message, Throwable cause) {
+        return new ApiException(ErrorCode.HOST_UNAVAILABLE, message, Duration.ofSeconds(5), cause);
+    }
+
     /** Null unless the client should wait before retrying. */
     public Duration retryAfter() {
         return retryAfter;

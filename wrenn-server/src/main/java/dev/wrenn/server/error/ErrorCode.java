@@ -16,6 +16,7 @@ public enum ErrorCode {
     AGENT_ERROR(502, "agent_error"),
     NO_CAPACITY(503, "no_capacity"),
     UNAVAILABLE(503, "unavailable"),
+    HOST_UNAVAILABLE(503, "host_unavailable"),
     INSUFFICIENT_STORAGE(507, "insufficient_storage");
 
     private final int httpStatus;

@@ -1,0 +1,126 @@
+package dev.wrenn.host.grpc;
+
+import dev.wrenn.host.api.Host;
+import dev.wrenn.host.api.HostError;
+import dev.wrenn.host.api.HostException;
+import dev.wrenn.host.grpc.v1.FileChunk;
+import dev.wrenn.host.grpc.v1.FileSize;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The agent's side of one WriteFile call: chunks as they arrive become the input stream the guest
+ * write pulls from. The queue between them is short and a full one holds the call's next message
+ * back, so an upload never sits in the agent's memory; a call that breaks off fails the write,
+ * which leaves the old file.
+ */
+final class FileUpload implements StreamObserver<FileChunk> {
+    private static final int QUEUED_CHUNKS = 4;
+    private static final byte[] END = new byte[0];
+
+    private final Host host;
+    private final ServerCallStreamObserver<FileSize> out;
+    private final BlockingQueue<byte[]> chunks = new ArrayBlockingQueue<>(QUEUED_CHUNKS);
+    private volatile boolean started;
+    private volatile boolean finished;
+    private volatile String brokenOff;
+
+    FileUpload(Host host, ServerCallStreamObserver<FileSize> out) {
+        this.host = host;
+        this.out = out;
+        out.setOnCancelHandler(() -> breakOff("the upload was cancelled"));
+    }
+
+    @Override
+    public void onNext(FileChunk chunk) {
+        if (!started) {
+            started = true;
+            String capsule = chunk.getFile().getCapsuleId();
+            String path = chunk.getFile().getPath();
+            int mode = chunk.getMode();
+            Thread.ofVirtual().name("file-upload").start(() -> write(capsule, path, mode));
+        }
+        if (!chunk.getData().isEmpty()) queue(chunk.getData().toByteArray());
+    }
+
+    private void queue(byte[] data) {
+        try {
+            while (!finished && !chunks.offer(data, 100, TimeUnit.MILLISECONDS)) {
+                // the guest takes the earlier chunks
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            breakOff("interrupted");
+        }
+    }
+
+    private void write(String capsule, String path, int mode) {
+        try {
+            long size = host.guest(capsule).writeFile(path, new Chunks(), mode);
+            finished = true;
+            out.onNext(FileSize.newBuilder().setSize(size).build());
+            out.onCompleted();
+        } catch (RuntimeException e) {
+            finished = true;
+            chunks.clear();
+            if (!out.isCancelled()) out.onError(WireErrors.toStatus(e));
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        breakOff("the upload broke off: " + t.getMessage());
+    }
+
+    @Override
+    public void onCompleted() {
+        if (!started) {
+            out.onError(WireErrors.toStatus(new HostException(HostError.INVALID_ARGUMENT, "a file write names its file first")));
+            return;
+        }
+        queue(END);
+    }
+
+    private void breakOff(String why) {
+        brokenOff = why;
+        chunks.clear();
+        chunks.offer(END);
+    }
+
+    /** The upload as the guest write reads it. */
+    private final class Chunks extends InputStream {
+        private byte[] current = new byte[0];
+        private int at;
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) return 0;
+            while (at == current.length) {
+                if (current == END) return -1;
+                try {
+                    current = chunks.take();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("the upload was interrupted");
+                }
+                at = 0;
+                if (current == END && brokenOff != null) throw new IOException(brokenOff);
+            }
+            int n = Math.min(len, current.length - at);
+            System.arraycopy(current, at, b, off, n);
+            at += n;
+            return n;
+        }
+    }
+}

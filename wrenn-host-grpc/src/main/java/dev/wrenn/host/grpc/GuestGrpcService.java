@@ -1,0 +1,132 @@
+package dev.wrenn.host.grpc;
+
+import com.google.protobuf.ByteString;
+import dev.wrenn.host.api.Host;
+import dev.wrenn.host.grpc.v1.CapsuleRef;
+import dev.wrenn.host.grpc.v1.Empty;
+import dev.wrenn.host.grpc.v1.FileChunk;
+import dev.wrenn.host.grpc.v1.FileList;
+import dev.wrenn.host.grpc.v1.FileRef;
+import dev.wrenn.host.grpc.v1.FileSize;
+import dev.wrenn.host.grpc.v1.GuestExec;
+import dev.wrenn.host.grpc.v1.GuestServiceGrpc;
+import dev.wrenn.host.grpc.v1.ListRequest;
+import dev.wrenn.host.grpc.v1.PingResult;
+import dev.wrenn.host.grpc.v1.ProcessInput;
+import dev.wrenn.host.grpc.v1.ProcessList;
+import dev.wrenn.host.grpc.v1.ProcessOutput;
+import dev.wrenn.host.grpc.v1.SignalRequest;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+
+/** The agent's {@code GuestService}: each call made on the guest of the capsule it names. */
+final class GuestGrpcService extends GuestServiceGrpc.GuestServiceImplBase {
+    /** File data travels in pieces of this size (well below gRPC's 4 MiB message limit). */
+    static final int CHUNK = 64 * 1024;
+
+    private final Host host;
+
+    GuestGrpcService(Host host) {
+        this.host = host;
+    }
+
+    @Override
+    public void run(GuestExec request, StreamObserver<dev.wrenn.host.grpc.v1.ExecResult> out) {
+        Calls.answer(out, () -> Wire.toWire(host.guest(request.getCapsuleId()).run(Wire.fromWire(request.getRequest()))));
+    }
+
+    @Override
+    public StreamObserver<ProcessInput> start(StreamObserver<ProcessOutput> out) {
+        return new ProcessCall(host, out);
+    }
+
+    @Override
+    public StreamObserver<ProcessInput> attach(StreamObserver<ProcessOutput> out) {
+        return new ProcessCall(host, out);
+    }
+
+    @Override
+    public void startBackground(GuestExec request, StreamObserver<dev.wrenn.host.grpc.v1.ProcessInfo> out) {
+        Calls.answer(out, () -> Wire.toWire(host.guest(request.getCapsuleId()).startBackground(Wire.fromWire(request.getRequest()))));
+    }
+
+    @Override
+    public void processes(CapsuleRef request, StreamObserver<ProcessList> out) {
+        Calls.answer(out, () -> ProcessList.newBuilder()
+                .addAllProcesses(host.guest(request.getId()).processes().stream().map(Wire::toWire).toList()).build());
+    }
+
+    @Override
+    public void signal(SignalRequest request, StreamObserver<Empty> out) {
+        Calls.answerEmpty(out, () -> host.guest(request.getCapsuleId()).signal(request.getPidOrTag(), request.getSignal()));
+    }
+
+    @Override
+    public StreamObserver<FileChunk> writeFile(StreamObserver<FileSize> out) {
+        return new FileUpload(host, (ServerCallStreamObserver<FileSize>) out);
+    }
+
+    @Override
+    public void readFile(FileRef request, StreamObserver<FileChunk> responses) {
+        ReadyGate<FileChunk> out = new ReadyGate<>((ServerCallStreamObserver<FileChunk>) responses, () -> {});
+        // not on this thread: gRPC tells the call is ready for more on it, and the sink waits for that
+        Thread.ofVirtual().name("file-download").start(() -> {
+            try {
+                host.guest(request.getCapsuleId()).readFile(request.getPath(), new ChunkSink(out));
+                out.complete();
+            } catch (RuntimeException e) {
+                out.fail(e);
+            }
+        });
+    }
+
+    @Override
+    public void list(ListRequest request, StreamObserver<FileList> out) {
+        Calls.answer(out, () -> FileList.newBuilder().addAllEntries(host.guest(request.getCapsuleId())
+                .list(request.getPath(), request.getDepth()).stream().map(Wire::toWire).toList()).build());
+    }
+
+    @Override
+    public void mkdir(FileRef request, StreamObserver<dev.wrenn.host.grpc.v1.FileEntry> out) {
+        Calls.answer(out, () -> Wire.toWire(host.guest(request.getCapsuleId()).mkdir(request.getPath())));
+    }
+
+    @Override
+    public void remove(FileRef request, StreamObserver<Empty> out) {
+        Calls.answerEmpty(out, () -> host.guest(request.getCapsuleId()).remove(request.getPath()));
+    }
+
+    @Override
+    public void ping(CapsuleRef request, StreamObserver<PingResult> out) {
+        Calls.answer(out, () -> PingResult.newBuilder().setRoundTripNanos(host.guest(request.getId()).ping().toNanos()).build());
+    }
+
+    /** A file read from the guest, sent on in chunks as the control plane takes them. */
+    private static final class ChunkSink extends OutputStream {
+        private final ReadyGate<FileChunk> out;
+
+        ChunkSink(ReadyGate<FileChunk> out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                for (int at = off; at < off + len; at += CHUNK) {
+                    out.send(FileChunk.newBuilder().setData(ByteString.copyFrom(b, at, Math.min(CHUNK, off + len - at))).build());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("reading the file was interrupted");
+            }
+        }
+    }
+}

@@ -76,6 +76,10 @@ final class ServerCommand implements Callable<Integer> {
                     + " PORT-CAPSULE_ID.localhost; env WRENN_PROXY_DOMAIN).")
     String proxyDomain;
 
+    @Option(names = "--host-timeout-sec", defaultValue = "15",
+            description = "A host agent on another machine not heard from for this long is unreachable (default: ${DEFAULT-VALUE}).")
+    int hostTimeoutSec;
+
     @Option(names = "--prepare-templates", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Boot the built-in templates at start rather than at the first create (default: ${DEFAULT-VALUE}).")
     boolean prepareTemplates;
@@ -97,6 +101,7 @@ final class ServerCommand implements Callable<Integer> {
                 .keyRequestRate(keyRateLimit)
                 .stoppedRetention(Duration.ofDays(retentionDays))
                 .prepareTemplates(prepareTemplates)
+                .hostSilentAfter(Duration.ofSeconds(hostTimeoutSec))
                 .proxyDomain(proxyDomain == null || proxyDomain.isBlank() ? null : proxyDomain)
                 .build();
         CompletableFuture<WrennServer> started = new CompletableFuture<>();
@@ -134,7 +139,7 @@ final class ServerCommand implements Callable<Integer> {
     }
 
     /** The checkout, whose guest/images/build.sh builds missing guest images (set by ./wrenn). */
-    private static Path repoDir() {
+    static Path repoDir() {
         String repo = System.getProperty("wrenn.repo", System.getenv("WRENN_REPO"));
         return repo == null || repo.isBlank() ? null : Path.of(repo).toAbsolutePath().normalize();
     }

@@ -72,7 +72,7 @@ class ServerCommandTest {
                 p.destroy();
                 assertTrue(p.waitFor(60, TimeUnit.SECONDS), "SIGTERM stops the server");
                 Thread.sleep(500);   // a VM left behind would still run now: its exit is not awaited by anything
-                List<Long> left = vmsIn(dir);
+                List<Long> left = WrennProcess.vmsIn(dir);
                 left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
                 assertEquals(List.of(), left, "VMs left running after SIGTERM at '" + moment + "'");
             }
@@ -88,20 +88,6 @@ class ServerCommandTest {
             Thread.sleep(20);
         }
         throw new AssertionError("no '" + text + "' in the server's log within 5 min:\n" + Files.readString(log));
-    }
-
-    /** QEMU processes working in a directory below {@code dir} (every VM runs in its own directory). */
-    private static List<Long> vmsIn(Path dir) {
-        return ProcessHandle.allProcesses()
-                .filter(p -> p.info().command().map(c -> c.contains("qemu-system")).orElse(false))
-                .filter(p -> {
-                    try {
-                        return Files.readSymbolicLink(Path.of("/proc", Long.toString(p.pid()), "cwd")).startsWith(dir);
-                    } catch (IOException gone) {
-                        return false;
-                    }
-                })
-                .map(ProcessHandle::pid).toList();
     }
 
     /** Starts {@code wrenn server} in its own JVM and collects stdout lines until the URL line (and the key, if any). */

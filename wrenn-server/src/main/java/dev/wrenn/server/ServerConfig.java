@@ -24,12 +24,13 @@ import java.util.Objects;
  * @param prepareTemplates boot the built-in templates at start (in the background) rather than on first use
  * @param proxyDomain      port URLs are {@code {port}-{capsule id}.DOMAIN}; null = under any host name (api.md §9)
  * @param proxyResponseTimeout how long the port proxy waits for a service's first answer byte before a 504
+ * @param hostSilentAfter  a host agent on another machine not heard from for this long is unreachable
  */
 public record ServerConfig(String bindHost, int port, Path dataDir, String databaseUrl, Path repoDir,
                            int maxVcpus, int maxMemoryMb, int hostVcpus, long hostMemoryMb, double vcpuOvercommit,
                            double memoryOvercommit, long memoryReserveMb, Duration pressureMinIdle, int teamActiveLimit, double keyRequestRate, Duration stoppedRetention,
                            Duration autoPauseInterval, Duration shutdownGrace, boolean prepareTemplates, String proxyDomain,
-                           Duration proxyResponseTimeout) {
+                           Duration proxyResponseTimeout, Duration hostSilentAfter) {
 
     public ServerConfig {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -46,6 +47,10 @@ public record ServerConfig(String bindHost, int port, Path dataDir, String datab
         }
         if (proxyResponseTimeout.isNegative() || proxyResponseTimeout.isZero()) {
             throw new IllegalArgumentException("proxy response timeout must be positive, got " + proxyResponseTimeout);
+        }
+        if (hostSilentAfter.compareTo(Duration.ofSeconds(2)) < 0) {
+            throw new IllegalArgumentException("a host must be given at least 2 s before it counts as unreachable, got "
+                    + hostSilentAfter.toMillis() + " ms");
         }
     }
 
@@ -79,6 +84,7 @@ public record ServerConfig(String bindHost, int port, Path dataDir, String datab
         b.prepareTemplates = prepareTemplates;
         b.proxyDomain = proxyDomain;
         b.proxyResponseTimeout = proxyResponseTimeout;
+        b.hostSilentAfter = hostSilentAfter;
         return b;
     }
 
@@ -105,6 +111,8 @@ public record ServerConfig(String bindHost, int port, Path dataDir, String datab
         private boolean prepareTemplates = true;
         private String proxyDomain;
         private Duration proxyResponseTimeout = Duration.ofSeconds(60);
+        // three missed heartbeats
+        private Duration hostSilentAfter = Duration.ofSeconds(15);
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -130,11 +138,12 @@ public record ServerConfig(String bindHost, int port, Path dataDir, String datab
         public Builder prepareTemplates(boolean v) { prepareTemplates = v; return this; }
         public Builder proxyDomain(String v) { proxyDomain = v; return this; }
         public Builder proxyResponseTimeout(Duration v) { proxyResponseTimeout = v; return this; }
+        public Builder hostSilentAfter(Duration v) { hostSilentAfter = v; return this; }
 
         public ServerConfig build() {
             return new ServerConfig(bindHost, port, dataDir, databaseUrl, repoDir, maxVcpus, maxMemoryMb, hostVcpus,
                     hostMemoryMb, vcpuOvercommit, memoryOvercommit, memoryReserveMb, pressureMinIdle, teamActiveLimit, keyRequestRate, stoppedRetention, autoPauseInterval,
-                    shutdownGrace, prepareTemplates, proxyDomain, proxyResponseTimeout);
+                    shutdownGrace, prepareTemplates, proxyDomain, proxyResponseTimeout, hostSilentAfter);
         }
     }
 

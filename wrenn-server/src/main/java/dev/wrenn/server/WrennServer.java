@@ -13,11 +13,13 @@ import dev.wrenn.server.capsule.Housekeeper;
 import dev.wrenn.server.capsule.Recovery;
 import dev.wrenn.server.capsule.SnapshotService;
 import dev.wrenn.server.capsule.Templates;
+import dev.wrenn.server.hosts.HostRegistry;
 import dev.wrenn.server.ops.Metrics;
 import dev.wrenn.server.proxy.PortProxy;
 import dev.wrenn.server.store.ApiKeyStore;
 import dev.wrenn.server.store.CapsuleStore;
 import dev.wrenn.server.store.Database;
+import dev.wrenn.server.store.HostStore;
 import dev.wrenn.server.store.SnapshotStore;
 import dev.wrenn.server.store.TeamStore;
 import java.io.IOException;
@@ -43,18 +45,20 @@ public final class WrennServer implements AutoCloseable {
     private final Database db;
     private final Host host;
     private final KeyService keys;
+    private final HostRegistry hosts;
     private final HttpApi http;
     private final Housekeeper housekeeper;
     private final OperationTracker tracker;
     private final String firstKey;
     private final CompletableFuture<Void> templatesReady = new CompletableFuture<>();
 
-    private WrennServer(ServerConfig config, Database db, Host host, KeyService keys, HttpApi http,
+    private WrennServer(ServerConfig config, Database db, Host host, KeyService keys, HostRegistry hosts, HttpApi http,
                         Housekeeper housekeeper, OperationTracker tracker, String firstKey) {
         this.config = config;
         this.db = db;
         this.host = host;
         this.keys = keys;
+        this.hosts = hosts;
         this.http = http;
         this.housekeeper = housekeeper;
         this.tracker = tracker;
@@ -99,12 +103,14 @@ public final class WrennServer implements AutoCloseable {
 
         new Recovery(capsuleStore, snapshotStore, host, hostId, capsules::bootAgain).run();
         String firstKey = keys.bootstrap().map(KeyService.NewKey::secret).orElse(null);
+        HostRegistry hosts = new HostRegistry(new HostStore(db.dataSource()), capsuleStore);
         PortProxy portProxy = new PortProxy(capsules, host, activity, config.proxyResponseTimeout());
-        HttpApi http = new HttpApi(config, auth, keys, capsules, guest, snapshots, metrics, tracker, host, capacity, portProxy).start();
+        HttpApi http = new HttpApi(config, auth, keys, capsules, guest, snapshots, metrics, tracker, host, capacity, portProxy,
+                hosts).start();
         Housekeeper housekeeper = new Housekeeper(capsuleStore, hostId, capsules, pressure, tracker, config.autoPauseInterval(),
-                config.stoppedRetention());
+                config.stoppedRetention(), () -> hosts.markSilent(config.hostSilentAfter()));
         housekeeper.start();
-        WrennServer server = new WrennServer(config, db, host, keys, http, housekeeper, tracker, firstKey);
+        WrennServer server = new WrennServer(config, db, host, keys, hosts, http, housekeeper, tracker, firstKey);
         if (config.prepareTemplates()) server.prepareTemplates();
         else server.templatesReady.complete(null);
         log.atInfo().addKeyValue("url", server.url()).addKeyValue("database", db.description())
@@ -159,6 +165,11 @@ public final class WrennServer implements AutoCloseable {
 
     public KeyService keys() {
         return keys;
+    }
+
+    /** Host agents on other machines. */
+    public HostRegistry hosts() {
+        return hosts;
     }
 
     public Host host() {

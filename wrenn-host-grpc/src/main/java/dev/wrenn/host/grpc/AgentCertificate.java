@@ -58,7 +58,8 @@ public record AgentCertificate(X509Certificate certificate, PrivateKey key) {
         return made;
     }
 
-    static AgentCertificate generate() {
+    /** A new key pair and certificate, kept nowhere. */
+    public static AgentCertificate generate() {
         try {
             KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
             gen.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());

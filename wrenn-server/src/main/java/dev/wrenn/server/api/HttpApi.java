@@ -15,6 +15,7 @@ import dev.wrenn.server.capsule.GuestService;
 import dev.wrenn.server.capsule.SnapshotService;
 import dev.wrenn.server.error.ApiException;
 import dev.wrenn.server.error.ErrorCode;
+import dev.wrenn.server.hosts.HostRegistry;
 import dev.wrenn.server.ops.Metrics;
 import dev.wrenn.server.proxy.PortProxy;
 import dev.wrenn.server.proxy.PortProxyHandler;
@@ -62,13 +63,14 @@ public final class HttpApi implements AutoCloseable {
     private final KeyHandlers keys;
     private final OpsHandlers ops;
     private final StreamHandlers streams;
+    private final AgentHandlers agents;
     private final PortProxy portProxy;
     private final List<Route> registered = new CopyOnWriteArrayList<>();
     private final Javalin app;
 
     public HttpApi(ServerConfig config, Authenticator auth, KeyService keyService, CapsuleService capsuleService,
                    GuestService guestService, SnapshotService snapshotService, Metrics metrics, OperationTracker tracker,
-                   Host host, Capacity capacity, PortProxy portProxy) throws IOException {
+                   Host host, Capacity capacity, PortProxy portProxy, HostRegistry hosts) throws IOException {
         this.auth = auth;
         this.rateLimiter = new RateLimiter(config.keyRequestRate());
         this.metrics = metrics;
@@ -79,6 +81,7 @@ public final class HttpApi implements AutoCloseable {
         this.keys = new KeyHandlers(keyService);
         this.ops = new OpsHandlers(metrics, host, capacity);
         this.streams = new StreamHandlers(auth, rateLimiter, guestService, metrics);
+        this.agents = new AgentHandlers(hosts);
         this.portProxy = portProxy;
         Path uploads = Files.createDirectories(config.dataDir().resolve("tmp").resolve("uploads"));
         this.app = Javalin.create(cfg -> {
@@ -123,6 +126,8 @@ public final class HttpApi implements AutoCloseable {
         r.get("/api/health", ops::health);
         r.get("/api/openapi.yaml", ops::openapi);
         r.get("/metrics", ops::metrics);
+        r.post("/api/agent/v1/register", agents::register);
+        r.post("/api/agent/v1/heartbeat", agents::heartbeat);
 
         api(r, HandlerType.POST, "/capsules", capsules::create);
         api(r, HandlerType.GET, "/capsules", capsules::list);

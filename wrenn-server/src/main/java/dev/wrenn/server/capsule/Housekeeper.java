@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The server's own periodic work: pausing idle capsules (api.md §4, within 2 s of their timeout),
  * making room when running capsules have grown into the memory reserve, and forgetting stopped
- * capsules after the retention period.
+ * capsules after the retention period, and telling host agents that went silent.
  */
 public final class Housekeeper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);
@@ -26,13 +26,14 @@ public final class Housekeeper implements AutoCloseable {
     private final OperationTracker tracker;
     private final Duration interval;
     private final Duration retention;
+    private final Runnable watchHosts;
     private final Set<String> pausing = ConcurrentHashMap.newKeySet();
     private final Thread thread;
     private volatile boolean stopped;
     private long lastPurge;
 
     public Housekeeper(CapsuleStore store, String hostId, CapsuleService capsules, MemoryPressure pressure,
-                       OperationTracker tracker, Duration interval, Duration retention) {
+                       OperationTracker tracker, Duration interval, Duration retention, Runnable watchHosts) {
         this.store = store;
         this.hostId = hostId;
         this.capsules = capsules;
@@ -40,6 +41,7 @@ public final class Housekeeper implements AutoCloseable {
         this.tracker = tracker;
         this.interval = interval;
         this.retention = retention;
+        this.watchHosts = watchHosts;
         this.thread = Thread.ofVirtual().name("housekeeper").unstarted(this::loop);
     }
 
@@ -53,6 +55,7 @@ public final class Housekeeper implements AutoCloseable {
                 pauseIdle();
                 pressure.check();
                 purgeStopped();
+                watchHosts.run();
             } catch (RuntimeException e) {
                 log.atError().setCause(e).log("housekeeping failed");
             }

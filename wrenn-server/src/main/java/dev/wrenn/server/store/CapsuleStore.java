@@ -185,6 +185,12 @@ public final class CapsuleStore {
                 rs -> rs.getInt(1), hostId).orElseThrow();
     }
 
+    /** Capsules that have a VM or files on the host: every one not stopped. */
+    public int countOnHost(String hostId) {
+        return sql.one("SELECT COUNT(*) FROM capsules WHERE host_id = ? AND status <> 'stopped'",
+                rs -> rs.getInt(1), hostId).orElseThrow();
+    }
+
     /** The team's capsules that hold resources. */
     public int countActive(String teamId) {
         return sql.one("SELECT COUNT(*) FROM capsules WHERE team_id = ?"

@@ -1,0 +1,109 @@
+package dev.wrenn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wrenn.host.api.ExecRequest;
+import dev.wrenn.host.grpc.AgentCertificate;
+import dev.wrenn.host.grpc.RemoteHost;
+import dev.wrenn.server.hosts.RegisteredHost;
+import dev.wrenn.server.store.Database;
+import dev.wrenn.server.store.HostStore;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code wrenn hosts} and {@code wrenn agent} with real processes: an agent registers with a real
+ * control plane, heartbeats, and serves calls over TLS to the certificate it registered with a
+ * credential only the control plane has; a silent agent turns unreachable and comes back with the
+ * same identity; a removed host's agent is refused and stops; an unknown token is refused at once.
+ */
+class AgentCommandTest {
+    private static final Pattern URL = Pattern.compile("Wrenn API: (http://\\S+)/api");
+    private static final Pattern REGISTERED = Pattern.compile("Wrenn host agent edge-1 \\(host-[0-9a-z]+\\): listening on");
+    private static final Pattern FINGERPRINT = Pattern.compile("TLS certificate SHA-256: ([0-9a-f]{64})");
+    private static final Duration START = Duration.ofMinutes(2);
+
+    private static CliRun wrenn(String... args) {
+        return CliRun.of(Main.commandLine(), args);
+    }
+
+    @Test
+    void anAgentRegistersServesTheControlPlaneGoesSilentComesBackAndIsRemoved(@TempDir Path dir) throws Exception {
+        Path cp = dir.resolve("control-plane");
+        try (WrennProcess server = WrennProcess.start(dir.resolve("server.log"), "server", "--port", "0", "--host",
+                "127.0.0.1", "--data-dir", cp.toString(), "--no-prepare-templates", "--host-timeout-sec", "3")) {
+            String url = server.await(URL, START);
+            CliRun added = wrenn("hosts", "add", "edge-1", "--data-dir", cp.toString());
+            assertEquals(0, added.exit(), added::toString);
+            String token = added.out().strip();
+            assertTrue(token.matches("wrh_[0-9a-f]{48}"), "only the token on stdout: " + added.out());
+            assertEquals(2, wrenn("hosts", "add", "edge-1", "--data-dir", cp.toString()).exit(), "names are unique");
+            assertTrue(hosts(cp).contains(" new "), hosts(cp));
+
+            String[] agentArgs = {"agent", "--control-plane", url, "--token", token, "--data-dir",
+                    dir.resolve("agent").toString(), "--listen", "127.0.0.1:0", "--no-prepare-templates"};
+            String fingerprint;
+            try (WrennProcess agent = WrennProcess.start(dir.resolve("agent.log"), agentArgs)) {
+                agent.await(REGISTERED, START);
+                fingerprint = agent.await(FINGERPRINT, START);
+                assertTrue(hosts(cp).contains(" ready "), hosts(cp));
+
+                // what the registration stored is all a control plane needs to reach the host
+                RegisteredHost h = stored(cp);
+                assertEquals(fingerprint, AgentCertificate.fingerprint(AgentCertificate.parse(h.certificatePem())));
+                String[] hostPort = h.address().split(":");
+                try (RemoteHost remote = RemoteHost.connect(h.id(), new InetSocketAddress(hostPort[0],
+                        Integer.parseInt(hostPort[1])), AgentCertificate.parse(h.certificatePem()), h.callKey())) {
+                    String id = "cl-" + "a".repeat(25);
+                    try {
+                        remote.create(id, "minimal", null, null);
+                    } catch (RuntimeException e) {
+                        throw new AssertionError("create on the agent failed; its log:\n" + agent.output(), e);
+                    }
+                    try {
+                        assertEquals("hi\n", remote.guest(id).run(ExecRequest.shell("echo hi").build()).stdoutText());
+                    } finally {
+                        remote.destroy(id);
+                    }
+                }
+                agent.kill();
+                Thread.sleep(4500);
+                assertTrue(hosts(cp).contains(" unreachable "), "silent for longer than the timeout: " + hosts(cp));
+            }
+
+            try (WrennProcess again = WrennProcess.start(dir.resolve("agent-again.log"), agentArgs)) {
+                again.await(REGISTERED, START);
+                assertEquals(fingerprint, again.await(FINGERPRINT, START), "the same data dir, the same certificate");
+                assertTrue(hosts(cp).contains(" ready "), hosts(cp));
+                CliRun removed = wrenn("hosts", "remove", "edge-1", "--data-dir", cp.toString());
+                assertEquals(0, removed.exit(), removed::toString);
+                assertEquals(1, again.awaitExit(Duration.ofSeconds(30)), "a removed host's agent stops");
+                assertTrue(again.output().contains("refused this host"), again.output());
+            }
+
+            try (WrennProcess unknown = WrennProcess.start(dir.resolve("agent-unknown.log"), agentArgs)) {
+                assertEquals(2, unknown.awaitExit(START), "an unknown token is refused at the registration");
+                assertTrue(unknown.output().contains("refused the registration"), unknown.output());
+            }
+        } finally {
+            WrennProcess.killVmsIn(dir);   // the warm clones of the killed agent
+        }
+    }
+
+    private static String hosts(Path cp) {
+        CliRun list = wrenn("hosts", "list", "--data-dir", cp.toString());
+        assertEquals(0, list.exit(), list::toString);
+        return list.out();
+    }
+
+    private static RegisteredHost stored(Path cp) {
+        try (Database db = Database.open(null, cp.resolve("wrenn.db"))) {
+            return new HostStore(db.dataSource()).find("edge-1").orElseThrow();
+        }
+    }
+}

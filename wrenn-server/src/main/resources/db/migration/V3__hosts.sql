@@ -4,6 +4,10 @@
 -- come with the registration: control planes connect there and trust exactly that certificate.
 -- The capacity columns are the agent's last heartbeat; last_seen_at tells a silent host, which a
 -- control plane marks with unreachable_at (cleared by its next registration or heartbeat).
+-- A snapshot template lives on the host it was saved on: host_id. NULL for templates from before
+-- (made by the embedded host of the single control plane that then existed).
+ALTER TABLE snapshot_templates ADD COLUMN host_id VARCHAR(40);
+
 CREATE TABLE hosts (
     id                VARCHAR(40)   PRIMARY KEY,
     name              VARCHAR(100)  NOT NULL UNIQUE,

@@ -76,6 +76,11 @@ final class ServerCommand implements Callable<Integer> {
                     + " PORT-CAPSULE_ID.localhost; env WRENN_PROXY_DOMAIN).")
     String proxyDomain;
 
+    @Option(names = "--embedded-host", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run capsules on this machine too, in this process (default: ${DEFAULT-VALUE});"
+                    + " --no-embedded-host: only on host agents registered with `wrenn hosts add` and `wrenn agent`.")
+    boolean embeddedHost;
+
     @Option(names = "--host-timeout-sec", defaultValue = "15",
             description = "A host agent on another machine not heard from for this long is unreachable (default: ${DEFAULT-VALUE}).")
     int hostTimeoutSec;
@@ -121,7 +126,8 @@ final class ServerCommand implements Callable<Integer> {
         WrennServer server;
         try {
             // the embedded default: the control plane with the host agent of this machine in the same process
-            server = WrennServer.start(config, HostAgent.start(HostConfig.defaults(config.dataDir(), config.repoDir())));
+            server = WrennServer.start(config,
+                    embeddedHost ? HostAgent.start(HostConfig.defaults(config.dataDir(), config.repoDir())) : null);
             started.complete(server);
         } catch (Exception | Error e) {
             started.completeExceptionally(e);

@@ -1,11 +1,18 @@
 package dev.wrenn.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wrenn.host.api.ExecRequest;
 import dev.wrenn.host.grpc.AgentCertificate;
 import dev.wrenn.host.grpc.RemoteHost;
+import dev.wrenn.sdk.Capsule;
+import dev.wrenn.sdk.CapsuleInfo;
+import dev.wrenn.sdk.CapsuleStatus;
+import dev.wrenn.sdk.CreateCapsuleParams;
+import dev.wrenn.sdk.WrennClient;
+import dev.wrenn.sdk.WrennException;
 import dev.wrenn.server.hosts.RegisteredHost;
 import dev.wrenn.server.store.Database;
 import dev.wrenn.server.store.HostStore;
@@ -92,6 +99,56 @@ class AgentCommandTest {
             }
         } finally {
             WrennProcess.killVmsIn(dir);   // the warm clones of the killed agent
+        }
+    }
+
+    /**
+     * A control plane without a host of its own: every capsule lives on the agent, and everything a
+     * user does with it goes through the API, the control plane and gRPC. The agent killed: its
+     * capsules answer 503 host_unavailable; the agent back on the same data dir: they work again,
+     * their VMs having run on meanwhile.
+     */
+    @Test
+    void aControlPlaneOfRemoteHostsOnlyRunsCapsulesOnItsAgent(@TempDir Path dir) throws Exception {
+        Path cp = dir.resolve("control-plane");
+        try (WrennProcess server = WrennProcess.start(dir.resolve("server.log"), "server", "--port", "0", "--host",
+                "127.0.0.1", "--data-dir", cp.toString(), "--no-embedded-host", "--host-timeout-sec", "3")) {
+            String api = server.await(Pattern.compile("Wrenn API: (http://\\S+/api)"), START);
+            String key = server.await(Pattern.compile("First API key \\(shown only this once\\): (wrn_[0-9a-f]+)"), START);
+            String url = api.substring(0, api.length() - "/api".length());
+            WrennClient client = new WrennClient(key, api);
+            WrennException none = assertThrows(WrennException.class, () -> client.capsules().create());
+            assertEquals(503, none.statusCode(), "no host yet: " + none.getMessage());
+
+            String token = wrenn("hosts", "add", "edge-1", "--data-dir", cp.toString()).out().strip();
+            String[] agentArgs = {"agent", "--control-plane", url, "--token", token, "--data-dir",
+                    dir.resolve("agent").toString(), "--listen", "127.0.0.1:0", "--no-prepare-templates"};
+            String id;
+            try (WrennProcess agent = WrennProcess.start(dir.resolve("agent.log"), agentArgs)) {
+                agent.await(REGISTERED, START);
+                CapsuleInfo created = client.capsules().create(CreateCapsuleParams.builder().build(), true);
+                id = created.id();
+                assertEquals(CapsuleStatus.RUNNING, created.status(), created::toString);
+                Capsule c = Capsule.connect(client, id);
+                c.files().write("note.txt", "kept");
+                assertEquals("hi\n", c.commands().run("echo hi").stdout());
+                c.pause();
+                c.resume();
+                assertEquals("kept", c.files().read("note.txt"));
+                agent.kill();
+                Thread.sleep(4500);
+                WrennException lost = assertThrows(WrennException.class, () -> c.commands().run("true"));
+                assertEquals("host_unavailable", lost.code(), lost.getMessage());
+                assertEquals(503, lost.statusCode());
+            }
+            try (WrennProcess again = WrennProcess.start(dir.resolve("agent-again.log"), agentArgs)) {
+                again.await(REGISTERED, START);
+                Capsule c = Capsule.connect(client, id);
+                assertEquals("kept\n", c.commands().run("cat note.txt; echo").stdout(), "the VM ran on without its agent");
+                c.destroy();
+            }
+        } finally {
+            WrennProcess.killVmsIn(dir);
         }
     }
 

@@ -48,14 +48,19 @@ public record ServerConfig(String bindHost, int port, Path dataDir, String datab
         if (proxyResponseTimeout.isNegative() || proxyResponseTimeout.isZero()) {
             throw new IllegalArgumentException("proxy response timeout must be positive, got " + proxyResponseTimeout);
         }
-        if (hostSilentAfter.compareTo(Duration.ofSeconds(2)) < 0) {
-            throw new IllegalArgumentException("a host must be given at least 2 s before it counts as unreachable, got "
+        if (hostSilentAfter.compareTo(Duration.ofSeconds(3)) < 0) {
+            throw new IllegalArgumentException("a host must be given at least 3 s before it counts as unreachable, got "
                     + hostSilentAfter.toMillis() + " ms");
         }
     }
 
     public static Builder builder(Path dataDir) {
         return new Builder(dataDir);
+    }
+
+    /** How often host agents are asked to send their heartbeat: three of them fit in the time that makes a host unreachable. */
+    public Duration heartbeatInterval() {
+        return hostSilentAfter.dividedBy(3);
     }
 
     public Path sqliteFile() {

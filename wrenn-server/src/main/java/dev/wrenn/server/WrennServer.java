@@ -14,6 +14,7 @@ import dev.wrenn.server.capsule.Recovery;
 import dev.wrenn.server.capsule.SnapshotService;
 import dev.wrenn.server.capsule.Templates;
 import dev.wrenn.server.hosts.HostRegistry;
+import dev.wrenn.server.hosts.Hosts;
 import dev.wrenn.server.ops.Metrics;
 import dev.wrenn.server.proxy.PortProxy;
 import dev.wrenn.server.store.ApiKeyStore;
@@ -45,19 +46,22 @@ public final class WrennServer implements AutoCloseable {
     private final Database db;
     private final Host host;
     private final KeyService keys;
-    private final HostRegistry hosts;
+    private final HostRegistry registry;
+    private final Hosts hosts;
     private final HttpApi http;
     private final Housekeeper housekeeper;
     private final OperationTracker tracker;
     private final String firstKey;
     private final CompletableFuture<Void> templatesReady = new CompletableFuture<>();
 
-    private WrennServer(ServerConfig config, Database db, Host host, KeyService keys, HostRegistry hosts, HttpApi http,
+    private WrennServer(ServerConfig config, Database db, Host host, KeyService keys, HostRegistry registry, Hosts hosts,
+                        HttpApi http,
                         Housekeeper housekeeper, OperationTracker tracker, String firstKey) {
         this.config = config;
         this.db = db;
         this.host = host;
         this.keys = keys;
+        this.registry = registry;
         this.hosts = hosts;
         this.http = http;
         this.housekeeper = housekeeper;
@@ -67,7 +71,9 @@ public final class WrennServer implements AutoCloseable {
 
     /**
      * Starts a control plane over {@code host} (the embedded default: the in-process host agent on
-     * the same data dir). The server owns the host from here: closing the server closes it.
+     * the same data dir) and the host agents registered on other machines. The server owns the host
+     * from here: closing the server closes it. {@code host} null: a control plane of registered
+     * hosts only (a machine without KVM, one of several control planes).
      */
     public static WrennServer start(ServerConfig config, Host host) throws IOException {
         Database db = null;
@@ -76,7 +82,7 @@ public final class WrennServer implements AutoCloseable {
             db = Database.open(config.databaseUrl(), config.sqliteFile());
             return assemble(config, db, host);
         } catch (IOException | RuntimeException e) {
-            host.close();
+            if (host != null) host.close();
             if (db != null) db.close();
             throw e;
         }
@@ -90,31 +96,37 @@ public final class WrennServer implements AutoCloseable {
         KeyService keys = new KeyService(new TeamStore(db.dataSource()), keyStore, auth);
         OperationTracker tracker = new OperationTracker();
         ActivityTracker activity = new ActivityTracker(capsuleStore);
-        String hostId = HostIdentity.of(config.dataDir());
-        Capacity capacity = new Capacity(capsuleStore, host, hostId, config);
-        Metrics metrics = new Metrics(capsuleStore, host::capacity, capacity);
-        Templates templates = new Templates(snapshotStore, host.builtInTemplates());
-        CapsuleService capsules = new CapsuleService(capsuleStore, host, hostId, templates, capacity, activity, metrics, tracker);
-        MemoryPressure pressure = new MemoryPressure(capsuleStore, hostId, host, capacity, capsules, activity, metrics,
-                config.pressureMinIdle());
-        capacity.makeRoomWith(pressure::relieve);
-        GuestService guest = new GuestService(capsules, host, activity, metrics);
-        SnapshotService snapshots = new SnapshotService(snapshotStore, capsuleStore, capsules, host, templates, metrics);
+        String hostId = host == null ? null : HostIdentity.of(config.dataDir());
+        HostRegistry registry = new HostRegistry(new HostStore(db.dataSource()), capsuleStore);
+        Hosts hosts = new Hosts(hostId, host, registry);
+        Capacity capacity = new Capacity(capsuleStore, hosts, config);
+        Metrics metrics = new Metrics(capsuleStore, () -> host == null ? null : host.capacity(), capacity, hostId);
+        Templates templates = new Templates(snapshotStore, hosts::builtInTemplates);
+        CapsuleService capsules = new CapsuleService(capsuleStore, hosts, templates, capacity, activity, metrics, tracker);
+        Runnable relieveMemory = () -> { };
+        if (host != null) {
+            MemoryPressure pressure = new MemoryPressure(capsuleStore, hostId, host, capacity, capsules, activity, metrics,
+                    config.pressureMinIdle());
+            capacity.makeRoomWith(pressure::relieve);
+            relieveMemory = pressure::check;
+        }
+        GuestService guest = new GuestService(capsules, hosts, activity, metrics);
+        SnapshotService snapshots = new SnapshotService(snapshotStore, capsuleStore, capsules, hosts, templates, metrics);
 
-        new Recovery(capsuleStore, snapshotStore, host, hostId, capsules::bootAgain).run();
+        if (host != null) new Recovery(capsuleStore, snapshotStore, host, hostId, capsules::bootAgain).run();
         String firstKey = keys.bootstrap().map(KeyService.NewKey::secret).orElse(null);
-        HostRegistry hosts = new HostRegistry(new HostStore(db.dataSource()), capsuleStore);
-        PortProxy portProxy = new PortProxy(capsules, host, activity, config.proxyResponseTimeout());
-        HttpApi http = new HttpApi(config, auth, keys, capsules, guest, snapshots, metrics, tracker, host, capacity, portProxy,
-                hosts).start();
-        Housekeeper housekeeper = new Housekeeper(capsuleStore, hostId, capsules, pressure, tracker, config.autoPauseInterval(),
-                config.stoppedRetention(), () -> hosts.markSilent(config.hostSilentAfter()));
+        PortProxy portProxy = new PortProxy(capsules, hosts, activity, config.proxyResponseTimeout());
+        HttpApi http = new HttpApi(config, auth, keys, capsules, guest, snapshots, metrics, tracker, hosts, capacity, portProxy,
+                registry).start();
+        Housekeeper housekeeper = new Housekeeper(capsuleStore, hosts, capsules, relieveMemory, tracker, config.autoPauseInterval(),
+                config.stoppedRetention(), () -> registry.markSilent(config.hostSilentAfter()));
         housekeeper.start();
-        WrennServer server = new WrennServer(config, db, host, keys, hosts, http, housekeeper, tracker, firstKey);
-        if (config.prepareTemplates()) server.prepareTemplates();
+        WrennServer server = new WrennServer(config, db, host, keys, registry, hosts, http, housekeeper, tracker, firstKey);
+        if (config.prepareTemplates() && host != null) server.prepareTemplates();
         else server.templatesReady.complete(null);
         log.atInfo().addKeyValue("url", server.url()).addKeyValue("database", db.description())
-                .addKeyValue("accelerator", host.info().accelerator()).log("wrenn server listening");
+                .addKeyValue("accelerator", host == null ? "none: registered hosts only" : host.info().accelerator())
+                .log("wrenn server listening");
         return server;
     }
 
@@ -169,7 +181,7 @@ public final class WrennServer implements AutoCloseable {
 
     /** Host agents on other machines. */
     public HostRegistry hosts() {
-        return hosts;
+        return registry;
     }
 
     public Host host() {
@@ -190,7 +202,8 @@ public final class WrennServer implements AutoCloseable {
                     .log("operations still running at shutdown; the next start will settle them");
         }
         http.close();
-        host.close();
+        hosts.close();
+        if (host != null) host.close();
         db.close();
         log.info("wrenn server stopped");
     }

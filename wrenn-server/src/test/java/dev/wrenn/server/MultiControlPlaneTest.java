@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two control planes, each with its own host, on one PostgreSQL database: both see the team's
- * capsules, each acts only on its own host's, and a restart of one never touches the other's.
+ * capsules, each acts only on its own host's (the other's embedded host is unavailable to it, unlike
+ * registered host agents), and a restart of one never touches the other's.
  */
 class MultiControlPlaneTest {
     @Test
@@ -45,9 +46,10 @@ class MultiControlPlaneTest {
             assertEquals(id, apiB.get("/capsules").json().get(0).get("id").asText(), "B lists the team's capsules");
             for (Response r : new Response[] {apiB.post("/capsules/" + id + "/pause"), apiB.exec(id, "{\"cmd\":\"true\"}"),
                     apiB.delete("/capsules/" + id)}) {
-                assertEquals(502, r.status(), r::toString);
-                assertEquals("agent_error", r.errorCode());
+                assertEquals(503, r.status(), r::toString);
+                assertEquals("host_unavailable", r.errorCode(), "B cannot reach A's embedded host");
                 assertTrue(r.message().contains("host"), r.message());
+                assertTrue(r.headers().firstValue("Retry-After").isPresent());
             }
             assertEquals(200, apiA.exec(id, "{\"cmd\":\"true\"}").status(), "A still runs it");
         } finally {

@@ -8,6 +8,7 @@ import dev.wrenn.server.error.ErrorCode;
 import dev.wrenn.server.hosts.HostRegistry;
 import dev.wrenn.server.hosts.RegisteredHost;
 import io.javalin.http.Context;
+import java.time.Duration;
 
 /**
  * What host agents call (docs/operations.md): registration and heartbeats, authenticated by the
@@ -18,9 +19,12 @@ final class AgentHandlers {
     private static final int MAX_MB = Integer.MAX_VALUE;
 
     private final HostRegistry hosts;
+    private final Duration heartbeat;
 
-    AgentHandlers(HostRegistry hosts) {
+    /** @param heartbeat how often agents are to send their heartbeat */
+    AgentHandlers(HostRegistry hosts, Duration heartbeat) {
         this.hosts = hosts;
+        this.heartbeat = heartbeat;
     }
 
     void register(Context ctx) {
@@ -38,12 +42,12 @@ final class AgentHandlers {
         Render.json(ctx, 200, answer(h));
     }
 
-    private static ObjectNode answer(RegisteredHost h) {
+    private ObjectNode answer(RegisteredHost h) {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("host_id", h.id());
         o.put("name", h.name());
         o.put("draining", h.draining());
-        o.put("heartbeat_interval_sec", HostRegistry.HEARTBEAT.toSeconds());
+        o.put("heartbeat_interval_sec", Math.max(1, heartbeat.toSeconds()));
         return o;
     }
 

@@ -1,7 +1,6 @@
 package dev.wrenn.server.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wrenn.host.api.Host;
 import dev.wrenn.server.Json;
 import dev.wrenn.server.OperationTracker;
 import dev.wrenn.server.ServerConfig;
@@ -16,6 +15,7 @@ import dev.wrenn.server.capsule.SnapshotService;
 import dev.wrenn.server.error.ApiException;
 import dev.wrenn.server.error.ErrorCode;
 import dev.wrenn.server.hosts.HostRegistry;
+import dev.wrenn.server.hosts.Hosts;
 import dev.wrenn.server.ops.Metrics;
 import dev.wrenn.server.proxy.PortProxy;
 import dev.wrenn.server.proxy.PortProxyHandler;
@@ -70,7 +70,7 @@ public final class HttpApi implements AutoCloseable {
 
     public HttpApi(ServerConfig config, Authenticator auth, KeyService keyService, CapsuleService capsuleService,
                    GuestService guestService, SnapshotService snapshotService, Metrics metrics, OperationTracker tracker,
-                   Host host, Capacity capacity, PortProxy portProxy, HostRegistry hosts) throws IOException {
+                   Hosts hosts, Capacity capacity, PortProxy portProxy, HostRegistry registry) throws IOException {
         this.auth = auth;
         this.rateLimiter = new RateLimiter(config.keyRequestRate());
         this.metrics = metrics;
@@ -79,9 +79,9 @@ public final class HttpApi implements AutoCloseable {
         this.guest = new GuestHandlers(guestService);
         this.snapshots = new SnapshotHandlers(snapshotService);
         this.keys = new KeyHandlers(keyService);
-        this.ops = new OpsHandlers(metrics, host, capacity);
+        this.ops = new OpsHandlers(metrics, hosts, capacity);
         this.streams = new StreamHandlers(auth, rateLimiter, guestService, metrics);
-        this.agents = new AgentHandlers(hosts);
+        this.agents = new AgentHandlers(registry, config.heartbeatInterval());
         this.portProxy = portProxy;
         Path uploads = Files.createDirectories(config.dataDir().resolve("tmp").resolve("uploads"));
         this.app = Javalin.create(cfg -> {

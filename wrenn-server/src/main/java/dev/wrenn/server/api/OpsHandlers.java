@@ -6,6 +6,7 @@ import dev.wrenn.host.api.HostCapacity;
 import dev.wrenn.host.api.HostInfo;
 import dev.wrenn.server.Json;
 import dev.wrenn.server.capsule.Capacity;
+import dev.wrenn.server.hosts.Hosts;
 import dev.wrenn.server.Version;
 import dev.wrenn.server.ops.Metrics;
 import io.javalin.http.Context;
@@ -19,14 +20,17 @@ final class OpsHandlers {
 
     private final Metrics metrics;
     private final Host host;
+    private final String hostId;
     private final HostInfo info;
     private final Capacity capacity;
     private final byte[] openapi;
 
-    OpsHandlers(Metrics metrics, Host host, Capacity capacity) {
+    /** Health tells of the embedded host, when there is one. */
+    OpsHandlers(Metrics metrics, Hosts hosts, Capacity capacity) {
         this.metrics = metrics;
-        this.host = host;
-        this.info = host.info();
+        this.host = hosts.local().orElse(null);
+        this.hostId = hosts.localId().orElse(null);
+        this.info = host == null ? null : host.info();
         this.capacity = capacity;
         this.openapi = loadOpenApi();
     }
@@ -35,6 +39,10 @@ final class OpsHandlers {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("status", "ok");
         o.put("version", Version.get());
+        if (host == null) {
+            Render.json(ctx, 200, o);
+            return;
+        }
         o.put("vmm", info.vmm());
         o.put("accelerator", info.accelerator());
         HostCapacity h = host.capacity();
@@ -48,7 +56,7 @@ final class OpsHandlers {
         c.put("warm_clones", h.warmClones());
         c.put("disk_free_mb", h.diskFreeMb());
         c.put("disk_reserve_mb", Capacity.DISK_RESERVE_MB);
-        c.put("room", capacity.room(h));
+        c.put("room", capacity.room(hostId, h));
         Render.json(ctx, 200, o);
     }
 

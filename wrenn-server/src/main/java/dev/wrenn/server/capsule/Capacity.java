@@ -6,7 +6,11 @@ import dev.wrenn.server.ServerConfig;
 import dev.wrenn.server.error.ApiException;
 import dev.wrenn.server.error.ErrorCode;
 import dev.wrenn.server.store.CapsuleStore;
+import dev.wrenn.server.hosts.Hosts;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Function;
 import java.util.function.LongUnaryOperator;
 import java.util.function.Supplier;
 
@@ -31,31 +35,62 @@ public final class Capacity {
     public static final long DISK_RESERVE_MB = 1024;
 
     private final CapsuleStore store;
-    private final Host host;
-    private final String hostId;
+    private final Hosts hosts;
     private final long reserveMb;
     private final long totalVcpus;
     private final long totalMemoryMb;
     private final int teamActiveLimit;
     private volatile LongUnaryOperator roomMaker = mb -> 0;
 
-    public Capacity(CapsuleStore store, Host host, String hostId, ServerConfig config) {
+    public Capacity(CapsuleStore store, Hosts hosts, ServerConfig config) {
         this.store = store;
-        this.host = host;
-        this.hostId = hostId;
+        this.hosts = hosts;
         this.reserveMb = config.memoryReserveMb();
         this.totalVcpus = (long) Math.floor(config.hostVcpus() * config.vcpuOvercommit());
         this.totalMemoryMb = (long) Math.floor(config.hostMemoryMb() * config.memoryOvercommit());
         this.teamActiveLimit = config.teamActiveLimit();
     }
 
-    /** What frees memory when it is short: given MiB wanted, pauses capsules and answers the MiB it freed. */
+    /** What frees memory on the embedded host when it is short: given MiB wanted, pauses capsules and answers the MiB it freed. */
     public void makeRoomWith(LongUnaryOperator roomMaker) {
         this.roomMaker = roomMaker;
     }
 
+    /**
+     * Admits a new capsule on the first of {@code candidates}, most room first, that has room for it:
+     * runs {@code take} with that host's id. The team's limit fails at once; a host without room, or
+     * unreachable, passes the capsule on to the next, and the last one's refusal is the answer.
+     */
+    public <T> T place(String teamId, List<String> candidates, int vcpus, int memoryMb, Function<String, T> take) {
+        if (candidates.isEmpty()) {
+            throw ApiException.noCapacity("no host takes new capsules now (none is reachable and not draining)", NO_ROOM_RETRY);
+        }
+        List<String> ordered = candidates.size() == 1 ? candidates
+                : candidates.stream().sorted(Comparator.comparingLong(this::spareMb).reversed()).toList();
+        ApiException refused = null;
+        for (String hostId : ordered) {
+            try {
+                return admit(teamId, hostId, vcpus, memoryMb, () -> take.apply(hostId));
+            } catch (ApiException e) {
+                if (e.code() != ErrorCode.NO_CAPACITY && e.code() != ErrorCode.INSUFFICIENT_STORAGE
+                        && e.code() != ErrorCode.HOST_UNAVAILABLE) {
+                    throw e;
+                }
+                refused = e;
+            }
+        }
+        throw refused;
+    }
+
+    /** Free memory beyond the reserve and the capsules on their way, by the host's last report; unreachable ones last. */
+    private long spareMb(String hostId) {
+        return hosts.lastCapacity(hostId).map(h -> h.memoryFreeMb() - reserveMb - store.countArriving(hostId) * h.vmMemoryMb())
+                .orElse(Long.MIN_VALUE);
+    }
+
     /** Runs {@code take} (which makes the capsule hold resources) if the host and the team have room. */
-    public synchronized <T> T admit(String teamId, int vcpus, int memoryMb, Supplier<T> take) {
+    public synchronized <T> T admit(String teamId, String hostId, int vcpus, int memoryMb, Supplier<T> take) {
+        Host host = hosts.of(hostId);
         if (teamActiveLimit > 0) {
             int active = store.countActive(teamId);
             if (active >= teamActiveLimit) {
@@ -77,8 +112,8 @@ public final class Capacity {
                     + " MiB free; a capsule of " + memoryMb + " MiB may need as much for its memory, and " + DISK_RESERVE_MB
                     + " MiB are kept for pauses and snapshots; free space on the host, destroy capsules or delete templates");
         }
-        long shortMb = shortMb(h);
-        if (shortMb > 0) shortMb -= roomMaker.applyAsLong(shortMb);
+        long shortMb = shortMb(hostId, h);
+        if (shortMb > 0 && hosts.isLocal(hostId)) shortMb -= roomMaker.applyAsLong(shortMb);
         if (shortMb > 0) {
             HostCapacity now = host.capacity();
             throw ApiException.noCapacity("the host is short of memory: " + now.memoryFreeMb() + " MiB free, "
@@ -90,13 +125,13 @@ public final class Capacity {
     }
 
     /** MiB missing for one more capsule beside those admitted and still on their way (0 when it fits). */
-    private long shortMb(HostCapacity h) {
+    private long shortMb(String hostId, HostCapacity h) {
         long arriving = store.countArriving(hostId);
         return Math.max(0, (arriving + 1) * h.vmMemoryMb() + reserveMb - h.memoryFreeMb());
     }
 
     /** How many more capsules of the average size fit now, beside those on their way (for health and metrics). */
-    public long room(HostCapacity h) {
+    public long room(String hostId, HostCapacity h) {
         long spare = h.memoryFreeMb() - reserveMb - store.countArriving(hostId) * h.vmMemoryMb();
         return Math.max(0, spare / Math.max(1, h.vmMemoryMb()));
     }

@@ -16,6 +16,7 @@ import dev.wrenn.server.Clock;
 import dev.wrenn.server.Ids;
 import dev.wrenn.server.OperationTracker;
 import dev.wrenn.server.error.ApiException;
+import dev.wrenn.server.hosts.Hosts;
 import dev.wrenn.server.ops.Metrics;
 import dev.wrenn.server.store.CapsuleStore;
 import dev.wrenn.server.store.DatabaseUnavailableException;
@@ -54,8 +55,7 @@ public final class CapsuleService {
                                 Map<String, String> metadata, CapsuleNetwork network) {}
 
     private final CapsuleStore store;
-    private final Host host;
-    private final String hostId;
+    private final Hosts hosts;
     private final Templates templates;
     private final Capacity capacity;
     private final ActivityTracker activity;
@@ -63,17 +63,16 @@ public final class CapsuleService {
     private final OperationTracker tracker;
     private final Map<String, CompletableFuture<Void>> boots = new ConcurrentHashMap<>();
 
-    public CapsuleService(CapsuleStore store, Host host, String hostId, Templates templates, Capacity capacity,
+    public CapsuleService(CapsuleStore store, Hosts hosts, Templates templates, Capacity capacity,
                           ActivityTracker activity, Metrics metrics, OperationTracker tracker) {
         this.store = store;
-        this.host = host;
-        this.hostId = hostId;
+        this.hosts = hosts;
         this.templates = templates;
         this.capacity = capacity;
         this.activity = activity;
         this.metrics = metrics;
         this.tracker = tracker;
-        host.onVmExit(this::vmExited);
+        hosts.onVmExit(this::vmExited);
     }
 
     /**
@@ -127,21 +126,24 @@ public final class CapsuleService {
         int vcpus = sizeFor(t, req.vcpus(), t.vcpus(), DEFAULT_VCPUS, "vcpus");
         int memoryMb = sizeFor(t, req.memoryMb(), t.memoryMb(), DEFAULT_MEMORY_MB, "memory_mb");
         long now = Clock.uniqueMillis();
-        CapsuleRecord c = new CapsuleRecord(Ids.CAPSULE.next(), teamId, hostId, PENDING, null, t.name(), t.hostName(), vcpus,
-                memoryMb, req.timeoutSec(), req.metadata(), req.network(), now, now, null, null, Operation.CREATE, now);
+        String id = Ids.CAPSULE.next();
         CompletableFuture<Void> booted = new CompletableFuture<>();
-        boots.put(c.id(), booted);
+        boots.put(id, booted);
+        CapsuleRecord c;
         try {
-            capacity.admit(teamId, vcpus, memoryMb, () -> {
-                store.insert(c);
-                return c;
+            c = capacity.place(teamId, candidates(t), vcpus, memoryMb, hostId -> {
+                CapsuleRecord r = new CapsuleRecord(id, teamId, hostId, PENDING, null, t.name(), t.hostName(), vcpus, memoryMb,
+                        req.timeoutSec(), req.metadata(), req.network(), now, now, null, null, Operation.CREATE, now);
+                store.insert(r);
+                return r;
             });
         } catch (RuntimeException e) {
-            boots.remove(c.id());
+            boots.remove(id);
             throw e;
         }
         log.atInfo().addKeyValue("capsule", c.id()).addKeyValue("team", teamId).addKeyValue("template", t.name())
-                .addKeyValue("vcpus", vcpus).addKeyValue("memory_mb", memoryMb).log("capsule accepted");
+                .addKeyValue("host", c.hostId()).addKeyValue("vcpus", vcpus).addKeyValue("memory_mb", memoryMb)
+                .log("capsule accepted");
         if (!spawnBoot(c, t)) boots.remove(c.id()).complete(null);
         if (!wait.isZero()) await(booted, wait);
         return get(teamId, c.id());
@@ -153,7 +155,8 @@ public final class CapsuleService {
      * The record must be pending with the create's operation slot.
      */
     public void bootAgain(CapsuleRecord c) {
-        spawnBoot(c, new Templates.Resolved(c.template(), c.hostTemplate(), templates.isBuiltIn(c.template()), null, null));
+        spawnBoot(c, new Templates.Resolved(c.template(), c.hostTemplate(), templates.isBuiltIn(c.template()), null, null,
+                null));
     }
 
     /** Boots the capsule in the background; false (and the capsule failed) when the server is shutting down. */
@@ -162,6 +165,16 @@ public final class CapsuleService {
         recorded(() -> store.finish(c.id(), Operation.CREATE, Lifecycle.BOOT_FAILED.from(), ERROR,
                 "create_failed: the server is shutting down", Clock.millis(), null));
         return false;
+    }
+
+    /** Where a capsule of {@code t} may go: a snapshot template's own host, any placeable host for a built-in one. */
+    private List<String> candidates(Templates.Resolved t) {
+        if (t.hostId() != null) return List.of(t.hostId());
+        if (!t.builtIn()) {
+            return List.of(hosts.localId().orElseThrow(() -> ApiException.hostUnavailable("template '" + t.name()
+                    + "' was saved by the embedded host of a control plane; create from it there", null)));
+        }
+        return hosts.placeable();
     }
 
     /** A built-in template takes any size; a snapshot template has its own, which a request may only repeat. */
@@ -185,12 +198,12 @@ public final class CapsuleService {
                 return;
             }
             try {
-                host.create(id, t.hostName(), t.builtIn() ? c.vcpus() : null, t.builtIn() ? c.memoryMb() : null,
+                hosts.of(c.hostId()).create(id, t.hostName(), t.builtIn() ? c.vcpus() : null, t.builtIn() ? c.memoryMb() : null,
                         c.network().policy());
             } catch (RuntimeException e) {
                 String reason = "create_failed: " + HostErrors.map(e, "boot").getMessage();
                 log.atWarn().addKeyValue("capsule", id).log("boot failed: {}", e.getMessage());
-                destroyOnHostQuietly(id);
+                destroyOnHostQuietly(c.hostId(), id);
                 if (!recorded(() -> store.finish(id, Operation.CREATE, Lifecycle.BOOT_FAILED.from(), ERROR, reason, Clock.millis(), null))) {
                     store.release(id, Operation.CREATE);
                 }
@@ -203,7 +216,7 @@ public final class CapsuleService {
                         .log("capsule running");
             } else {
                 // destroyed while it booted: the VM it got is not wanted any more
-                destroyOnHostQuietly(id);
+                destroyOnHostQuietly(c.hostId(), id);
                 store.release(id, Operation.CREATE);
                 outcome = "aborted";
                 log.atInfo().addKeyValue("capsule", id).log("boot aborted by destroy");
@@ -220,32 +233,21 @@ public final class CapsuleService {
     // ---- pause / resume / ping / destroy ------------------------------------------------------
 
     public CapsuleRecord pause(String teamId, String id) {
-        return pause(local(teamId, id), null);
-    }
-
-    /**
-     * The capsule, if this control plane's host has it. Another host's capsule needs that host's
-     * control plane: acting on it here would find no VM and record it as lost.
-     */
-    public CapsuleRecord local(String teamId, String id) {
-        CapsuleRecord c = get(teamId, id);
-        if (!c.hostId().equals(hostId) && c.status() != STOPPED && c.status() != ERROR) {
-            throw ApiException.agent("capsule " + id + " is on host " + c.hostId() + ", not on this control plane's host "
-                    + hostId + "; send the request to that host's control plane", null);
-        }
-        return c;
+        return pause(get(teamId, id), null);
     }
 
     /** Pauses a running capsule; {@code reason} is its status_reason afterwards (null for a user's pause). */
     CapsuleRecord pause(CapsuleRecord c, String reason) {
         String id = c.id();
+        Lifecycle.PAUSE.check(c);
+        Host host = hosts.of(c.hostId());
         claim(c, Lifecycle.PAUSE, Operation.PAUSE);
         log.atInfo().addKeyValue("capsule", id).addKeyValue("reason", reason).log("pausing capsule");
         timed("pause", () -> {
             try {
                 host.pause(id);
             } catch (RuntimeException e) {
-                settleAfterFailure(id, Operation.PAUSE);
+                settleAfterFailure(host, id, Operation.PAUSE);
                 throw HostErrors.map(e, "pausing capsule " + id);
             }
             recorded(() -> store.finish(id, Operation.PAUSE, Lifecycle.PAUSE.from(), PAUSED, reason, Clock.millis(), null));
@@ -256,9 +258,10 @@ public final class CapsuleService {
     }
 
     public CapsuleRecord resume(String teamId, String id) {
-        CapsuleRecord c = local(teamId, id);
+        CapsuleRecord c = get(teamId, id);
         Lifecycle.RESUME.check(c);
-        capacity.admit(teamId, c.vcpus(), c.memoryMb(), () -> {
+        Host host = hosts.of(c.hostId());
+        capacity.admit(teamId, c.hostId(), c.vcpus(), c.memoryMb(), () -> {
             claim(c, Lifecycle.RESUME, Operation.RESUME);
             return null;
         });
@@ -266,7 +269,7 @@ public final class CapsuleService {
             try {
                 host.resume(id);
             } catch (RuntimeException e) {
-                settleAfterFailure(id, Operation.RESUME);
+                settleAfterFailure(host, id, Operation.RESUME);
                 throw HostErrors.map(e, "resuming capsule " + id);
             }
             long now = Clock.millis();
@@ -279,7 +282,9 @@ public final class CapsuleService {
 
     /** Gives a running or paused capsule a new network policy; the host applies it before it is recorded. */
     public CapsuleRecord setNetwork(String teamId, String id, NetworkPolicy policy) {
-        CapsuleRecord c = local(teamId, id);
+        CapsuleRecord c = get(teamId, id);
+        Lifecycle.SET_NETWORK.check(c);
+        Host host = hosts.of(c.hostId());
         claim(c, Lifecycle.SET_NETWORK, Operation.NETWORK);
         timed("network", () -> {
             try {
@@ -304,8 +309,9 @@ public final class CapsuleService {
 
     /** Stops the capsule for good; a boot in progress is aborted, stopped and failed capsules are left as they are. */
     public void destroy(String teamId, String id) {
-        CapsuleRecord c = local(teamId, id);
+        CapsuleRecord c = get(teamId, id);
         if (c.status() == STOPPED || c.status() == ERROR) return;
+        Host host = hosts.of(c.hostId());
         if (c.operation() == Operation.CREATE) {
             // the boot thread sees the capsule stopped when it finishes and throws its VM away
             if (store.move(id, EnumSet.of(PENDING, STARTING), STOPPED, null, Clock.millis(), null)) {
@@ -336,7 +342,7 @@ public final class CapsuleService {
 
     /** The capsule, once it can be used: a booting one is awaited up to {@code wait}; 409 otherwise. */
     public CapsuleRecord usable(String teamId, String id, Duration wait) {
-        CapsuleRecord c = local(teamId, id);
+        CapsuleRecord c = get(teamId, id);
         if (c.status() == PENDING || c.status() == STARTING) c = afterBoot(c, wait);
         Lifecycle.USE.check(c);
         return c;
@@ -366,7 +372,7 @@ public final class CapsuleService {
         String id = state.id();
         if (store.move(id, Lifecycle.VM_EXITED.from(), ERROR, VM_EXITED, Clock.millis(), null)) {
             log.atWarn().addKeyValue("capsule", id).log("capsule's VM exited on its own: {}", state.exitDetail());
-            destroyOnHostQuietly(id);
+            store.find(id).ifPresent(c -> destroyOnHostQuietly(c.hostId(), id));
             activity.forget(id);
         }
     }
@@ -375,8 +381,15 @@ public final class CapsuleService {
      * After a pause or resume failed on the host: the host either rolled back (the capsule is as
      * before) or lost the VM; the record follows it.
      */
-    private void settleAfterFailure(String id, Operation op) {
-        Optional<CapsuleState> state = host.capsule(id);
+    private void settleAfterFailure(Host host, String id, Operation op) {
+        Optional<CapsuleState> state;
+        try {
+            state = host.capsule(id);
+        } catch (RuntimeException unreachable) {
+            // the host cannot tell now: the capsule stays as recorded, its host reconciles it when it is back
+            store.release(id, op);
+            return;
+        }
         Phase phase = state.map(CapsuleState::phase).orElse(Phase.EXITED);
         long now = Clock.millis();
         switch (phase) {
@@ -390,7 +403,7 @@ public final class CapsuleService {
             }
             case EXITED -> {
                 recorded(() -> store.finish(id, op, EnumSet.of(RUNNING, PAUSED), ERROR, statusReason(state), now, null));
-                destroyOnHostQuietly(id);
+                destroyOnHostQuietly(host, id);
             }
         }
     }
@@ -420,7 +433,15 @@ public final class CapsuleService {
         }
     }
 
-    void destroyOnHostQuietly(String id) {
+    void destroyOnHostQuietly(String hostId, String id) {
+        try {
+            destroyOnHostQuietly(hosts.of(hostId), id);
+        } catch (ApiException unreachable) {
+            log.atWarn().addKeyValue("capsule", id).log("could not remove the capsule from its host: {}", unreachable.getMessage());
+        }
+    }
+
+    private static void destroyOnHostQuietly(Host host, String id) {
         try {
             host.destroy(id);
         } catch (RuntimeException e) {

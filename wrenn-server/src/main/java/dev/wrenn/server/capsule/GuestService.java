@@ -9,6 +9,7 @@ import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.api.ProcessInfo;
 import dev.wrenn.host.api.ProcessStream;
+import dev.wrenn.server.hosts.Hosts;
 import dev.wrenn.server.ops.Metrics;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -45,13 +46,13 @@ public final class GuestService {
     public record Started(int pid, String tag) {}
 
     private final CapsuleService capsules;
-    private final Host host;
+    private final Hosts hosts;
     private final ActivityTracker activity;
     private final Metrics metrics;
 
-    public GuestService(CapsuleService capsules, Host host, ActivityTracker activity, Metrics metrics) {
+    public GuestService(CapsuleService capsules, Hosts hosts, ActivityTracker activity, Metrics metrics) {
         this.capsules = capsules;
-        this.host = host;
+        this.hosts = hosts;
         this.activity = activity;
         this.metrics = metrics;
     }
@@ -112,7 +113,7 @@ public final class GuestService {
     }
 
     private ProcessStream stream(String teamId, String id, String what, boolean holdsCapsule, Function<Guest, ProcessStream> open) {
-        capsules.usable(teamId, id, WAIT_FOR_RUNNING);
+        Host host = hosts.of(capsules.usable(teamId, id, WAIT_FOR_RUNNING).hostId());
         ActivityTracker.Use use = holdsCapsule ? activity.use(id) : null;
         try {
             return new ActiveStream(open.apply(host.guest(id)), activity, id, use);
@@ -186,7 +187,7 @@ public final class GuestService {
     }
 
     private <T> T withGuest(String teamId, String id, String what, Function<Guest, T> call) {
-        capsules.usable(teamId, id, WAIT_FOR_RUNNING);
+        Host host = hosts.of(capsules.usable(teamId, id, WAIT_FOR_RUNNING).hostId());
         ActivityTracker.Use use = activity.use(id);
         try {
             return call.apply(host.guest(id));

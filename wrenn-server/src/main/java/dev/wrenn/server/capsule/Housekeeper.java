@@ -2,6 +2,7 @@ package dev.wrenn.server.capsule;
 
 import dev.wrenn.server.Clock;
 import dev.wrenn.server.OperationTracker;
+import dev.wrenn.server.hosts.Hosts;
 import dev.wrenn.server.store.CapsuleStore;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -20,9 +21,9 @@ public final class Housekeeper implements AutoCloseable {
     private static final Duration PURGE_EVERY = Duration.ofMinutes(10);
 
     private final CapsuleStore store;
-    private final String hostId;
+    private final Hosts hosts;
     private final CapsuleService capsules;
-    private final MemoryPressure pressure;
+    private final Runnable relieveMemory;
     private final OperationTracker tracker;
     private final Duration interval;
     private final Duration retention;
@@ -32,12 +33,12 @@ public final class Housekeeper implements AutoCloseable {
     private volatile boolean stopped;
     private long lastPurge;
 
-    public Housekeeper(CapsuleStore store, String hostId, CapsuleService capsules, MemoryPressure pressure,
+    public Housekeeper(CapsuleStore store, Hosts hosts, CapsuleService capsules, Runnable relieveMemory,
                        OperationTracker tracker, Duration interval, Duration retention, Runnable watchHosts) {
         this.store = store;
-        this.hostId = hostId;
+        this.hosts = hosts;
         this.capsules = capsules;
-        this.pressure = pressure;
+        this.relieveMemory = relieveMemory;
         this.tracker = tracker;
         this.interval = interval;
         this.retention = retention;
@@ -53,7 +54,7 @@ public final class Housekeeper implements AutoCloseable {
         while (!stopped) {
             try {
                 pauseIdle();
-                pressure.check();
+                relieveMemory.run();
                 purgeStopped();
                 watchHosts.run();
             } catch (RuntimeException e) {
@@ -69,6 +70,10 @@ public final class Housekeeper implements AutoCloseable {
 
     private void pauseIdle() {
         long now = Clock.millis();
+        for (String hostId : hosts.reachable()) pauseIdle(hostId, now);
+    }
+
+    private void pauseIdle(String hostId, long now) {
         for (CapsuleRecord c : store.listByStatus(hostId, EnumSet.of(CapsuleStatus.RUNNING))) {
             if (c.timeoutSec() <= 0 || c.operation() != null || !pausing.add(c.id())) continue;
             boolean started = tracker.spawn("autopause-" + c.id(), () -> {

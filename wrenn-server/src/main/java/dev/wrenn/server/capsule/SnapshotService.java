@@ -7,6 +7,7 @@ import dev.wrenn.host.api.TemplateInfo;
 import dev.wrenn.server.Clock;
 import dev.wrenn.server.error.ApiException;
 import dev.wrenn.server.error.ErrorCode;
+import dev.wrenn.server.hosts.Hosts;
 import dev.wrenn.server.ops.Metrics;
 import dev.wrenn.server.store.CapsuleStore;
 import dev.wrenn.server.store.SnapshotStore;
@@ -32,16 +33,16 @@ public final class SnapshotService {
     private final SnapshotStore store;
     private final CapsuleStore capsules;
     private final CapsuleService capsuleService;
-    private final Host host;
+    private final Hosts hosts;
     private final Templates templates;
     private final Metrics metrics;
 
-    public SnapshotService(SnapshotStore store, CapsuleStore capsules, CapsuleService capsuleService, Host host,
+    public SnapshotService(SnapshotStore store, CapsuleStore capsules, CapsuleService capsuleService, Hosts hosts,
                            Templates templates, Metrics metrics) {
         this.store = store;
         this.capsules = capsules;
         this.capsuleService = capsuleService;
-        this.host = host;
+        this.hosts = hosts;
         this.templates = templates;
         this.metrics = metrics;
     }
@@ -57,8 +58,9 @@ public final class SnapshotService {
             throw new ApiException(ErrorCode.TEMPLATE_NAME_TAKEN, "a template named '" + n
                     + "' already exists; pass ?overwrite=true to replace it");
         }
-        CapsuleRecord c = capsuleService.local(teamId, capsuleId);
+        CapsuleRecord c = capsuleService.get(teamId, capsuleId);
         Lifecycle.SNAPSHOT.check(c);
+        Host host = hosts.of(c.hostId());
         if (!capsules.claim(c.id(), Operation.SNAPSHOT, Lifecycle.SNAPSHOT.from(), Clock.millis())) {
             throw Lifecycle.SNAPSHOT.refusal(capsuleService.get(teamId, capsuleId));
         }
@@ -78,7 +80,7 @@ public final class SnapshotService {
             metrics.operation("snapshot", outcome, Duration.ofNanos(System.nanoTime() - t0));
         }
         SnapshotRecord s = new SnapshotRecord(teamId, n, hostName, meta.vcpus(), meta.memoryMb(), meta.sizeBytes(),
-                c.id(), Clock.uniqueMillis());
+                c.id(), Clock.uniqueMillis(), c.hostId());
         store.put(s);
         log.atInfo().addKeyValue("capsule", c.id()).addKeyValue("template", n).log("snapshot template saved");
         return view(s);
@@ -88,7 +90,8 @@ public final class SnapshotService {
     public List<TemplateView> list(String teamId, Type type) {
         List<TemplateView> all = new ArrayList<>();
         if (type != Type.SNAPSHOT) {
-            host.templates().stream().filter(TemplateInfo::builtIn).map(SnapshotService::view).forEach(all::add);
+            hosts.any().ifPresent(h -> h.templates().stream().filter(TemplateInfo::builtIn).map(SnapshotService::view)
+                    .forEach(all::add));
         }
         if (type != Type.BASE) store.list(teamId).stream().map(SnapshotService::view).forEach(all::add);
         all.sort(Comparator.comparingLong(TemplateView::createdAt).reversed().thenComparing(TemplateView::name));
@@ -105,7 +108,7 @@ public final class SnapshotService {
         // the record goes first: a crash after it leaves an orphan the next start removes, never a dangling record
         store.delete(teamId, name);
         try {
-            host.deleteTemplate(s.hostName());
+            hosts.of(s.hostId() != null ? s.hostId() : hosts.localId().orElseThrow()).deleteTemplate(s.hostName());
         } catch (HostException e) {
             if (e.error() != HostError.NOT_FOUND) {
                 log.atWarn().addKeyValue("template", name).log("template record deleted but host files remain: {}", e.getMessage());

@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -19,28 +20,29 @@ public final class Templates {
 
     /**
      * @param vcpus    the template's fixed size (snapshot templates), or null when the capsule chooses it
+     * @param hostId   the host holding a snapshot template (null: every host has it, or the embedded host's from before)
      */
-    public record Resolved(String name, String hostName, boolean builtIn, Integer vcpus, Integer memoryMb) {}
+    public record Resolved(String name, String hostName, boolean builtIn, Integer vcpus, Integer memoryMb, String hostId) {}
 
     private final SnapshotStore snapshots;
-    private final Set<String> builtIn;
+    private final Supplier<Set<String>> builtIn;
 
-    /** {@code builtIn}: the names of the templates every host has. */
-    public Templates(SnapshotStore snapshots, Set<String> builtIn) {
+    /** {@code builtIn}: the names of the templates every host has (asked of a host when needed). */
+    public Templates(SnapshotStore snapshots, Supplier<Set<String>> builtIn) {
         this.snapshots = snapshots;
-        this.builtIn = Set.copyOf(builtIn);
+        this.builtIn = builtIn;
     }
 
     public Resolved resolve(String teamId, String name) {
         requireValidName(name, "template");
-        if (isBuiltIn(name)) return new Resolved(name, name, true, null, null);
+        if (isBuiltIn(name)) return new Resolved(name, name, true, null, null, null);
         SnapshotRecord s = snapshots.find(teamId, name)
                 .orElseThrow(() -> ApiException.notFound("template '" + name + "' does not exist"));
-        return new Resolved(name, s.hostName(), false, s.vcpus(), s.memoryMb());
+        return new Resolved(name, s.hostName(), false, s.vcpus(), s.memoryMb(), s.hostId());
     }
 
     public boolean isBuiltIn(String name) {
-        return builtIn.contains(name);
+        return builtIn.get().contains(name);
     }
 
     /** 400 unless {@code name} is a template name (api.md §4); it becomes a directory name on the host. */

@@ -11,6 +11,7 @@ import dev.wrenn.server.store.CapsuleStore;
 import dev.wrenn.server.store.HostStore;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,8 +24,6 @@ import org.slf4j.LoggerFactory;
 public final class HostRegistry {
     private static final Logger log = LoggerFactory.getLogger(HostRegistry.class);
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9.-]{0,62}");
-    /** How often agents are asked to send their heartbeat. */
-    public static final Duration HEARTBEAT = Duration.ofSeconds(5);
 
     /** A host just added, with its token: shown once, never stored. */
     public record NewHost(RegisteredHost host, String token) {}
@@ -56,6 +55,11 @@ public final class HostRegistry {
 
     public List<RegisteredHost> list() {
         return hosts.list();
+    }
+
+    /** The host of this id or name, if registered. */
+    public Optional<RegisteredHost> lookup(String idOrName) {
+        return hosts.find(idOrName);
     }
 
     public RegisteredHost find(String idOrName) {

@@ -33,7 +33,8 @@ public final class Metrics {
     private final AtomicReference<HostCapacity> lastCapacity = new AtomicReference<>();
     private final Counter pressurePauses;
 
-    public Metrics(CapsuleStore capsules, Supplier<HostCapacity> hostCapacity, Capacity admission) {
+    /** @param hostId the embedded host's, whose capacity {@code hostCapacity} reads */
+    public Metrics(CapsuleStore capsules, Supplier<HostCapacity> hostCapacity, Capacity admission, String hostId) {
         this.capsules = capsules;
         this.hostCapacity = hostCapacity;
         this.byStatus = MultiGauge.builder("wrenn_capsules").description("Capsules by status").register(registry);
@@ -46,7 +47,7 @@ public final class Metrics {
         hostGauge("wrenn_host_vms", "VMs running: capsules and warm clones", HostCapacity::vms);
         hostGauge("wrenn_host_warm_clones", "Clones waiting in the warm pool", HostCapacity::warmClones);
         hostGauge("wrenn_host_disk_free_bytes", "Free space of the file system holding capsules", h -> mib(h.diskFreeMb()));
-        hostGauge("wrenn_host_capsule_room", "How many more capsules of the average size admission lets in now", admission::room);
+        hostGauge("wrenn_host_capsule_room", "How many more capsules of the average size admission lets in now", h -> admission.room(hostId, h));
         Gauge.builder("wrenn_host_memory_reserve_bytes", () -> mib(admission.reserveMb()))
                 .description("Free memory admission keeps").register(registry);
         new JvmMemoryMetrics().bindTo(registry);

@@ -6,7 +6,6 @@ import static dev.wrenn.server.capsule.CapsuleStatus.STOPPED;
 
 import dev.wrenn.server.capsule.CapsuleRecord;
 import dev.wrenn.server.capsule.CapsuleService;
-import dev.wrenn.server.error.ApiException;
 import java.time.Duration;
 
 /**
@@ -37,11 +36,6 @@ final class PortGate {
         CapsuleRecord c = capsules.find(id).filter(r -> r.status() != STOPPED && r.status() != ERROR)
                 .orElseThrow(() -> new ProxyFailure(404, "capsule " + id + " does not exist or is stopped"));
         PortAccessCheck.check(id, c.network(), token);
-        try {
-            capsules.local(c.teamId(), id);
-        } catch (ApiException e) {
-            throw new ProxyFailure(502, e.getMessage());
-        }
         c = switch (c.status()) {
             case PENDING, STARTING -> capsules.afterBoot(c, READY_WAIT);
             case PAUSED -> resumed(c);

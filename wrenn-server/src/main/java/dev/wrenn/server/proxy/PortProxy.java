@@ -1,11 +1,12 @@
 package dev.wrenn.server.proxy;
 
-import dev.wrenn.host.api.Host;
 import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.api.HostException;
 import dev.wrenn.server.capsule.ActivityTracker;
 import dev.wrenn.server.capsule.CapsuleRecord;
 import dev.wrenn.server.capsule.CapsuleService;
+import dev.wrenn.server.error.ApiException;
+import dev.wrenn.server.hosts.Hosts;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,15 +41,15 @@ public final class PortProxy implements AutoCloseable {
     static final Duration BODY_IDLE_TIMEOUT = Duration.ofMinutes(5);
 
     private final PortGate gate;
-    private final Host host;
+    private final Hosts hosts;
     private final ActivityTracker activity;
     private final Duration responseTimeout;
     private final BackendPool pool = new BackendPool(CONNECT_TIMEOUT);
 
     /** @param responseTimeout how long a service may take to start its answer (504 after) */
-    public PortProxy(CapsuleService capsules, Host host, ActivityTracker activity, Duration responseTimeout) {
+    public PortProxy(CapsuleService capsules, Hosts hosts, ActivityTracker activity, Duration responseTimeout) {
         this.gate = new PortGate(capsules);
-        this.host = host;
+        this.hosts = hosts;
         this.activity = activity;
         this.responseTimeout = responseTimeout;
     }
@@ -59,7 +60,7 @@ public final class PortProxy implements AutoCloseable {
         try {
             CapsuleRecord c = gate.admit(route, ForwardedRequest.presentedToken(request));
             try (ActivityTracker.Use use = activity.use(c.id())) {
-                BackendPool.Key key = new BackendPool.Key(c.id(), route.port(), address(route));
+                BackendPool.Key key = new BackendPool.Key(c.id(), route.port(), address(c, route));
                 String upgrade = upgradeRequested(request.getHeaders());
                 ForwardedRequest forwarded = new ForwardedRequest(request, upgrade);
                 service = pool.lease(key);
@@ -105,9 +106,12 @@ public final class PortProxy implements AutoCloseable {
         }
     }
 
-    private InetSocketAddress address(PortRoute route) {
+    private InetSocketAddress address(CapsuleRecord c, PortRoute route) {
         try {
-            return host.portAddress(route.capsuleId(), route.port());
+            return hosts.of(c.hostId()).portAddress(route.capsuleId(), route.port());
+        } catch (ApiException e) {
+            throw new ProxyFailure(e.code().httpStatus(), "port " + route.port() + " of capsule " + route.capsuleId() + ": "
+                    + e.getMessage());
         } catch (HostException e) {
             int status = e.error() == HostError.NOT_FOUND ? 404 : e.error() == HostError.INVALID_STATE ? 409 : 502;
             throw new ProxyFailure(status, "port " + route.port() + " of capsule " + route.capsuleId() + ": " + e.getMessage());

@@ -9,7 +9,7 @@ import javax.sql.DataSource;
 
 /** The SQL of a team's snapshot templates. */
 public final class SnapshotStore {
-    private static final String COLUMNS = "team_id, name, host_name, vcpus, memory_mb, size_bytes, source_capsule_id, created_at";
+    private static final String COLUMNS = "team_id, name, host_name, vcpus, memory_mb, size_bytes, source_capsule_id, created_at, host_id";
 
     private final Sql sql;
 
@@ -35,9 +35,9 @@ public final class SnapshotStore {
     public void put(SnapshotRecord s) {
         sql.inTransaction(c -> {
             Sql.update(c, "DELETE FROM snapshot_templates WHERE team_id = ? AND name = ?", s.teamId(), s.name());
-            return Sql.update(c, "INSERT INTO snapshot_templates (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            return Sql.update(c, "INSERT INTO snapshot_templates (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     s.teamId(), s.name(), s.hostName(), s.vcpus(), s.memoryMb(), s.sizeBytes(), s.sourceCapsuleId(),
-                    s.createdAt());
+                    s.createdAt(), s.hostId());
         });
     }
 
@@ -48,6 +48,6 @@ public final class SnapshotStore {
     private static SnapshotRecord map(ResultSet rs) throws SQLException {
         return new SnapshotRecord(rs.getString("team_id"), rs.getString("name"), rs.getString("host_name"),
                 rs.getInt("vcpus"), rs.getInt("memory_mb"), rs.getLong("size_bytes"), rs.getString("source_capsule_id"),
-                rs.getLong("created_at"));
+                rs.getLong("created_at"), rs.getString("host_id"));
     }
 }

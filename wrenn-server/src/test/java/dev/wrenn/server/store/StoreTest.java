@@ -233,9 +233,9 @@ class StoreTest {
             Team a = team(db, "a");
             Team b = team(db, "b");
             SnapshotStore store = new SnapshotStore(db.dataSource());
-            SnapshotRecord v1 = new SnapshotRecord(a.id(), "env", "s-1", 1, 512, 100, Ids.CAPSULE.next(), Clock.uniqueMillis());
-            SnapshotRecord v2 = new SnapshotRecord(a.id(), "env", "s-1", 1, 512, 200, Ids.CAPSULE.next(), Clock.uniqueMillis());
-            SnapshotRecord theirs = new SnapshotRecord(b.id(), "env", "s-2", 2, 1024, 300, Ids.CAPSULE.next(), Clock.uniqueMillis());
+            SnapshotRecord v1 = new SnapshotRecord(a.id(), "env", "s-1", 1, 512, 100, Ids.CAPSULE.next(), Clock.uniqueMillis(), null);
+            SnapshotRecord v2 = new SnapshotRecord(a.id(), "env", "s-1", 1, 512, 200, Ids.CAPSULE.next(), Clock.uniqueMillis(), null);
+            SnapshotRecord theirs = new SnapshotRecord(b.id(), "env", "s-2", 2, 1024, 300, Ids.CAPSULE.next(), Clock.uniqueMillis(), null);
             store.put(v1);
             store.put(v2);
             store.put(theirs);

@@ -1,0 +1,179 @@
+package dev.wrenn.server.hosts;
+
+import dev.wrenn.host.api.CapsuleState;
+import dev.wrenn.host.api.Host;
+import dev.wrenn.host.api.HostCapacity;
+import dev.wrenn.host.grpc.AgentCertificate;
+import dev.wrenn.host.grpc.RemoteHost;
+import dev.wrenn.server.error.ApiException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every host this control plane can act on: its embedded host agent (the default; none for a
+ * control plane of remote hosts only) and the host agents registered from other machines, called
+ * over gRPC. A capsule's record names its host; {@link #of} is the one way to it, and a host that
+ * cannot be reached now answers 503 {@code host_unavailable} rather than an error about its capsule.
+ */
+public final class Hosts implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Hosts.class);
+
+    /** A remote host as connected: a new registration (address, certificate or key) means a new connection. */
+    private record Connection(RemoteHost host, String address, String certificatePem, String callKey) {
+        boolean serves(RegisteredHost h) {
+            return address.equals(h.address()) && certificatePem.equals(h.certificatePem()) && callKey.equals(h.callKey());
+        }
+    }
+
+    private final String localId;
+    private final Host local;
+    private final HostRegistry registry;
+    private final Map<String, Connection> remote = new ConcurrentHashMap<>();
+    private final List<Consumer<CapsuleState>> exitListeners = new CopyOnWriteArrayList<>();
+    private volatile Set<String> builtInTemplates;
+
+    /** @param local the embedded host agent, or null for a control plane of remote hosts only */
+    public Hosts(String localId, Host local, HostRegistry registry) {
+        this.localId = localId;
+        this.local = local;
+        this.registry = registry;
+        if (local != null) local.onVmExit(this::vmExited);
+    }
+
+    /** The embedded host's id, if this control plane has one. */
+    public Optional<String> localId() {
+        return Optional.ofNullable(local == null ? null : localId);
+    }
+
+    /** The embedded host; empty for a control plane of remote hosts only. */
+    public Optional<Host> local() {
+        return Optional.ofNullable(local);
+    }
+
+    /**
+     * The host a capsule of {@code hostId} lives on.
+     *
+     * @throws ApiException 503 host_unavailable when the host is unreachable, not registered (yet
+     *                      or any more), or another control plane's embedded host
+     */
+    public Host of(String hostId) {
+        if (local != null && localId.equals(hostId)) return local;
+        RegisteredHost h = registry.lookup(hostId).orElseThrow(() -> ApiException.hostUnavailable("host " + hostId
+                + " is not reachable from this control plane (it is not a registered host agent; the embedded host"
+                + " of another control plane is reached through that control plane)", null));
+        if (h.registeredAt() == null) {
+            throw ApiException.hostUnavailable("host " + h.name() + " has not registered yet", null);
+        }
+        if (h.unreachableAt() != null) {
+            throw ApiException.hostUnavailable("host " + h.name() + " is unreachable (its agent has not been heard from"
+                    + " since " + java.time.Instant.ofEpochMilli(h.lastSeenAt()) + "); its capsules come back with it", null);
+        }
+        return connection(h).host();
+    }
+
+    /** Whether {@code hostId} is this control plane's embedded host. */
+    public boolean isLocal(String hostId) {
+        return local != null && localId.equals(hostId);
+    }
+
+    /** The ids of every host this control plane can act on now: the embedded one and the reachable registered ones. */
+    public List<String> reachable() {
+        List<String> ids = new ArrayList<>();
+        if (local != null) ids.add(localId);
+        for (RegisteredHost h : registry.list()) {
+            if (h.registeredAt() != null && h.unreachableAt() == null) ids.add(h.id());
+        }
+        return ids;
+    }
+
+    /**
+     * The names of the templates every host has, from the embedded host or else the first registered
+     * one that answers (the same on every host of a version).
+     *
+     * @throws ApiException 503 host_unavailable when no host can be asked
+     */
+    public Set<String> builtInTemplates() {
+        Set<String> known = builtInTemplates;
+        if (known != null) return known;
+        Host h = any().orElseThrow(() -> ApiException.hostUnavailable("no host is reachable to tell its templates", null));
+        known = Set.copyOf(h.builtInTemplates());
+        builtInTemplates = known;
+        return known;
+    }
+
+    /** A host to ask what every host has (the built-in templates): the embedded one, else a reachable one. */
+    public Optional<Host> any() {
+        if (local != null) return Optional.of(local);
+        for (String id : reachable()) {
+            try {
+                return Optional.of(of(id));
+            } catch (ApiException unreachable) {
+                // marked unreachable since the list was read
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Hosts new capsules may go to: the reachable ones that are not draining, the embedded one first. */
+    public List<String> placeable() {
+        List<String> ids = new ArrayList<>();
+        if (local != null) ids.add(localId);
+        for (RegisteredHost h : registry.list()) {
+            if (h.registeredAt() != null && h.unreachableAt() == null && !h.draining()) ids.add(h.id());
+        }
+        return ids;
+    }
+
+    /**
+     * What {@code hostId} last said of its capacity: the embedded host now, a remote host at its last
+     * heartbeat (seconds old; admission asks the host itself). Empty when the host cannot be reached.
+     */
+    public Optional<HostCapacity> lastCapacity(String hostId) {
+        if (isLocal(hostId)) return Optional.of(local.capacity());
+        return registry.lookup(hostId).filter(h -> h.registeredAt() != null && h.unreachableAt() == null)
+                .map(RegisteredHost::capacity);
+    }
+
+    /** Called with the new state of a capsule whose VM ended on its own, on any host. */
+    public void onVmExit(Consumer<CapsuleState> listener) {
+        exitListeners.add(listener);
+    }
+
+    private void vmExited(CapsuleState state) {
+        exitListeners.forEach(l -> l.accept(state));
+    }
+
+    private Connection connection(RegisteredHost h) {
+        return remote.compute(h.id(), (id, existing) -> {
+            if (existing != null && existing.serves(h)) return existing;
+            if (existing != null) existing.host().close();
+            RemoteHost host = RemoteHost.connect(h.name(), address(h), AgentCertificate.parse(h.certificatePem()), h.callKey());
+            host.onVmExit(this::vmExited);
+            log.atInfo().addKeyValue("host", h.id()).addKeyValue("name", h.name()).addKeyValue("address", h.address())
+                    .log("connected to host agent");
+            return new Connection(host, h.address(), h.certificatePem(), h.callKey());
+        });
+    }
+
+    private static InetSocketAddress address(RegisteredHost h) {
+        int colon = h.address().lastIndexOf(':');
+        String host = h.address().substring(0, colon).replaceAll("^\\[|]$", "");
+        return new InetSocketAddress(host, Integer.parseInt(h.address().substring(colon + 1)));
+    }
+
+    /** Closes the connections to remote hosts (their capsules run on); the embedded host is its owner's to close. */
+    @Override
+    public void close() {
+        remote.values().forEach(c -> c.host().close());
+        remote.clear();
+    }
+}

@@ -19,6 +19,7 @@ import dev.wrenn.server.store.HostStore;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -105,8 +106,9 @@ class AgentCommandTest {
     /**
      * A control plane without a host of its own: every capsule lives on the agent, and everything a
      * user does with it goes through the API, the control plane and gRPC. The agent killed: its
-     * capsules answer 503 host_unavailable; the agent back on the same data dir: they work again,
-     * their VMs having run on meanwhile.
+     * capsules keep their status with status_reason host_lost and answer 503 host_unavailable; the
+     * agent back on the same data dir: they work again, their VMs having run on meanwhile, and a VM
+     * that ended while nobody could see it is found and its capsule recorded as failed.
      */
     @Test
     void aControlPlaneOfRemoteHostsOnlyRunsCapsulesOnItsAgent(@TempDir Path dir) throws Exception {
@@ -124,6 +126,8 @@ class AgentCommandTest {
             String[] agentArgs = {"agent", "--control-plane", url, "--token", token, "--data-dir",
                     dir.resolve("agent").toString(), "--listen", "127.0.0.1:0", "--no-prepare-templates"};
             String id;
+            String doomed;
+            Path agentDir = dir.resolve("agent");
             try (WrennProcess agent = WrennProcess.start(dir.resolve("agent.log"), agentArgs)) {
                 agent.await(REGISTERED, START);
                 CapsuleInfo created = client.capsules().create(CreateCapsuleParams.builder().build(), true);
@@ -135,21 +139,37 @@ class AgentCommandTest {
                 c.pause();
                 c.resume();
                 assertEquals("kept", c.files().read("note.txt"));
+                doomed = client.capsules().create(CreateCapsuleParams.builder().build(), true).id();
                 agent.kill();
+                WrennProcess.killVmsIn(agentDir.resolve("capsules").resolve(doomed));
                 Thread.sleep(4500);
                 WrennException lost = assertThrows(WrennException.class, () -> c.commands().run("true"));
                 assertEquals("host_unavailable", lost.code(), lost.getMessage());
                 assertEquals(503, lost.statusCode());
+                CapsuleInfo shown = client.capsules().get(id);
+                assertEquals(CapsuleStatus.RUNNING, shown.status(), "the status stays what it was");
+                assertEquals("host_lost", shown.statusReason());
             }
             try (WrennProcess again = WrennProcess.start(dir.resolve("agent-again.log"), agentArgs)) {
                 again.await(REGISTERED, START);
                 Capsule c = Capsule.connect(client, id);
                 assertEquals("kept\n", c.commands().run("cat note.txt; echo").stdout(), "the VM ran on without its agent");
+                assertEquals(null, client.capsules().get(id).statusReason());
+                CapsuleInfo gone = awaitStatus(client, doomed, CapsuleStatus.ERROR);
+                assertTrue(List.of("host_lost", "vm_exited").contains(gone.statusReason()), gone::toString);
                 c.destroy();
             }
         } finally {
             WrennProcess.killVmsIn(dir);
         }
+    }
+
+    private static CapsuleInfo awaitStatus(WrennClient client, String id, CapsuleStatus status) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        CapsuleInfo c;
+        while ((c = client.capsules().get(id)).status() != status && System.nanoTime() < deadline) Thread.sleep(100);
+        assertEquals(status, c.status(), c::toString);
+        return c;
     }
 
     private static String hosts(Path cp) {

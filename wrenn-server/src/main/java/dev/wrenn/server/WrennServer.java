@@ -115,6 +115,13 @@ public final class WrennServer implements AutoCloseable {
 
         if (host != null) new Recovery(capsuleStore, snapshotStore, host, hostId, capsules::bootAgain).run();
         String firstKey = keys.bootstrap().map(KeyService.NewKey::secret).orElse(null);
+        registry.onJoin(h -> tracker.spawn("reconcile-" + h.id(), () -> {
+            try {
+                new Recovery(capsuleStore, snapshotStore, hosts.of(h.id()), h.id(), capsules::bootAgain).reconcile();
+            } catch (RuntimeException e) {
+                log.atWarn().addKeyValue("host", h.id()).log("could not reconcile the host's capsules: {}", e.getMessage());
+            }
+        }));
         PortProxy portProxy = new PortProxy(capsules, hosts, activity, config.proxyResponseTimeout());
         HttpApi http = new HttpApi(config, auth, keys, capsules, guest, snapshots, metrics, tracker, hosts, capacity, portProxy,
                 registry).start();

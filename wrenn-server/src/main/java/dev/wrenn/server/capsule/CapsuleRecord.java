@@ -19,4 +19,10 @@ public record CapsuleRecord(String id, String teamId, String hostId, CapsuleStat
         metadata = Map.copyOf(metadata);
         Objects.requireNonNull(network, "network");
     }
+
+    /** The same capsule as shown with another status_reason. */
+    public CapsuleRecord withStatusReason(String reason) {
+        return new CapsuleRecord(id, teamId, hostId, status, reason, template, hostTemplate, vcpus, memoryMb, timeoutSec,
+                metadata, network, createdAt, lastUpdated, startedAt, lastActiveAt, operation, operationStartedAt);
+    }
 }

@@ -26,6 +26,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -102,8 +103,10 @@ public final class CapsuleService {
 
     // ---- queries ------------------------------------------------------------------------------
 
+    /** The capsule as users see it: one whose host is unreachable has {@code status_reason} host_lost. */
     public CapsuleRecord get(String teamId, String id) {
-        return store.find(teamId, id).orElseThrow(() -> ApiException.notFound("capsule " + id + " does not exist"));
+        CapsuleRecord c = store.find(teamId, id).orElseThrow(() -> ApiException.notFound("capsule " + id + " does not exist"));
+        return shown(c, hosts.lost());
     }
 
     /** A capsule of any team: for the port proxy, where the capsule id is the secret and no key is sent. */
@@ -113,9 +116,17 @@ public final class CapsuleService {
 
     /** The team's capsules, newest first, in {@code statuses} (empty: all) with every {@code metadata} pair. */
     public List<CapsuleRecord> list(String teamId, Collection<CapsuleStatus> statuses, Map<String, String> metadata) {
+        Set<String> lost = hosts.lost();
         return store.list(teamId, statuses).stream()
                 .filter(c -> metadata.entrySet().stream().allMatch(e -> e.getValue().equals(c.metadata().get(e.getKey()))))
+                .map(c -> shown(c, lost))
                 .toList();
+    }
+
+    /** Its status stays what it was (a paused capsule's files are on that host); the reason says why nothing works now. */
+    private static CapsuleRecord shown(CapsuleRecord c, Set<String> lostHosts) {
+        if (c.status() == STOPPED || c.status() == ERROR || !lostHosts.contains(c.hostId())) return c;
+        return c.withStatusReason(HOST_LOST);
     }
 
     // ---- create -------------------------------------------------------------------------------

@@ -76,6 +76,33 @@ public final class Recovery {
         removeOrphanTemplates();
     }
 
+    /**
+     * For a host that registered again or is heard from after being unreachable: while nobody could
+     * reach it, VMs may have ended. The records without an operation in flight follow what the host
+     * has now (operations in flight belong to control planes that still run them); VMs no live record
+     * names are removed.
+     */
+    public void reconcile() {
+        Map<String, CapsuleState> onHost = new HashMap<>();
+        host.capsules().forEach(i -> onHost.put(i.id(), i));
+        Set<String> known = new HashSet<>();
+        for (CapsuleRecord c : capsules.listByStatus(hostId, EnumSet.of(PENDING, STARTING, RUNNING, PAUSED))) {
+            known.add(c.id());
+            if (c.operation() != null || c.status() == PENDING || c.status() == STARTING) continue;
+            try {
+                recover(c, Optional.ofNullable(onHost.get(c.id())));
+            } catch (RuntimeException e) {
+                log.atError().addKeyValue("capsule", c.id()).setCause(e).log("could not reconcile capsule");
+            }
+        }
+        for (String id : onHost.keySet()) {
+            if (!known.contains(id)) {
+                log.atInfo().addKeyValue("capsule", id).addKeyValue("host", hostId).log("removing a VM whose capsule is stopped or unknown");
+                host.destroy(id);
+            }
+        }
+    }
+
     private void recover(CapsuleRecord c, Optional<CapsuleState> vm) {
         String id = c.id();
         long now = Clock.millis();

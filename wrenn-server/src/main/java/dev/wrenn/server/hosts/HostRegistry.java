@@ -12,6 +12,7 @@ import dev.wrenn.server.store.HostStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,7 @@ public final class HostRegistry {
 
     private final HostStore hosts;
     private final CapsuleStore capsules;
+    private volatile Consumer<RegisteredHost> onJoin = h -> { };
 
     public HostRegistry(HostStore hosts, CapsuleStore capsules) {
         this.hosts = hosts;
@@ -51,6 +53,11 @@ public final class HostRegistry {
         hosts.insert(id, name, HostCredential.tokenHash(token), HostCredential.callKey(token), Clock.millis());
         log.atInfo().addKeyValue("host", id).addKeyValue("name", name).log("host added");
         return new NewHost(find(id), token);
+    }
+
+    /** Called (on the request's thread) when an agent registers or is heard from again after it was unreachable. */
+    public void onJoin(Consumer<RegisteredHost> listener) {
+        this.onJoin = listener;
     }
 
     public List<RegisteredHost> list() {
@@ -118,7 +125,9 @@ public final class HostRegistry {
         log.atInfo().addKeyValue("host", h.id()).addKeyValue("name", h.name()).addKeyValue("address", address)
                 .addKeyValue("certificate_sha256", AgentCertificate.fingerprint(AgentCertificate.parse(r.certificatePem())))
                 .log("host registered");
-        return find(h.id());
+        RegisteredHost registered = find(h.id());
+        onJoin.accept(registered);
+        return registered;
     }
 
     /** An agent's heartbeat; returns its record (the agent learns whether it is draining). */
@@ -126,11 +135,13 @@ public final class HostRegistry {
         RegisteredHost h = byToken(token);
         if (h.registeredAt() == null) throw ApiException.invalidState("host " + h.name() + " has not registered yet");
         hosts.heartbeat(h.id(), capacity, Clock.millis());
+        RegisteredHost now = find(h.id());
         if (h.unreachableAt() != null) {
             log.atInfo().addKeyValue("host", h.id()).addKeyValue("name", h.name())
                     .addKeyValue("unreachable_ms", Clock.millis() - h.unreachableAt()).log("host reachable again");
+            onJoin.accept(now);
         }
-        return find(h.id());
+        return now;
     }
 
     private RegisteredHost byToken(String token) {

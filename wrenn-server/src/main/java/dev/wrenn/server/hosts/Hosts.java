@@ -40,6 +40,21 @@ public final class Hosts implements AutoCloseable {
     private final Map<String, Connection> remote = new ConcurrentHashMap<>();
     private final List<Consumer<CapsuleState>> exitListeners = new CopyOnWriteArrayList<>();
     private volatile Set<String> builtInTemplates;
+    /** The registered hosts as last read: every API call asks for its capsule's host, the database is asked at most this often. */
+    private volatile Registered registered = new Registered(List.of(), System.nanoTime() - 2 * FRESH_NANOS);
+
+    private record Registered(List<RegisteredHost> hosts, long readAtNanos) {
+        Optional<RegisteredHost> find(String id) {
+            return hosts.stream().filter(h -> h.id().equals(id)).findFirst();
+        }
+
+        /** Registered and not marked unreachable. */
+        boolean usable(String id) {
+            return find(id).filter(h -> h.registeredAt() != null && h.unreachableAt() == null).isPresent();
+        }
+    }
+
+    private static final long FRESH_NANOS = 500_000_000L;
 
     /** @param local the embedded host agent, or null for a control plane of remote hosts only */
     public Hosts(String localId, Host local, HostRegistry registry) {
@@ -67,7 +82,9 @@ public final class Hosts implements AutoCloseable {
      */
     public Host of(String hostId) {
         if (local != null && localId.equals(hostId)) return local;
-        RegisteredHost h = registry.lookup(hostId).orElseThrow(() -> ApiException.hostUnavailable("host " + hostId
+        Registered known = registered(false);
+        if (!known.usable(hostId)) known = registered(true);   // a host that just registered or came back
+        RegisteredHost h = known.find(hostId).orElseThrow(() -> ApiException.hostUnavailable("host " + hostId
                 + " is not reachable from this control plane (it is not a registered host agent; the embedded host"
                 + " of another control plane is reached through that control plane)", null));
         if (h.registeredAt() == null) {
@@ -80,6 +97,15 @@ public final class Hosts implements AutoCloseable {
         return connection(h).host();
     }
 
+    /** The registered hosts marked unreachable now. */
+    public Set<String> lost() {
+        Set<String> ids = new java.util.HashSet<>();
+        for (RegisteredHost h : registered(false).hosts()) {
+            if (h.unreachableAt() != null) ids.add(h.id());
+        }
+        return ids;
+    }
+
     /** Whether {@code hostId} is this control plane's embedded host. */
     public boolean isLocal(String hostId) {
         return local != null && localId.equals(hostId);
@@ -89,7 +115,7 @@ public final class Hosts implements AutoCloseable {
     public List<String> reachable() {
         List<String> ids = new ArrayList<>();
         if (local != null) ids.add(localId);
-        for (RegisteredHost h : registry.list()) {
+        for (RegisteredHost h : registered(false).hosts()) {
             if (h.registeredAt() != null && h.unreachableAt() == null) ids.add(h.id());
         }
         return ids;
@@ -127,7 +153,7 @@ public final class Hosts implements AutoCloseable {
     public List<String> placeable() {
         List<String> ids = new ArrayList<>();
         if (local != null) ids.add(localId);
-        for (RegisteredHost h : registry.list()) {
+        for (RegisteredHost h : registered(true).hosts()) {
             if (h.registeredAt() != null && h.unreachableAt() == null && !h.draining()) ids.add(h.id());
         }
         return ids;
@@ -139,7 +165,7 @@ public final class Hosts implements AutoCloseable {
      */
     public Optional<HostCapacity> lastCapacity(String hostId) {
         if (isLocal(hostId)) return Optional.of(local.capacity());
-        return registry.lookup(hostId).filter(h -> h.registeredAt() != null && h.unreachableAt() == null)
+        return registered(false).find(hostId).filter(h -> h.registeredAt() != null && h.unreachableAt() == null)
                 .map(RegisteredHost::capacity);
     }
 
@@ -150,6 +176,16 @@ public final class Hosts implements AutoCloseable {
 
     private void vmExited(CapsuleState state) {
         exitListeners.forEach(l -> l.accept(state));
+    }
+
+    /** The registered hosts, read again when older than half a second or when {@code fresh} is asked for. */
+    private Registered registered(boolean fresh) {
+        Registered r = registered;
+        if (fresh || System.nanoTime() - r.readAtNanos() > FRESH_NANOS) {
+            r = new Registered(registry.list(), System.nanoTime());
+            registered = r;
+        }
+        return r;
     }
 
     private Connection connection(RegisteredHost h) {

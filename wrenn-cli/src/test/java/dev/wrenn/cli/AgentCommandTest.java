@@ -11,12 +11,16 @@ import dev.wrenn.sdk.Capsule;
 import dev.wrenn.sdk.CapsuleInfo;
 import dev.wrenn.sdk.CapsuleStatus;
 import dev.wrenn.sdk.CreateCapsuleParams;
+import dev.wrenn.sdk.RunOptions;
 import dev.wrenn.sdk.WrennClient;
 import dev.wrenn.sdk.WrennException;
 import dev.wrenn.server.hosts.RegisteredHost;
 import dev.wrenn.server.store.Database;
 import dev.wrenn.server.store.HostStore;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -136,6 +140,8 @@ class AgentCommandTest {
                 Capsule c = Capsule.connect(client, id);
                 c.files().write("note.txt", "kept");
                 assertEquals("hi\n", c.commands().run("echo hi").stdout());
+                String proxied = proxied(api, c);
+                assertTrue(proxied.startsWith("HTTP/1.1 200") && proxied.endsWith("served by the capsule\n"), proxied);
                 c.pause();
                 c.resume();
                 assertEquals("kept", c.files().read("note.txt"));
@@ -161,6 +167,26 @@ class AgentCommandTest {
             }
         } finally {
             WrennProcess.killVmsIn(dir);
+        }
+    }
+
+    /** A request through the control plane's port proxy to a small HTTP server started in the capsule on port 8000. */
+    private static String proxied(String api, Capsule c) throws Exception {
+        // the minimal image has perl-base
+        c.files().write("/tmp/web.pl", "use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalPort => 8000, Listen => 5,"
+                + " ReuseAddr => 1) or die $!; while (my $c = $s->accept) { <$c>;"
+                + " print $c \"HTTP/1.0 200 OK\\r\\nContent-Length: 22\\r\\n\\r\\nserved by the capsule\\n\"; close $c }");
+        c.commands().runInBackground("perl /tmp/web.pl", RunOptions.builder().tag("web").build());
+        URI u = URI.create(api);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            try (Socket s = new Socket(u.getHost(), u.getPort())) {
+                s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: 8000-" + c.id() + ".localhost\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!answer.startsWith("HTTP/1.1 502") || System.nanoTime() > deadline) return answer;
+            }
+            Thread.sleep(200);   // the server is not listening yet
         }
     }
 

@@ -9,12 +9,14 @@ import dev.wrenn.host.api.HostCapacity;
 import dev.wrenn.host.api.HostInfo;
 import dev.wrenn.host.api.NetworkPolicy;
 import dev.wrenn.host.api.Phase;
+import dev.wrenn.host.api.PortStream;
 import dev.wrenn.host.api.TemplateInfo;
 import dev.wrenn.host.guest.GuestChannel;
 import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.image.GuestImages;
 import dev.wrenn.host.net.NetworkSlot;
 import dev.wrenn.host.net.NetworkSlots;
+import dev.wrenn.host.net.SocketPortStream;
 import dev.wrenn.host.storage.DiskLayers;
 import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.host.storage.TemplateStore;
@@ -168,9 +170,14 @@ public final class HostAgent implements Host {
         HostErrors.translate(() -> runtime.setNetwork(id, network));
     }
 
-    @Override
+    /** Where TCP {@code port} inside a running capsule is reached from this machine (its network namespace's address). */
     public InetSocketAddress portAddress(String id, int port) {
         return HostErrors.translate(() -> runtime.portAddress(id, port));
+    }
+
+    @Override
+    public PortStream openPort(String id, int port, Duration connectTimeout) {
+        return SocketPortStream.connect(portAddress(id, port), connectTimeout);
     }
 
     @Override

@@ -13,6 +13,8 @@ import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.api.HostInfo;
 import dev.wrenn.host.api.NetworkPolicy;
 import dev.wrenn.host.api.Phase;
+import dev.wrenn.host.api.PortStream;
+import dev.wrenn.host.net.SocketPortStream;
 import dev.wrenn.host.api.ProcessInfo;
 import dev.wrenn.host.api.ProcessStream;
 import dev.wrenn.host.api.TemplateInfo;
@@ -199,12 +201,12 @@ public final class InMemoryHost implements Host {
 
     /** A port mapped by {@link #mapPort}, while the capsule runs; no other port has a network here. */
     @Override
-    public InetSocketAddress portAddress(String id, int port) {
+    public PortStream openPort(String id, int port, Duration connectTimeout) {
         CapsuleState s = require(id);
         if (s.phase() != Phase.RUNNING) throw new HostException(HostError.INVALID_STATE, "capsule " + id + " is not running");
         InetSocketAddress backend = ports.get(id + ":" + port);
         if (backend == null) throw new HostException(HostError.INVALID_STATE, "port " + port + " of " + id + " is not mapped");
-        return backend;
+        return SocketPortStream.connect(backend, connectTimeout);
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.wrenn.host.api;
 
-import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -68,10 +68,12 @@ public interface Host extends AutoCloseable {
     void setNetwork(String id, NetworkPolicy network);
 
     /**
-     * Where the control plane connects to reach TCP {@code port} inside a running capsule (the port
-     * proxy). {@link HostError#INVALID_STATE} when the capsule is not running or has no network.
+     * A connection to TCP {@code port} inside a running capsule (the port proxy's).
+     * {@link HostError#INVALID_STATE} when the capsule is not running or has no network,
+     * {@link HostError#CONNECTION_REFUSED} when nothing listens there, {@link HostError#TIMEOUT} when
+     * nothing answered the connect within {@code connectTimeout}.
      */
-    InetSocketAddress portAddress(String id, int port);
+    PortStream openPort(String id, int port, Duration connectTimeout);
 
     /** Called (on a background thread) with the capsule's new state when its VM ends without being asked to. */
     void onVmExit(Consumer<CapsuleState> listener);

@@ -33,6 +33,8 @@ public enum HostError {
     VM_EXITED,
     /** The guest agent did not answer, or not as the protocol says. */
     AGENT_FAILURE,
+    /** Nothing listens on the capsule's port that was asked for. */
+    CONNECTION_REFUSED,
     /** An answer did not come in time. */
     TIMEOUT,
     /** The host itself failed: the VMM, its files, its processes. */

@@ -100,6 +100,11 @@ final class GuestGrpcService extends GuestServiceGrpc.GuestServiceImplBase {
     }
 
     @Override
+    public StreamObserver<dev.wrenn.host.grpc.v1.PortInput> openPort(StreamObserver<dev.wrenn.host.grpc.v1.PortOutput> out) {
+        return new PortCall(host, out);
+    }
+
+    @Override
     public void ping(CapsuleRef request, StreamObserver<PingResult> out) {
         Calls.answer(out, () -> PingResult.newBuilder().setRoundTripNanos(host.guest(request.getId()).ping().toNanos()).build());
     }

@@ -8,6 +8,7 @@ import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.api.HostInfo;
 import dev.wrenn.host.api.NetworkPolicy;
+import dev.wrenn.host.api.PortStream;
 import dev.wrenn.host.api.TemplateInfo;
 import dev.wrenn.host.grpc.v1.CapsuleRef;
 import dev.wrenn.host.grpc.v1.CreateRequest;
@@ -218,9 +219,8 @@ public final class RemoteHost implements Host {
     }
 
     @Override
-    public InetSocketAddress portAddress(String id, int port) {
-        throw new HostException(HostError.INVALID_STATE,
-                "the port proxy does not reach capsules on other hosts yet (capsule " + id + " is on host " + name + ")");
+    public PortStream openPort(String id, int port, Duration connectTimeout) {
+        return RemotePortStream.open(this, id, port, connectTimeout);
     }
 
     @Override

@@ -69,6 +69,7 @@ final class WireErrors {
             case DISK_FULL, GUEST_BUSY -> Status.RESOURCE_EXHAUSTED;
             case CAPSULE_PAUSED, VM_EXITED -> Status.ABORTED;
             case STREAM_CLOSED -> Status.CANCELLED;
+            case CONNECTION_REFUSED -> Status.UNAVAILABLE;
             case TIMEOUT -> Status.DEADLINE_EXCEEDED;
             case AGENT_FAILURE, HOST_FAILURE -> Status.INTERNAL;
             case HOST_UNREACHABLE -> Status.UNAVAILABLE;

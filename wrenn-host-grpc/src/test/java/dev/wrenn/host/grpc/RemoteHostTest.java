@@ -18,6 +18,7 @@ import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.api.NetworkPolicy;
 import dev.wrenn.host.api.Phase;
+import dev.wrenn.host.api.PortStream;
 import dev.wrenn.host.api.ProcessEvent;
 import dev.wrenn.host.api.ProcessInfo;
 import dev.wrenn.host.api.ProcessStream;
@@ -237,6 +238,64 @@ class RemoteHostTest {
         } finally {
             remote.destroy(id);
         }
+    }
+
+    @Test
+    void aPortOfTheCapsuleIsReachedThroughTheWire() throws Exception {
+        String id = newId();
+        remote.create(id, "minimal", null, null);
+        try {
+            Guest g = remote.guest(id);
+            byte[] big = new byte[1 << 20];
+            RANDOM.nextBytes(big);
+            g.writeFile("/tmp/www/big.bin", big);
+            // the minimal image has perl-base: a one-file HTTP/1.0 server
+            g.startBackground(ExecRequest.command("perl", "-MIO::Socket::INET", "-e",
+                    "my $s = IO::Socket::INET->new(LocalPort => 8000, Listen => 5, ReuseAddr => 1) or die $!;"
+                    + " while (my $c = $s->accept) { <$c>; open(my $f, '<', '/tmp/www/big.bin'); binmode $f; local $/;"
+                    + " my $d = <$f>; print $c \"HTTP/1.0 200 OK\\r\\n\\r\\n\" . $d; close $c }")
+                    .background("web").build());
+            byte[] answer;
+            try (PortStream port = awaitPort(id, 8000)) {
+                port.out().write("GET /big.bin HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                port.out().flush();
+                port.readTimeout(Duration.ofSeconds(30));
+                answer = port.in().readAllBytes();   // HTTP/1.0: the service closes after its answer
+            }
+            String head = new String(answer, 0, Math.min(answer.length, 200), StandardCharsets.US_ASCII);
+            assertTrue(head.startsWith("HTTP/1.0 200"), head);
+            int body = indexOf(answer, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII)) + 4;
+            assertArrayEquals(big, java.util.Arrays.copyOfRange(answer, body, answer.length));
+
+            failure(HostError.CONNECTION_REFUSED, () -> remote.openPort(id, 8001, Duration.ofSeconds(5)));
+            failure(HostError.NOT_FOUND, () -> remote.openPort(newId(), 8000, Duration.ofSeconds(5)));
+        } finally {
+            remote.destroy(id);
+        }
+    }
+
+    /** The port once its service listens (it starts in the background). */
+    private static PortStream awaitPort(String id, int port) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            try {
+                return remote.openPort(id, port, Duration.ofSeconds(5));
+            } catch (HostException e) {
+                if (e.error() != HostError.CONNECTION_REFUSED || System.nanoTime() > deadline) throw e;
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private static int indexOf(byte[] data, byte[] pattern) {
+        outer:
+        for (int i = 0; i + pattern.length <= data.length; i++) {
+            for (int j = 0; j < pattern.length; j++) {
+                if (data[i + j] != pattern[j]) continue outer;
+            }
+            return i;
+        }
+        throw new AssertionError("no end of the HTTP head in the answer");
     }
 
     @Test

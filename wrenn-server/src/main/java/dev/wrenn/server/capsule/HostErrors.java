@@ -25,7 +25,7 @@ public final class HostErrors {
             case DISK_FULL -> new ApiException(ErrorCode.INSUFFICIENT_STORAGE, msg, h);
             case GUEST_BUSY -> ApiException.rateLimited(msg + " (too many concurrent requests in the capsule)",
                     Duration.ofSeconds(1));
-            case VM_EXITED, AGENT_FAILURE, TIMEOUT, HOST_FAILURE -> ApiException.agent(msg, h);
+            case VM_EXITED, AGENT_FAILURE, TIMEOUT, HOST_FAILURE, CONNECTION_REFUSED -> ApiException.agent(msg, h);
             case HOST_UNREACHABLE -> ApiException.hostUnavailable(msg, h);
         };
     }

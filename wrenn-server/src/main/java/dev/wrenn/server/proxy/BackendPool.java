@@ -1,12 +1,12 @@
 package dev.wrenn.server.proxy;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
+import dev.wrenn.host.api.PortStream;
 import java.time.Duration;
 import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.function.Supplier;
 
 /**
  * Keep-alive connections to the services in capsules, reused by later requests to the same port
@@ -18,21 +18,19 @@ final class BackendPool implements AutoCloseable {
     static final Duration MAX_IDLE = Duration.ofSeconds(4);
     private static final int MAX_IDLE_PER_PORT = 32;
 
-    /** Connections are pooled per capsule and port, at the address the host gave for them. */
-    record Key(String capsuleId, int port, InetSocketAddress address) {}
+    /** Connections are pooled per capsule and port, on the capsule's host. */
+    record Key(String capsuleId, int port, String hostId) {}
 
     private final Map<Key, Deque<BackendConnection>> idle = new ConcurrentHashMap<>();
-    private final Duration connectTimeout;
     private final Thread sweeper;
     private volatile boolean closed;
 
-    BackendPool(Duration connectTimeout) {
-        this.connectTimeout = connectTimeout;
+    BackendPool() {
         this.sweeper = Thread.ofVirtual().name("proxy-pool-sweeper").start(this::sweepLoop);
     }
 
-    /** The most recently used idle connection that is still good, else a new one. */
-    BackendConnection lease(Key key) throws IOException {
+    /** The most recently used idle connection that is still good, else a new one from {@code connect}. */
+    BackendConnection lease(Key key, Supplier<PortStream> connect) {
         Deque<BackendConnection> q = idle.get(key);
         if (q != null) {
             long now = System.nanoTime();
@@ -42,7 +40,7 @@ final class BackendPool implements AutoCloseable {
                 c.close();
             }
         }
-        return BackendConnection.open(key, connectTimeout);
+        return new BackendConnection(connect.get(), key);
     }
 
     /** A connection whose exchange ended cleanly, ready for the next request. */

@@ -1,7 +1,8 @@
 package dev.wrenn.server.proxy;
 
-import dev.wrenn.host.api.HostError;
+import dev.wrenn.host.api.Host;
 import dev.wrenn.host.api.HostException;
+import dev.wrenn.host.api.PortStream;
 import dev.wrenn.server.capsule.ActivityTracker;
 import dev.wrenn.server.capsule.CapsuleRecord;
 import dev.wrenn.server.capsule.CapsuleService;
@@ -10,13 +11,12 @@ import dev.wrenn.server.hosts.Hosts;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ConnectException;
-import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class PortProxy implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PortProxy.class);
-    /** The capsule runs on this machine: a service that neither accepts nor refuses within this is stuck. */
+    /** A service that neither accepts nor refuses within this is stuck (the host is on a near network at worst). */
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** Silence in the middle of an answer's body for this long ends the exchange. */
     static final Duration BODY_IDLE_TIMEOUT = Duration.ofMinutes(5);
@@ -44,7 +44,7 @@ public final class PortProxy implements AutoCloseable {
     private final Hosts hosts;
     private final ActivityTracker activity;
     private final Duration responseTimeout;
-    private final BackendPool pool = new BackendPool(CONNECT_TIMEOUT);
+    private final BackendPool pool = new BackendPool();
 
     /** @param responseTimeout how long a service may take to start its answer (504 after) */
     public PortProxy(CapsuleService capsules, Hosts hosts, ActivityTracker activity, Duration responseTimeout) {
@@ -60,10 +60,12 @@ public final class PortProxy implements AutoCloseable {
         try {
             CapsuleRecord c = gate.admit(route, ForwardedRequest.presentedToken(request));
             try (ActivityTracker.Use use = activity.use(c.id())) {
-                BackendPool.Key key = new BackendPool.Key(c.id(), route.port(), address(c, route));
+                BackendPool.Key key = new BackendPool.Key(c.id(), route.port(), c.hostId());
+                Host host = host(c, route);
+                Supplier<PortStream> connect = () -> connect(host, route);
                 String upgrade = upgradeRequested(request.getHeaders());
                 ForwardedRequest forwarded = new ForwardedRequest(request, upgrade);
-                service = pool.lease(key);
+                service = pool.lease(key, connect);
                 ResponseHead head;
                 try {
                     head = send(service, forwarded, request);
@@ -71,7 +73,7 @@ public final class PortProxy implements AutoCloseable {
                     if (!service.reused() || forwarded.body() != ForwardedRequest.Body.NONE) throw e;
                     // a kept-alive connection the service closed while it idled: once more on a new one
                     service.close();
-                    service = BackendConnection.open(key, CONNECT_TIMEOUT);
+                    service = new BackendConnection(connect.get(), key);
                     head = send(service, forwarded, request);
                 }
                 if (head.status() == 101 && upgrade != null) {
@@ -88,8 +90,6 @@ public final class PortProxy implements AutoCloseable {
             }
         } catch (ProxyFailure f) {
             fail(response, callback, f.status(), f.getMessage());
-        } catch (ConnectException e) {
-            fail(response, callback, 502, "nothing listens on port " + route.port() + " in capsule " + route.capsuleId());
         } catch (SocketTimeoutException e) {
             fail(response, callback, 504, "the service on port " + route.port() + " in capsule " + route.capsuleId()
                     + " did not answer within " + (service == null ? CONNECT_TIMEOUT : responseTimeout).toSeconds() + " s");
@@ -106,15 +106,30 @@ public final class PortProxy implements AutoCloseable {
         }
     }
 
-    private InetSocketAddress address(CapsuleRecord c, PortRoute route) {
+    private Host host(CapsuleRecord c, PortRoute route) {
         try {
-            return hosts.of(c.hostId()).portAddress(route.capsuleId(), route.port());
+            return hosts.of(c.hostId());
         } catch (ApiException e) {
             throw new ProxyFailure(e.code().httpStatus(), "port " + route.port() + " of capsule " + route.capsuleId() + ": "
                     + e.getMessage());
+        }
+    }
+
+    /** A new connection to the service; the host's refusals as the proxy's answers. */
+    private static PortStream connect(Host host, PortRoute route) {
+        try {
+            return host.openPort(route.capsuleId(), route.port(), CONNECT_TIMEOUT);
         } catch (HostException e) {
-            int status = e.error() == HostError.NOT_FOUND ? 404 : e.error() == HostError.INVALID_STATE ? 409 : 502;
-            throw new ProxyFailure(status, "port " + route.port() + " of capsule " + route.capsuleId() + ": " + e.getMessage());
+            String where = "port " + route.port() + " in capsule " + route.capsuleId();
+            throw switch (e.error()) {
+                case CONNECTION_REFUSED -> new ProxyFailure(502, "nothing listens on " + where);
+                case TIMEOUT -> new ProxyFailure(504, "the service on " + where + " did not answer within "
+                        + CONNECT_TIMEOUT.toSeconds() + " s");
+                case NOT_FOUND -> new ProxyFailure(404, where + ": " + e.getMessage());
+                case INVALID_STATE -> new ProxyFailure(409, where + ": " + e.getMessage());
+                case HOST_UNREACHABLE -> new ProxyFailure(503, where + ": " + e.getMessage());
+                default -> new ProxyFailure(502, where + ": " + e.getMessage());
+            };
         }
     }
 

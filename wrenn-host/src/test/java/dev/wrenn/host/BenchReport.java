@@ -9,10 +9,10 @@ import java.util.Locale;
 import java.util.function.LongSupplier;
 
 /** What the host's benchmarks share: medians, `BENCH` lines, and their table in docs/benchmarks.md. */
-final class BenchReport {
+public final class BenchReport {
     /** One figure; {@code target} NaN when there is none, {@code atLeast} when it is a floor. */
-    record Metric(String name, double value, String unit, double target, boolean atLeast, String bound) {
-        Metric(String name, double value, String unit, double target, String bound) {
+    public record Metric(String name, double value, String unit, double target, boolean atLeast, String bound) {
+        public Metric(String name, double value, String unit, double target, String bound) {
             this(name, value, unit, target, false, bound);
         }
     }
@@ -20,28 +20,28 @@ final class BenchReport {
     private BenchReport() {
     }
 
-    static double median(int runs, LongSupplier run) {
+    public static double median(int runs, LongSupplier run) {
         long[] v = new long[runs];
         for (int i = 0; i < runs; i++) v[i] = run.getAsLong();
         return medianOf(v);
     }
 
-    static double medianOf(long[] values) {
+    public static double medianOf(long[] values) {
         long[] v = values.clone();
         Arrays.sort(v);
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2.0;
     }
 
-    static double medianNanosAsMs(long[] nanos) {
+    public static double medianNanosAsMs(long[] nanos) {
         return medianOf(nanos) / 1e6;
     }
 
-    static void print(List<Metric> metrics) {
+    public static void print(List<Metric> metrics) {
         for (Metric m : metrics) System.out.printf(Locale.ROOT, "BENCH %s %.1f %s%n", m.name(), m.value(), m.unit());
     }
 
     /** Replaces the {@code <!-- section:begin -->…<!-- section:end -->} part of docs/benchmarks.md (appending it when new). */
-    static void write(String section, String heading, String intro, List<Metric> metrics) throws IOException {
+    public static void write(String section, String heading, String intro, List<Metric> metrics) throws IOException {
         StringBuilder t = new StringBuilder("<!-- " + section + ":begin -->\n").append(intro).append("\n\n");
         t.append("| metric | median | target | status | what bounds it |\n|---|---|---|---|---|\n");
         for (Metric m : metrics) {

@@ -40,12 +40,12 @@ test: test-agent test-java test-sdk-consumer
 bench: images
 	$(MVN) -q -DskipTests install
 	@# test output goes to surefire's report files: the BENCH lines are shown from there, also when a benchmark failed
-	@rm -f wrenn-host/target/surefire-reports/*-output.txt wrenn-server/target/surefire-reports/*-output.txt \
-	    wrenn-sdk/target/surefire-reports/*-output.txt
-	@status=0; $(MVN) -pl wrenn-host,wrenn-server,wrenn-sdk surefire:test -Dgroups=bench -Dwrenn.excludedGroups=none \
+	@rm -f wrenn-host/target/surefire-reports/*-output.txt wrenn-host-grpc/target/surefire-reports/*-output.txt \
+	    wrenn-server/target/surefire-reports/*-output.txt wrenn-sdk/target/surefire-reports/*-output.txt
+	@status=0; $(MVN) -pl wrenn-host,wrenn-host-grpc,wrenn-server,wrenn-sdk surefire:test -Dgroups=bench -Dwrenn.excludedGroups=none \
 	    -Dtest='*Benchmark' -Dsurefire.failIfNoSpecifiedTests=false || status=$$?; \
-	  grep -h '^BENCH ' wrenn-host/target/surefire-reports/*-output.txt wrenn-server/target/surefire-reports/*-output.txt \
-	    wrenn-sdk/target/surefire-reports/*-output.txt 2>/dev/null; exit $$status
+	  grep -h '^BENCH ' wrenn-host/target/surefire-reports/*-output.txt wrenn-host-grpc/target/surefire-reports/*-output.txt \
+	    wrenn-server/target/surefire-reports/*-output.txt wrenn-sdk/target/surefire-reports/*-output.txt 2>/dev/null; exit $$status
 
 ## Reliability soak (about 30 min; not part of `make test`, which runs short versions of each): 100
 ## pause/resume cycles, 20 kill -9 rounds of the server, the noisy-neighbour measurement, 5 min of

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wrenn.host.api.ExecRequest;
-import dev.wrenn.host.grpc.AgentCertificate;
-import dev.wrenn.host.grpc.RemoteHost;
 import dev.wrenn.sdk.Capsule;
 import dev.wrenn.sdk.CapsuleInfo;
 import dev.wrenn.sdk.CapsuleStatus;
@@ -14,10 +11,6 @@ import dev.wrenn.sdk.CreateCapsuleParams;
 import dev.wrenn.sdk.RunOptions;
 import dev.wrenn.sdk.WrennClient;
 import dev.wrenn.sdk.WrennException;
-import dev.wrenn.server.hosts.RegisteredHost;
-import dev.wrenn.server.store.Database;
-import dev.wrenn.server.store.HostStore;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -29,13 +22,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code wrenn hosts} and {@code wrenn agent} with real processes: an agent registers with a real
- * control plane, heartbeats, and serves calls over TLS to the certificate it registered with a
- * credential only the control plane has; a silent agent turns unreachable and comes back with the
- * same identity; a removed host's agent is refused and stops; an unknown token is refused at once.
+ * {@code wrenn hosts} and {@code wrenn agent} with real processes, under a control plane without a
+ * host of its own: the agent registers and heartbeats; every capsule lives on it, and what users do
+ * with one goes through the API, the control plane and gRPC, the port proxy included. The agent
+ * killed: the host turns unreachable, its capsules keep their status with status_reason host_lost
+ * and answer 503 host_unavailable. The agent back on the same data dir: the same certificate, the
+ * capsules work again (their VMs ran on), and a VM that ended meanwhile is found and its capsule
+ * failed. A removed host's agent is refused and stops; an unknown token is refused at once.
  */
 class AgentCommandTest {
-    private static final Pattern URL = Pattern.compile("Wrenn API: (http://\\S+)/api");
+    private static final Pattern API = Pattern.compile("Wrenn API: (http://\\S+/api)");
+    private static final Pattern FIRST_KEY = Pattern.compile("First API key \\(shown only this once\\): (wrn_[0-9a-f]+)");
     private static final Pattern REGISTERED = Pattern.compile("Wrenn host agent edge-1 \\(host-[0-9a-z]+\\): listening on");
     private static final Pattern FINGERPRINT = Pattern.compile("TLS certificate SHA-256: ([0-9a-f]{64})");
     private static final Duration START = Duration.ofMinutes(2);
@@ -45,11 +42,16 @@ class AgentCommandTest {
     }
 
     @Test
-    void anAgentRegistersServesTheControlPlaneGoesSilentComesBackAndIsRemoved(@TempDir Path dir) throws Exception {
+    void aControlPlaneRunsCapsulesOnItsAgentThroughSilenceReturnAndRemoval(@TempDir Path dir) throws Exception {
         Path cp = dir.resolve("control-plane");
+        Path agentDir = dir.resolve("agent");
         try (WrennProcess server = WrennProcess.start(dir.resolve("server.log"), "server", "--port", "0", "--host",
-                "127.0.0.1", "--data-dir", cp.toString(), "--no-prepare-templates", "--host-timeout-sec", "3")) {
-            String url = server.await(URL, START);
+                "127.0.0.1", "--data-dir", cp.toString(), "--no-embedded-host", "--host-timeout-sec", "3")) {
+            String api = server.await(API, START);
+            WrennClient client = new WrennClient(server.await(FIRST_KEY, START), api);
+            WrennException none = assertThrows(WrennException.class, () -> client.capsules().create());
+            assertEquals(503, none.statusCode(), "no host yet: " + none.getMessage());
+
             CliRun added = wrenn("hosts", "add", "edge-1", "--data-dir", cp.toString());
             assertEquals(0, added.exit(), added::toString);
             String token = added.out().strip();
@@ -57,83 +59,15 @@ class AgentCommandTest {
             assertEquals(2, wrenn("hosts", "add", "edge-1", "--data-dir", cp.toString()).exit(), "names are unique");
             assertTrue(hosts(cp).contains(" new "), hosts(cp));
 
-            String[] agentArgs = {"agent", "--control-plane", url, "--token", token, "--data-dir",
-                    dir.resolve("agent").toString(), "--listen", "127.0.0.1:0", "--no-prepare-templates"};
+            String[] agentArgs = {"agent", "--control-plane", api.substring(0, api.length() - "/api".length()), "--token",
+                    token, "--data-dir", agentDir.toString(), "--listen", "127.0.0.1:0", "--no-prepare-templates"};
+            String id;
+            String doomed;
             String fingerprint;
             try (WrennProcess agent = WrennProcess.start(dir.resolve("agent.log"), agentArgs)) {
                 agent.await(REGISTERED, START);
                 fingerprint = agent.await(FINGERPRINT, START);
                 assertTrue(hosts(cp).contains(" ready "), hosts(cp));
-
-                // what the registration stored is all a control plane needs to reach the host
-                RegisteredHost h = stored(cp);
-                assertEquals(fingerprint, AgentCertificate.fingerprint(AgentCertificate.parse(h.certificatePem())));
-                String[] hostPort = h.address().split(":");
-                try (RemoteHost remote = RemoteHost.connect(h.id(), new InetSocketAddress(hostPort[0],
-                        Integer.parseInt(hostPort[1])), AgentCertificate.parse(h.certificatePem()), h.callKey())) {
-                    String id = "cl-" + "a".repeat(25);
-                    try {
-                        remote.create(id, "minimal", null, null);
-                    } catch (RuntimeException e) {
-                        throw new AssertionError("create on the agent failed; its log:\n" + agent.output(), e);
-                    }
-                    try {
-                        assertEquals("hi\n", remote.guest(id).run(ExecRequest.shell("echo hi").build()).stdoutText());
-                    } finally {
-                        remote.destroy(id);
-                    }
-                }
-                agent.kill();
-                Thread.sleep(4500);
-                assertTrue(hosts(cp).contains(" unreachable "), "silent for longer than the timeout: " + hosts(cp));
-            }
-
-            try (WrennProcess again = WrennProcess.start(dir.resolve("agent-again.log"), agentArgs)) {
-                again.await(REGISTERED, START);
-                assertEquals(fingerprint, again.await(FINGERPRINT, START), "the same data dir, the same certificate");
-                assertTrue(hosts(cp).contains(" ready "), hosts(cp));
-                CliRun removed = wrenn("hosts", "remove", "edge-1", "--data-dir", cp.toString());
-                assertEquals(0, removed.exit(), removed::toString);
-                assertEquals(1, again.awaitExit(Duration.ofSeconds(30)), "a removed host's agent stops");
-                assertTrue(again.output().contains("refused this host"), again.output());
-            }
-
-            try (WrennProcess unknown = WrennProcess.start(dir.resolve("agent-unknown.log"), agentArgs)) {
-                assertEquals(2, unknown.awaitExit(START), "an unknown token is refused at the registration");
-                assertTrue(unknown.output().contains("refused the registration"), unknown.output());
-            }
-        } finally {
-            WrennProcess.killVmsIn(dir);   // the warm clones of the killed agent
-        }
-    }
-
-    /**
-     * A control plane without a host of its own: every capsule lives on the agent, and everything a
-     * user does with it goes through the API, the control plane and gRPC. The agent killed: its
-     * capsules keep their status with status_reason host_lost and answer 503 host_unavailable; the
-     * agent back on the same data dir: they work again, their VMs having run on meanwhile, and a VM
-     * that ended while nobody could see it is found and its capsule recorded as failed.
-     */
-    @Test
-    void aControlPlaneOfRemoteHostsOnlyRunsCapsulesOnItsAgent(@TempDir Path dir) throws Exception {
-        Path cp = dir.resolve("control-plane");
-        try (WrennProcess server = WrennProcess.start(dir.resolve("server.log"), "server", "--port", "0", "--host",
-                "127.0.0.1", "--data-dir", cp.toString(), "--no-embedded-host", "--host-timeout-sec", "3")) {
-            String api = server.await(Pattern.compile("Wrenn API: (http://\\S+/api)"), START);
-            String key = server.await(Pattern.compile("First API key \\(shown only this once\\): (wrn_[0-9a-f]+)"), START);
-            String url = api.substring(0, api.length() - "/api".length());
-            WrennClient client = new WrennClient(key, api);
-            WrennException none = assertThrows(WrennException.class, () -> client.capsules().create());
-            assertEquals(503, none.statusCode(), "no host yet: " + none.getMessage());
-
-            String token = wrenn("hosts", "add", "edge-1", "--data-dir", cp.toString()).out().strip();
-            String[] agentArgs = {"agent", "--control-plane", url, "--token", token, "--data-dir",
-                    dir.resolve("agent").toString(), "--listen", "127.0.0.1:0", "--no-prepare-templates"};
-            String id;
-            String doomed;
-            Path agentDir = dir.resolve("agent");
-            try (WrennProcess agent = WrennProcess.start(dir.resolve("agent.log"), agentArgs)) {
-                agent.await(REGISTERED, START);
                 CapsuleInfo created = client.capsules().create(CreateCapsuleParams.builder().build(), true);
                 id = created.id();
                 assertEquals(CapsuleStatus.RUNNING, created.status(), created::toString);
@@ -146,9 +80,11 @@ class AgentCommandTest {
                 c.resume();
                 assertEquals("kept", c.files().read("note.txt"));
                 doomed = client.capsules().create(CreateCapsuleParams.builder().build(), true).id();
+
                 agent.kill();
                 WrennProcess.killVmsIn(agentDir.resolve("capsules").resolve(doomed));
                 Thread.sleep(4500);
+                assertTrue(hosts(cp).contains(" unreachable "), "silent for longer than the timeout: " + hosts(cp));
                 WrennException lost = assertThrows(WrennException.class, () -> c.commands().run("true"));
                 assertEquals("host_unavailable", lost.code(), lost.getMessage());
                 assertEquals(503, lost.statusCode());
@@ -156,17 +92,32 @@ class AgentCommandTest {
                 assertEquals(CapsuleStatus.RUNNING, shown.status(), "the status stays what it was");
                 assertEquals("host_lost", shown.statusReason());
             }
+
             try (WrennProcess again = WrennProcess.start(dir.resolve("agent-again.log"), agentArgs)) {
                 again.await(REGISTERED, START);
+                assertEquals(fingerprint, again.await(FINGERPRINT, START), "the same data dir, the same certificate");
+                assertTrue(hosts(cp).contains(" ready "), hosts(cp));
                 Capsule c = Capsule.connect(client, id);
                 assertEquals("kept\n", c.commands().run("cat note.txt; echo").stdout(), "the VM ran on without its agent");
                 assertEquals(null, client.capsules().get(id).statusReason());
                 CapsuleInfo gone = awaitStatus(client, doomed, CapsuleStatus.ERROR);
                 assertTrue(List.of("host_lost", "vm_exited").contains(gone.statusReason()), gone::toString);
+
+                assertEquals(2, wrenn("hosts", "remove", "edge-1", "--data-dir", cp.toString()).exit(),
+                        "a host holding a capsule stays");
                 c.destroy();
+                CliRun removed = wrenn("hosts", "remove", "edge-1", "--data-dir", cp.toString());
+                assertEquals(0, removed.exit(), removed::toString);
+                assertEquals(1, again.awaitExit(Duration.ofSeconds(30)), "a removed host's agent stops");
+                assertTrue(again.output().contains("refused this host"), again.output());
+            }
+
+            try (WrennProcess unknown = WrennProcess.start(dir.resolve("agent-unknown.log"), agentArgs)) {
+                assertEquals(2, unknown.awaitExit(START), "an unknown token is refused at the registration");
+                assertTrue(unknown.output().contains("refused the registration"), unknown.output());
             }
         } finally {
-            WrennProcess.killVmsIn(dir);
+            WrennProcess.killVmsIn(dir);   // the warm clones of the killed agent
         }
     }
 
@@ -202,11 +153,5 @@ class AgentCommandTest {
         CliRun list = wrenn("hosts", "list", "--data-dir", cp.toString());
         assertEquals(0, list.exit(), list::toString);
         return list.out();
-    }
-
-    private static RegisteredHost stored(Path cp) {
-        try (Database db = Database.open(null, cp.resolve("wrenn.db"))) {
-            return new HostStore(db.dataSource()).find("edge-1").orElseThrow();
-        }
     }
 }

@@ -111,10 +111,10 @@ class RemoteHostTest {
         String templateName = "grpc-" + id.substring(3, 11);
         String clone = null;
         try {
-            CapsuleState created = remote.create(id, "minimal", 1, 256,
+            CapsuleState created = remote.create(id, "minimal", null, null,
                     NetworkPolicy.of(false, List.of("10.0.0.0/8"), List.of()));
             assertEquals(Phase.RUNNING, created.phase());
-            assertEquals(256, created.memoryMb());
+            assertEquals(agent.template("minimal").orElseThrow().memoryMb(), created.memoryMb());
             assertEquals(created, remote.capsule(id).orElseThrow());
             assertTrue(remote.capsules().stream().anyMatch(c -> c.id().equals(id)));
 

@@ -185,9 +185,9 @@ public final class CapsuleStore {
                 rs -> rs.getInt(1), hostId).orElseThrow();
     }
 
-    /** Capsules that have a VM or files on the host: every one not stopped. */
+    /** Capsules that have a VM or files on the host: every one neither stopped nor failed. */
     public int countOnHost(String hostId) {
-        return sql.one("SELECT COUNT(*) FROM capsules WHERE host_id = ? AND status <> 'stopped'",
+        return sql.one("SELECT COUNT(*) FROM capsules WHERE host_id = ? AND status NOT IN ('stopped', 'error')",
                 rs -> rs.getInt(1), hostId).orElseThrow();
     }
 

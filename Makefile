@@ -21,9 +21,9 @@ images: agent
 run: images
 	./wrenn server
 
-# the agent's protocol tests, then its frame and record parser under libFuzzer for 20 s
+# the agent's protocol tests, then its frame and record parser under libFuzzer for 10 s
 test-agent: agent
-	@$(MAKE) -s -C guest/agent test fuzz FUZZ_SECONDS=20
+	@$(MAKE) -s -C guest/agent test fuzz FUZZ_SECONDS=10
 
 # The Java suites run against SQLite and against a throwaway PostgreSQL server started here.
 test-java: images

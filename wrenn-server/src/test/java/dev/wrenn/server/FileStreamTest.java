@@ -20,12 +20,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Streamed files (api.md §6) through a server whose heap is smaller than the file: 512 MiB up and
+ * Streamed files (api.md §6) through a server whose heap is smaller than the file: 320 MiB up and
  * down, checked by hash in the capsule and here, with the guest agent's memory measured before and
  * after. Nothing of the file may be held whole on any hop, or this server runs out of memory.
  */
 class FileStreamTest {
-    private static final long SIZE = 512L << 20;
+    private static final long SIZE = 320L << 20;
     private static final String HEAP = "-Xmx200m";
     private static Path dataDir;
     private static Process server;

@@ -8,31 +8,24 @@ import dev.wrenn.host.grpc.v1.Empty;
 import dev.wrenn.host.grpc.v1.PortInput;
 import dev.wrenn.host.grpc.v1.PortOpen;
 import dev.wrenn.host.grpc.v1.PortOutput;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A port of a capsule on another host: an OpenPort call. What the service sends is asked for one
  * message at a time as it is read, so a slow reader holds the service back instead of filling memory.
  */
-final class RemotePortStream implements PortStream, ClientResponseObserver<PortInput, PortOutput> {
-    private static final Object COMPLETED = new Object();
+final class RemotePortStream implements PortStream {
+    private static final Object CLOSED = new Object();
 
     private final RemoteHost host;
-    private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+    private final Answers<PortInput, PortOutput> answers = new Answers<>();
     private final Input in = new Input();
     private final Output out = new Output();
-    private ClientCallStreamObserver<PortInput> call;
-    private ReadyGate<PortInput> gate;
     private volatile long readTimeoutMs;
     private volatile boolean closed;
 
@@ -43,45 +36,23 @@ final class RemotePortStream implements PortStream, ClientResponseObserver<PortI
     /** Connects and waits for the agent's answer: connected, or the error of the connect. */
     static RemotePortStream open(RemoteHost host, String capsuleId, int port, Duration connectTimeout) {
         RemotePortStream s = new RemotePortStream(host);
-        host.guestAsync().openPort(s);
-        s.send(PortInput.newBuilder().setOpen(PortOpen.newBuilder().setCapsuleId(capsuleId).setPort(port)
+        host.guestAsync().openPort(s.answers);
+        s.answers.send(PortInput.newBuilder().setOpen(PortOpen.newBuilder().setCapsuleId(capsuleId).setPort(port)
                 .setConnectTimeoutMs(connectTimeout.toMillis())).build());
         Object first;
         try {
-            first = s.events.poll(connectTimeout.plus(RemoteHost.QUICK).toMillis(), TimeUnit.MILLISECONDS);
+            first = s.answers.poll(connectTimeout.plus(RemoteHost.QUICK).toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             first = null;
         }
         if (first instanceof PortOutput o && o.hasConnected()) {
-            s.call.request(1);
+            s.answers.more();
             return s;
         }
         s.close();
         if (first instanceof Throwable t) throw host.failure(t);
         throw new HostException(HostError.TIMEOUT, "host " + host.name() + " did not answer the connect to port " + port);
-    }
-
-    @Override
-    public void beforeStart(ClientCallStreamObserver<PortInput> requests) {
-        call = requests;
-        requests.disableAutoRequestWithInitial(1);
-        gate = new ReadyGate<>(requests, () -> {});
-    }
-
-    @Override
-    public void onNext(PortOutput value) {
-        events.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-        events.add(t);
-    }
-
-    @Override
-    public void onCompleted() {
-        events.add(COMPLETED);
     }
 
     @Override
@@ -107,31 +78,19 @@ final class RemotePortStream implements PortStream, ClientResponseObserver<PortI
 
     @Override
     public boolean usable() {
-        return !closed && !in.ended && in.available() == 0 && events.isEmpty();
+        return !closed && !in.ended && in.available() == 0 && answers.nothingWaiting();
     }
 
     @Override
     public void close() {
         if (closed) return;
         closed = true;
-        gate.cancel();
-        call.cancel("closed by its holder", null);
-    }
-
-    private void send(PortInput message) {
-        try {
-            gate.send(message);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HostException(HostError.STREAM_CLOSED, "interrupted while sending to the port");
-        } catch (IllegalStateException callOver) {
-            throw new HostException(HostError.STREAM_CLOSED, "the connection to the port has ended", callOver);
-        }
+        answers.cancel("closed by its holder", CLOSED);
     }
 
     private void sendOrFail(PortInput message) throws IOException {
         try {
-            send(message);
+            answers.send(message);
         } catch (HostException e) {
             throw new IOException("the connection to the port is closed: " + e.getMessage(), e);
         }
@@ -155,7 +114,7 @@ final class RemotePortStream implements PortStream, ClientResponseObserver<PortI
             while (at == current.size()) {
                 if (ended) return -1;
                 Object next = take();
-                if (next == COMPLETED) {
+                if (next == Answers.COMPLETED || next == CLOSED) {
                     ended = true;
                     return -1;
                 }
@@ -165,7 +124,7 @@ final class RemotePortStream implements PortStream, ClientResponseObserver<PortI
                 }
                 current = ((PortOutput) next).getData();
                 at = 0;
-                call.request(1);
+                answers.more();
             }
             int n = Math.min(len, current.size() - at);
             current.copyTo(b, at, off, n);
@@ -181,8 +140,8 @@ final class RemotePortStream implements PortStream, ClientResponseObserver<PortI
         private Object take() throws IOException {
             try {
                 long timeout = readTimeoutMs;
-                if (timeout <= 0) return events.take();
-                Object next = events.poll(timeout, TimeUnit.MILLISECONDS);
+                if (timeout <= 0) return answers.take();
+                Object next = answers.poll(timeout);
                 if (next == null) throw new SocketTimeoutException("nothing from the port within " + timeout + " ms");
                 return next;
             } catch (InterruptedException e) {

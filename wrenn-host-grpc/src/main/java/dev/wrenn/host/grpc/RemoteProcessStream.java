@@ -1,5 +1,6 @@
 package dev.wrenn.host.grpc;
 
+import com.google.protobuf.ByteString;
 import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.api.ProcessEvent;
@@ -9,11 +10,7 @@ import dev.wrenn.host.grpc.v1.ProcessInput;
 import dev.wrenn.host.grpc.v1.ProcessOpened;
 import dev.wrenn.host.grpc.v1.ProcessOutput;
 import dev.wrenn.host.grpc.v1.Resize;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Function;
 
 /**
@@ -21,15 +18,11 @@ import java.util.function.Function;
  * message at a time as {@link #next} hands it out, so the flow control of the call reaches back
  * to the guest: a consumer that stops pulling stalls the process, as in-process.
  */
-final class RemoteProcessStream implements ProcessStream, ClientResponseObserver<ProcessInput, ProcessOutput> {
-    private static final Object COMPLETED = new Object();
+final class RemoteProcessStream implements ProcessStream {
     private static final Object CLOSED = new Object();
 
     private final RemoteHost host;
-    /** At most the one message asked for and the markers of the end: the call delivers no more than asked. */
-    private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-    private ClientCallStreamObserver<ProcessInput> requests;
-    private ReadyGate<ProcessInput> input;
+    private final Answers<ProcessInput, ProcessOutput> answers = new Answers<>();
     private ProcessOpened opened;
     private volatile boolean ended;
 
@@ -41,38 +34,16 @@ final class RemoteProcessStream implements ProcessStream, ClientResponseObserver
     static RemoteProcessStream open(RemoteHost host, Function<StreamObserver<ProcessOutput>, StreamObserver<ProcessInput>> call,
                                     ProcessInput first) {
         RemoteProcessStream s = new RemoteProcessStream(host);
-        call.apply(s);
-        s.sendInput(first);
+        call.apply(s.answers);
+        s.answers.send(first);
         Object answer = s.take();
         if (answer instanceof ProcessOutput out && out.hasOpened()) {
             s.opened = out.getOpened();
-            s.requests.request(1);
+            s.answers.more();
             return s;
         }
         s.close();
         throw s.failure(answer);
-    }
-
-    @Override
-    public void beforeStart(ClientCallStreamObserver<ProcessInput> call) {
-        requests = call;
-        call.disableAutoRequestWithInitial(1);
-        input = new ReadyGate<>(call, () -> {});
-    }
-
-    @Override
-    public void onNext(ProcessOutput value) {
-        events.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-        events.add(t);
-    }
-
-    @Override
-    public void onCompleted() {
-        events.add(COMPLETED);
     }
 
     @Override
@@ -105,46 +76,33 @@ final class RemoteProcessStream implements ProcessStream, ClientResponseObserver
             throw failure(answer);
         }
         if (event instanceof ProcessEvent.Exited) ended = true;
-        else requests.request(1);
+        else answers.more();
         return event;
     }
 
     @Override
     public void write(byte[] data) {
-        sendInput(ProcessInput.newBuilder().setStdin(com.google.protobuf.ByteString.copyFrom(data)).build());
+        answers.send(ProcessInput.newBuilder().setStdin(ByteString.copyFrom(data)).build());
     }
 
     @Override
     public void closeStdin() {
-        sendInput(ProcessInput.newBuilder().setCloseStdin(Empty.getDefaultInstance()).build());
+        answers.send(ProcessInput.newBuilder().setCloseStdin(Empty.getDefaultInstance()).build());
     }
 
     @Override
     public void resize(int rows, int cols) {
-        sendInput(ProcessInput.newBuilder().setResize(Resize.newBuilder().setRows(rows).setCols(cols)).build());
+        answers.send(ProcessInput.newBuilder().setResize(Resize.newBuilder().setRows(rows).setCols(cols)).build());
     }
 
     @Override
     public void close() {
-        input.cancel();
-        requests.cancel("closed by its holder", null);
-        events.add(CLOSED);
-    }
-
-    private void sendInput(ProcessInput message) {
-        try {
-            input.send(message);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HostException(HostError.STREAM_CLOSED, "interrupted while sending input");
-        } catch (IllegalStateException callOver) {
-            throw new HostException(HostError.STREAM_CLOSED, "the process stream has ended", callOver);
-        }
+        answers.cancel("closed by its holder", CLOSED);
     }
 
     private Object take() {
         try {
-            return events.take();
+            return answers.take();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return CLOSED;

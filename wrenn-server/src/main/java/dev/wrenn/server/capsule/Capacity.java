@@ -58,8 +58,8 @@ public final class Capacity {
 
     /**
      * Admits a new capsule on the first of {@code candidates}, most room first, that has room for it:
-     * runs {@code take} with that host's id. The team's limit fails at once; a host without room, or
-     * unreachable, passes the capsule on to the next, and the last one's refusal is the answer.
+     * runs {@code take} with that host's id. The team's limit fails at once; a host without room,
+     * unreachable or failing passes the capsule on to the next, and the last one's refusal is the answer.
      */
     public <T> T place(String teamId, List<String> candidates, int vcpus, int memoryMb, Function<String, T> take) {
         if (candidates.isEmpty()) {
@@ -73,7 +73,7 @@ public final class Capacity {
                 return admit(teamId, hostId, vcpus, memoryMb, () -> take.apply(hostId));
             } catch (ApiException e) {
                 if (e.code() != ErrorCode.NO_CAPACITY && e.code() != ErrorCode.INSUFFICIENT_STORAGE
-                        && e.code() != ErrorCode.HOST_UNAVAILABLE) {
+                        && e.code() != ErrorCode.HOST_UNAVAILABLE && e.code() != ErrorCode.AGENT_ERROR) {
                     throw e;
                 }
                 refused = e;
@@ -106,7 +106,7 @@ public final class Capacity {
                         + " MiB are reserved by capsules");
             }
         }
-        HostCapacity h = host.capacity();
+        HostCapacity h = capacityOf(hostId, host);
         if (h.diskFreeMb() < memoryMb + DISK_RESERVE_MB) {
             throw new ApiException(ErrorCode.INSUFFICIENT_STORAGE, "the host's disk is short of space: " + h.diskFreeMb()
                     + " MiB free; a capsule of " + memoryMb + " MiB may need as much for its memory, and " + DISK_RESERVE_MB
@@ -115,13 +115,22 @@ public final class Capacity {
         long shortMb = shortMb(hostId, h);
         if (shortMb > 0 && hosts.isLocal(hostId)) shortMb -= roomMaker.applyAsLong(shortMb);
         if (shortMb > 0) {
-            HostCapacity now = host.capacity();
+            HostCapacity now = capacityOf(hostId, host);
             throw ApiException.noCapacity("the host is short of memory: " + now.memoryFreeMb() + " MiB free, "
                     + reserveMb + " MiB kept in reserve, a capsule takes about " + now.vmMemoryMb()
                     + " MiB and no idle capsule with auto-pause is left to pause; pause or destroy capsules, or retry later",
                     NO_ROOM_RETRY);
         }
         return take.get();
+    }
+
+    /** The host's capacity now; a host that cannot tell is unavailable (503), which placement passes over. */
+    private static HostCapacity capacityOf(String hostId, Host host) {
+        try {
+            return host.capacity();
+        } catch (RuntimeException e) {
+            throw HostErrors.map(e, "reading the capacity of host " + hostId);
+        }
     }
 
     /** MiB missing for one more capsule beside those admitted and still on their way (0 when it fits). */

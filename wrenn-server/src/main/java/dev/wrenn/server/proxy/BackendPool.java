@@ -18,8 +18,12 @@ final class BackendPool implements AutoCloseable {
     static final Duration MAX_IDLE = Duration.ofSeconds(4);
     private static final int MAX_IDLE_PER_PORT = 32;
 
-    /** Connections are pooled per capsule and port, on the capsule's host. */
-    record Key(String capsuleId, int port, String hostId) {}
+    /**
+     * Connections are pooled per capsule and port, on the capsule's host, per run of its VM: a
+     * capsule resumed since ({@code startedAt} moved) may be on another network slot, where a
+     * connection made before leads nowhere.
+     */
+    record Key(String capsuleId, int port, String hostId, Long startedAt) {}
 
     private final Map<Key, Deque<BackendConnection>> idle = new ConcurrentHashMap<>();
     private final Thread sweeper;

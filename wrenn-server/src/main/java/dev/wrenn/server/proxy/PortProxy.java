@@ -60,7 +60,7 @@ public final class PortProxy implements AutoCloseable {
         try {
             CapsuleRecord c = gate.admit(route, ForwardedRequest.presentedToken(request));
             try (ActivityTracker.Use use = activity.use(c.id())) {
-                BackendPool.Key key = new BackendPool.Key(c.id(), route.port(), c.hostId());
+                BackendPool.Key key = new BackendPool.Key(c.id(), route.port(), c.hostId(), c.startedAt());
                 Host host = host(c, route);
                 Supplier<PortStream> connect = () -> connect(host, route);
                 String upgrade = upgradeRequested(request.getHeaders());

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * query values that are not what they should be, wrong methods, missing or wrong keys, and junk
  * frames on the WebSockets. No answer is a 5xx but 503 no_capacity, no stream sends an
  * internal_error, the server's heap grows by less than 128 MiB, and it is healthy at the end.
- * Seconds: {@code -Dwrenn.fuzz.seconds} (20; `make soak` runs 300); seed: {@code -Dwrenn.fuzz.seed}
+ * Seconds: {@code -Dwrenn.fuzz.seconds} (12; `make soak` runs 300); seed: {@code -Dwrenn.fuzz.seed}
  * (printed).
  */
 class ApiFuzzTest {
@@ -65,7 +65,7 @@ class ApiFuzzTest {
         api = TestServer.newTeam();
         capsule = api.createRunning();
         List<Route> routes = TestServer.get().routes().stream().filter(r -> r.path().startsWith("/api/v1/")).toList();
-        long deadline = System.nanoTime() + Duration.ofSeconds(Long.getLong("wrenn.fuzz.seconds", 20)).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(Long.getLong("wrenn.fuzz.seconds", 12)).toNanos();
         int requests = 0;
         int streams = 0;
         long heapBefore = heapAfterGc();
@@ -87,7 +87,7 @@ class ApiFuzzTest {
         failures.forEach(f -> System.out.println("api fuzz failure: " + f));
         long heapGrowthMb = (heapAfterGc() - heapBefore) >> 20;
         System.out.printf("SOAK api_fuzz seconds=%d requests=%d streams=%d failures=%d heap_growth_mb=%d seed=%d%n",
-                Long.getLong("wrenn.fuzz.seconds", 20), requests, streams, failures.size(), heapGrowthMb, seed);
+                Long.getLong("wrenn.fuzz.seconds", 12), requests, streams, failures.size(), heapGrowthMb, seed);
         assertTrue(heapGrowthMb < 128, "the server's heap grew by " + heapGrowthMb + " MiB under the fuzzer");
         assertEquals(200, api.get("/api/health").status(), "the server is healthy");
         assertTrue(failures.isEmpty(), failures.size() + " failures (seed " + seed + "), first: "

@@ -57,6 +57,15 @@ class CrashRecoveryTest {
         Files.deleteIfExists(log());
     }
 
+    /** The server log's lines (every start of this test's server) that name {@code id}. */
+    private static String logOf(String id) {
+        try {
+            return String.join("\n", Files.readAllLines(log()).stream().filter(l -> l.contains(id)).toList());
+        } catch (java.io.IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+
     private static Path log() {
         return dataDir.resolveSibling(dataDir.getFileName() + ".log");
     }
@@ -173,7 +182,7 @@ class CrashRecoveryTest {
                 }
                 case "stopped" -> assertTrue(destroyed.contains(id), () -> "capsule stopped without being destroyed: " + c);
                 default -> throw new AssertionError("capsule left " + c.get("status").asText()
-                        + " after a restart (nothing may be lost): " + c);
+                        + " after a restart (nothing may be lost): " + c + "\nthe server's log of it:\n" + logOf(id));
             }
         }
     }

@@ -7,7 +7,9 @@ import dev.wrenn.host.grpc.AgentCertificate;
 import dev.wrenn.host.grpc.RemoteHost;
 import dev.wrenn.server.error.ApiException;
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -92,14 +94,14 @@ public final class Hosts implements AutoCloseable {
         }
         if (h.unreachableAt() != null) {
             throw ApiException.hostUnavailable("host " + h.name() + " is unreachable (its agent has not been heard from"
-                    + " since " + java.time.Instant.ofEpochMilli(h.lastSeenAt()) + "); its capsules come back with it", null);
+                    + " since " + Instant.ofEpochMilli(h.lastSeenAt()) + "); its capsules come back with it", null);
         }
         return connection(h).host();
     }
 
     /** The registered hosts marked unreachable now. */
     public Set<String> lost() {
-        Set<String> ids = new java.util.HashSet<>();
+        Set<String> ids = new HashSet<>();
         for (RegisteredHost h : registered(false).hosts()) {
             if (h.unreachableAt() != null) ids.add(h.id());
         }

@@ -36,13 +36,16 @@ final class Answers<Q, A> implements ClientResponseObserver<Q, A> {
         queue.add(value);
     }
 
+    /** The agent ended the call: what waits to be sent can go nowhere, so it fails instead of waiting. */
     @Override
     public void onError(Throwable t) {
+        gate.cancel();
         queue.add(t);
     }
 
     @Override
     public void onCompleted() {
+        gate.cancel();
         queue.add(COMPLETED);
     }
 
@@ -77,10 +80,15 @@ final class Answers<Q, A> implements ClientResponseObserver<Q, A> {
         }
     }
 
-    /** Ends the call from this side; a {@link #take} waiting in another thread gets the closing marker. */
+    /** Tells the agent nothing more comes (a half close); its answers still arrive. */
+    void finish() {
+        call.onCompleted();
+    }
+
+    /** Ends the call from this side; a {@link #take} waiting in another thread gets {@code closingMarker} (null: none). */
     void cancel(String why, Object closingMarker) {
         gate.cancel();
         call.cancel(why, null);
-        queue.add(closingMarker);
+        if (closingMarker != null) queue.add(closingMarker);
     }
 }

@@ -19,16 +19,12 @@ import dev.wrenn.host.grpc.v1.ListRequest;
 import dev.wrenn.host.grpc.v1.ProcessInput;
 import dev.wrenn.host.grpc.v1.SignalRequest;
 import io.grpc.Context;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /** The guest of a capsule on another host: each call one call of its {@code GuestService}. */
 final class RemoteGuest implements Guest {
@@ -78,31 +74,32 @@ final class RemoteGuest implements Guest {
 
     @Override
     public long writeFile(String path, InputStream data, int mode) {
-        CompletableFuture<FileSize> answer = new CompletableFuture<>();
-        Upload upload = new Upload(answer);
+        Answers<FileChunk, FileSize> upload = new Answers<>();
         host.guestAsync().writeFile(upload);
         try {
             try {
                 upload.send(FileChunk.newBuilder().setFile(file(path)).setMode(mode).build());
                 byte[] buf = new byte[GuestGrpcService.CHUNK];
                 int n;
-                while ((n = data.readNBytes(buf, 0, buf.length)) > 0 && !answer.isDone()) {
+                while ((n = data.readNBytes(buf, 0, buf.length)) > 0 && upload.nothingWaiting()) {
                     upload.send(FileChunk.newBuilder().setData(ByteString.copyFrom(buf, 0, n)).build());
                 }
-                upload.finish();
+                if (upload.nothingWaiting()) upload.finish();
             } catch (HostException stopped) {
-                if (!answer.isDone()) throw stopped;   // else the agent's answer says why it stopped taking data
+                if (upload.nothingWaiting()) throw stopped;   // else the agent's answer says why it stopped taking data
             }
-            return answer.get().getSize();
+            Object answer = upload.take();
+            if (answer instanceof FileSize size) return size.getSize();
+            if (answer instanceof Throwable t) throw host.failure(t);
+            throw new HostException(HostError.AGENT_FAILURE, "host " + host.name() + " ended the write of " + path
+                    + " without its size");
         } catch (IOException e) {
-            upload.abort("reading the data to write failed");
+            upload.cancel("reading the data to write failed", null);
             throw new HostException(HostError.HOST_FAILURE, "reading the data for " + path + " failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
-            upload.abort("interrupted");
+            upload.cancel("interrupted", null);
             Thread.currentThread().interrupt();
             throw new HostException(HostError.STREAM_CLOSED, "writing " + path + " was interrupted");
-        } catch (ExecutionException e) {
-            throw host.failure(e.getCause());
         }
     }
 
@@ -162,51 +159,5 @@ final class RemoteGuest implements Guest {
 
     private FileRef file(String path) {
         return FileRef.newBuilder().setCapsuleId(capsuleId).setPath(path).build();
-    }
-
-    /** A WriteFile call whose chunks go out as the agent takes them. */
-    private static final class Upload implements ClientResponseObserver<FileChunk, FileSize> {
-        private final CompletableFuture<FileSize> answer;
-        private ClientCallStreamObserver<FileChunk> call;
-        private ReadyGate<FileChunk> gate;
-
-        Upload(CompletableFuture<FileSize> answer) {
-            this.answer = answer;
-        }
-
-        @Override
-        public void beforeStart(ClientCallStreamObserver<FileChunk> requests) {
-            call = requests;
-            gate = new ReadyGate<>(requests, () -> {});
-        }
-
-        void send(FileChunk chunk) throws InterruptedException {
-            gate.send(chunk);
-        }
-
-        void finish() {
-            if (!answer.isDone()) call.onCompleted();
-        }
-
-        void abort(String why) {
-            gate.cancel();
-            call.cancel(why, null);
-        }
-
-        @Override
-        public void onNext(FileSize value) {
-            answer.complete(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            gate.cancel();
-            answer.completeExceptionally(t);
-        }
-
-        @Override
-        public void onCompleted() {
-            answer.complete(FileSize.getDefaultInstance());
-        }
     }
 }

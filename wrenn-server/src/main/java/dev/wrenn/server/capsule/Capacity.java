@@ -9,7 +9,9 @@ import dev.wrenn.server.store.CapsuleStore;
 import dev.wrenn.server.hosts.Hosts;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.function.LongUnaryOperator;
 import java.util.function.Supplier;
@@ -65,8 +67,13 @@ public final class Capacity {
         if (candidates.isEmpty()) {
             throw ApiException.noCapacity("no host takes new capsules now (none is reachable and not draining)", NO_ROOM_RETRY);
         }
-        List<String> ordered = candidates.size() == 1 ? candidates
-                : candidates.stream().sorted(Comparator.comparingLong(this::spareMb).reversed()).toList();
+        List<String> ordered = candidates;
+        if (candidates.size() > 1) {
+            // each host's room read once, not at every comparison of the sort
+            Map<String, Long> spare = new HashMap<>();
+            candidates.forEach(id -> spare.put(id, spareMb(id)));
+            ordered = candidates.stream().sorted(Comparator.comparingLong(spare::get).reversed()).toList();
+        }
         ApiException refused = null;
         for (String hostId : ordered) {
             try {

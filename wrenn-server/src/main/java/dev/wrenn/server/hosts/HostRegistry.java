@@ -9,6 +9,7 @@ import dev.wrenn.server.error.ApiException;
 import dev.wrenn.server.error.ErrorCode;
 import dev.wrenn.server.store.CapsuleStore;
 import dev.wrenn.server.store.HostStore;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -114,8 +115,9 @@ public final class HostRegistry {
         RegisteredHost h = byToken(token);
         if (r.port() < 1 || r.port() > 65535) throw ApiException.invalid("port " + r.port() + " is not within 1..65535");
         if (r.certificatePem() == null) throw ApiException.invalid("the registration carries no certificate");
+        X509Certificate certificate;
         try {
-            AgentCertificate.parse(r.certificatePem());
+            certificate = AgentCertificate.parse(r.certificatePem());
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid("certificate: " + e.getMessage());
         }
@@ -123,7 +125,7 @@ public final class HostRegistry {
         String address = (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + r.port();
         hosts.register(h.id(), address, r.certificatePem(), r.vmm(), r.accelerator(), r.capacity(), Clock.millis());
         log.atInfo().addKeyValue("host", h.id()).addKeyValue("name", h.name()).addKeyValue("address", address)
-                .addKeyValue("certificate_sha256", AgentCertificate.fingerprint(AgentCertificate.parse(r.certificatePem())))
+                .addKeyValue("certificate_sha256", AgentCertificate.fingerprint(certificate))
                 .log("host registered");
         RegisteredHost registered = find(h.id());
         onJoin.accept(registered);

@@ -23,7 +23,7 @@ final class HostsCommand {
     private record Session(Database db, HostRegistry hosts) implements AutoCloseable {
         static Session open(StoreOptions store) {
             Database db = Database.open(store.databaseUrl(), store.dataDir().resolve("wrenn.db"));
-            CapsuleStore capsules = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE);
+            CapsuleStore capsules = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE, null);
             return new Session(db, new HostRegistry(new HostStore(db.dataSource()), capsules));
         }
 

@@ -10,6 +10,7 @@ import dev.wrenn.host.api.HostInfo;
 import dev.wrenn.host.api.NetworkPolicy;
 import dev.wrenn.host.api.Phase;
 import dev.wrenn.host.api.PortStream;
+import dev.wrenn.host.api.StoredFile;
 import dev.wrenn.host.api.TemplateInfo;
 import dev.wrenn.host.guest.GuestChannel;
 import dev.wrenn.host.api.HostError;
@@ -26,6 +27,7 @@ import dev.wrenn.host.vmm.QemuDriver;
 import dev.wrenn.host.vmm.Vm;
 import dev.wrenn.host.vmm.VmmDriver;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +55,7 @@ public final class HostAgent implements Host {
     private final HostConfig config;
     private final CapsuleRegistry capsules = new CapsuleRegistry();
     private final HostTemplates templates;
+    private final TemplateCopies copies;
     private final CapsuleRuntime runtime;
     private final HostRecovery recovery;
     private final TemplateBuilder builder;
@@ -77,6 +80,7 @@ public final class HostAgent implements Host {
         this.meter = new CapacityMeter(HostMemory::read, () -> FileOps.usableMb(config.dataDir()));
         this.pool = new WarmPool(config.dataDir().resolve("pool"), config.warmPool(), restorer, vmm, this::capacity);
         this.templates = new HostTemplates(store, builder, new GuestImages(config.imageCache(), config.repoDir()), pool);
+        this.copies = new TemplateCopies(store, config.dataDir(), vmm);
         this.runtime = new CapsuleRuntime(restorer, disks, templates, builder, pool, capsules, capsulesDir);
         this.recovery = new HostRecovery(capsules, runtime, restorer, vmm, capsulesDir);
         this.logTrimmer = new LogTrimmer(() -> capsules.all().stream().filter(c -> c.vm() != null).map(c -> c.dir));
@@ -155,10 +159,38 @@ public final class HostAgent implements Host {
 
     @Override
     public void deleteTemplate(String name) {
-        HostErrors.translate(() -> templates.delete(name));
+        HostErrors.translate(() -> {
+            templates.delete(name);
+            copies.prune();
+        });
     }
 
     // ---- capsules -----------------------------------------------------------------------------
+
+    @Override
+    public List<StoredFile> templateFiles(String name) {
+        return HostErrors.translate(() -> copies.files(name));
+    }
+
+    @Override
+    public InputStream openTemplateFile(String name, String file, long offset) {
+        return HostErrors.translate(() -> copies.open(name, file, offset));
+    }
+
+    @Override
+    public long heldBytes(StoredFile file) {
+        return HostErrors.translate(() -> copies.held(file));
+    }
+
+    @Override
+    public long receive(StoredFile file, long offset, InputStream data) {
+        return HostErrors.translate(() -> copies.receive(file, offset, data));
+    }
+
+    @Override
+    public TemplateInfo installTemplate(String name, List<StoredFile> files) {
+        return HostErrors.translate(() -> HostTemplates.info(copies.install(name, files)));
+    }
 
     @Override
     public CapsuleState create(String id, String template, Integer vcpus, Integer memoryMb, NetworkPolicy network) {
@@ -193,6 +225,7 @@ public final class HostAgent implements Host {
     @Override
     public void destroy(String id) {
         HostErrors.translate(() -> runtime.destroy(id));
+        copies.prune();   // files of a deleted template copy that only this capsule still used
     }
 
     @Override

@@ -9,7 +9,8 @@ public enum Ids {
     CAPSULE("cl-"),
     API_KEY("key-"),
     TEAM("team-"),
-    HOST("host-");
+    HOST("host-"),
+    CONTROL_PLANE("cp-");
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int LENGTH = 25;

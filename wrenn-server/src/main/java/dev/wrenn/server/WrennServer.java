@@ -10,6 +10,11 @@ import dev.wrenn.server.capsule.MemoryPressure;
 import dev.wrenn.server.capsule.CapsuleService;
 import dev.wrenn.server.capsule.GuestService;
 import dev.wrenn.server.capsule.Housekeeper;
+import dev.wrenn.server.capsule.OrphanedOperations;
+import dev.wrenn.server.capsule.TemplateTransfer;
+import dev.wrenn.server.cluster.ControlPlane;
+import dev.wrenn.server.store.ControlPlaneStore;
+import dev.wrenn.server.store.HostLocks;
 import dev.wrenn.server.capsule.Recovery;
 import dev.wrenn.server.capsule.SnapshotService;
 import dev.wrenn.server.capsule.Templates;
@@ -50,13 +55,14 @@ public final class WrennServer implements AutoCloseable {
     private final Hosts hosts;
     private final HttpApi http;
     private final Housekeeper housekeeper;
+    private final ControlPlane controlPlane;
     private final OperationTracker tracker;
     private final String firstKey;
     private final CompletableFuture<Void> templatesReady = new CompletableFuture<>();
 
     private WrennServer(ServerConfig config, Database db, Host host, KeyService keys, HostRegistry registry, Hosts hosts,
                         HttpApi http,
-                        Housekeeper housekeeper, OperationTracker tracker, String firstKey) {
+                        Housekeeper housekeeper, ControlPlane controlPlane, OperationTracker tracker, String firstKey) {
         this.config = config;
         this.db = db;
         this.host = host;
@@ -65,6 +71,7 @@ public final class WrennServer implements AutoCloseable {
         this.hosts = hosts;
         this.http = http;
         this.housekeeper = housekeeper;
+        this.controlPlane = controlPlane;
         this.tracker = tracker;
         this.firstKey = firstKey;
     }
@@ -89,7 +96,8 @@ public final class WrennServer implements AutoCloseable {
     }
 
     private static WrennServer assemble(ServerConfig config, Database db, Host host) throws IOException {
-        CapsuleStore capsuleStore = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE);
+        ControlPlane controlPlane = new ControlPlane(new ControlPlaneStore(db.dataSource()), config.hostSilentAfter());
+        CapsuleStore capsuleStore = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE, controlPlane.id());
         SnapshotStore snapshotStore = new SnapshotStore(db.dataSource());
         ApiKeyStore keyStore = new ApiKeyStore(db.dataSource());
         Authenticator auth = new Authenticator(keyStore);
@@ -99,10 +107,13 @@ public final class WrennServer implements AutoCloseable {
         String hostId = host == null ? null : HostIdentity.of(config.dataDir());
         HostRegistry registry = new HostRegistry(new HostStore(db.dataSource()), capsuleStore);
         Hosts hosts = new Hosts(hostId, host, registry);
-        Capacity capacity = new Capacity(capsuleStore, hosts, config);
+        Capacity capacity = new Capacity(capsuleStore, hosts,
+                new HostLocks(db.dataSource(), db.kind() == Database.Kind.POSTGRESQL), config);
         Metrics metrics = new Metrics(capsuleStore, () -> host == null ? null : host.capacity(), capacity, hostId);
         Templates templates = new Templates(snapshotStore, hosts::builtInTemplates);
-        CapsuleService capsules = new CapsuleService(capsuleStore, hosts, templates, capacity, activity, metrics, tracker);
+        TemplateTransfer transfer = new TemplateTransfer(snapshotStore, hosts);
+        CapsuleService capsules = new CapsuleService(capsuleStore, hosts, templates, transfer, capacity, activity, metrics,
+                tracker);
         Runnable relieveMemory = () -> { };
         if (host != null) {
             MemoryPressure pressure = new MemoryPressure(capsuleStore, hostId, host, capacity, capsules, activity, metrics,
@@ -111,7 +122,8 @@ public final class WrennServer implements AutoCloseable {
             relieveMemory = pressure::check;
         }
         GuestService guest = new GuestService(capsules, hosts, activity, metrics);
-        SnapshotService snapshots = new SnapshotService(snapshotStore, capsuleStore, capsules, hosts, templates, metrics);
+        SnapshotService snapshots = new SnapshotService(snapshotStore, capsuleStore, capsules, hosts, templates, transfer,
+                metrics);
 
         if (host != null) new Recovery(capsuleStore, snapshotStore, host, hostId, capsules::bootAgain).run();
         String firstKey = keys.bootstrap().map(KeyService.NewKey::secret).orElse(null);
@@ -125,10 +137,17 @@ public final class WrennServer implements AutoCloseable {
         PortProxy portProxy = new PortProxy(capsules, hosts, activity, config.proxyResponseTimeout());
         HttpApi http = new HttpApi(config, auth, keys, capsules, guest, snapshots, metrics, tracker, hosts, capacity, portProxy,
                 registry).start();
-        Housekeeper housekeeper = new Housekeeper(capsuleStore, hosts, capsules, relieveMemory, tracker, config.autoPauseInterval(),
-                config.stoppedRetention(), () -> registry.markSilent(config.hostSilentAfter()));
+        OrphanedOperations orphans = new OrphanedOperations(capsuleStore, hosts, controlPlane,
+                on -> new Recovery(capsuleStore, snapshotStore, hosts.of(on), on, capsules::bootAgain));
+        Runnable sharedWork = () -> {
+            registry.markSilent(config.hostSilentAfter());
+            orphans.adopt();
+        };
+        Housekeeper housekeeper = new Housekeeper(controlPlane, capsuleStore, hosts, capsules, relieveMemory, tracker,
+                config.autoPauseInterval(), config.stoppedRetention(), sharedWork);
         housekeeper.start();
-        WrennServer server = new WrennServer(config, db, host, keys, registry, hosts, http, housekeeper, tracker, firstKey);
+        WrennServer server = new WrennServer(config, db, host, keys, registry, hosts, http, housekeeper, controlPlane, tracker,
+                firstKey);
         if (config.prepareTemplates() && host != null) server.prepareTemplates();
         else server.templatesReady.complete(null);
         log.atInfo().addKeyValue("url", server.url()).addKeyValue("database", db.description())
@@ -209,6 +228,7 @@ public final class WrennServer implements AutoCloseable {
                     .log("operations still running at shutdown; the next start will settle them");
         }
         http.close();
+        controlPlane.close();
         hosts.close();
         if (host != null) host.close();
         db.close();

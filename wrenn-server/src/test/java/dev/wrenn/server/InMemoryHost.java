@@ -17,6 +17,7 @@ import dev.wrenn.host.api.PortStream;
 import dev.wrenn.host.net.SocketPortStream;
 import dev.wrenn.host.api.ProcessInfo;
 import dev.wrenn.host.api.ProcessStream;
+import dev.wrenn.host.api.StoredFile;
 import dev.wrenn.host.api.TemplateInfo;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -207,6 +208,36 @@ public final class InMemoryHost implements Host {
         InetSocketAddress backend = ports.get(id + ":" + port);
         if (backend == null) throw new HostException(HostError.INVALID_STATE, "port " + port + " of " + id + " is not mapped");
         return SocketPortStream.connect(backend, connectTimeout);
+    }
+
+    @Override
+    public List<StoredFile> templateFiles(String name) {
+        throw noFiles();
+    }
+
+    @Override
+    public java.io.InputStream openTemplateFile(String name, String file, long offset) {
+        throw noFiles();
+    }
+
+    @Override
+    public long heldBytes(StoredFile file) {
+        return 0;
+    }
+
+    @Override
+    public long receive(StoredFile file, long offset, java.io.InputStream data) {
+        throw noFiles();
+    }
+
+    @Override
+    public TemplateInfo installTemplate(String name, List<StoredFile> files) {
+        throw noFiles();
+    }
+
+    /** Templates are names here, without files to copy: copies between hosts are tested with real hosts. */
+    private static HostException noFiles() {
+        return new HostException(HostError.INVALID_STATE, "the in-memory host keeps no template files");
     }
 
     @Override

@@ -262,7 +262,7 @@ class LifecycleRulesTest {
         server.close();
         server = null;
         try (Database db = Database.open(null, dataDir.resolve("wrenn.db"))) {
-            CapsuleStore store = new CapsuleStore(db.dataSource(), true);
+            CapsuleStore store = new CapsuleStore(db.dataSource(), true, "cp-test");
             if (op != null) {
                 assertTrue(store.claim(id, op, EnumSet.allOf(CapsuleStatus.class), Clock.millis()), "claiming " + op);
             }

@@ -1,5 +1,6 @@
 package dev.wrenn.host.api;
 
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -33,6 +34,31 @@ public interface Host extends AutoCloseable {
 
     /** Deletes a snapshot template; capsules created from it keep working. */
     void deleteTemplate(String name);
+
+    // ---- copies of snapshot templates between hosts ----
+
+    /** The files of snapshot template {@code name}, each with its size and SHA-256 (computed once, then kept). */
+    List<StoredFile> templateFiles(String name);
+
+    /** Reads file {@code file} of template {@code name} from {@code offset} on; the caller closes it. */
+    InputStream openTemplateFile(String name, String file, long offset);
+
+    /**
+     * How much of {@code file} this host holds already: its size when it has all of it (received
+     * before, for this template or another sharing the file), else what a transfer that broke off left.
+     */
+    long heldBytes(StoredFile file);
+
+    /**
+     * Adds {@code data} to what this host holds of {@code file}, from {@code offset} (which must be
+     * {@link #heldBytes}); once complete the file is checked against its SHA-256 (a mismatch throws
+     * it away). Answers {@link #heldBytes} after: less than the size when the data ended early. Data
+     * that breaks off fails the call; what arrived is kept, and {@link #heldBytes} says how much.
+     */
+    long receive(StoredFile file, long offset, InputStream data);
+
+    /** Makes template {@code name} of files this host holds completely: a copy of one saved on another host. */
+    TemplateInfo installTemplate(String name, List<StoredFile> files);
 
     // ---- capsules ----
 

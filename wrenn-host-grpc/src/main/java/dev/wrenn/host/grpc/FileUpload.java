@@ -1,6 +1,5 @@
 package dev.wrenn.host.grpc;
 
-import dev.wrenn.host.api.Host;
 import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.grpc.v1.FileChunk;
@@ -14,8 +13,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The agent's side of one WriteFile call: chunks as they arrive become the input stream the guest
- * write pulls from. The queue between them is short and a full one holds the call's next message
+ * The agent's side of one upload call (a guest's WriteFile, a template file's Receive): chunks as
+ * they arrive become the input stream the write pulls from. The queue between them is short and a full one holds the call's next message
  * back, so an upload never sits in the agent's memory; a call that breaks off fails the write,
  * which leaves the old file.
  */
@@ -23,15 +22,21 @@ final class FileUpload implements StreamObserver<FileChunk> {
     private static final int QUEUED_CHUNKS = 4;
     private static final byte[] END = new byte[0];
 
-    private final Host host;
+    /** Where an upload goes: its first chunk says where, the data follows; answers the size written. */
+    @FunctionalInterface
+    interface Target {
+        long write(FileChunk first, InputStream data);
+    }
+
+    private final Target target;
     private final ServerCallStreamObserver<FileSize> out;
     private final BlockingQueue<byte[]> chunks = new ArrayBlockingQueue<>(QUEUED_CHUNKS);
     private volatile boolean started;
     private volatile boolean finished;
     private volatile String brokenOff;
 
-    FileUpload(Host host, ServerCallStreamObserver<FileSize> out) {
-        this.host = host;
+    FileUpload(ServerCallStreamObserver<FileSize> out, Target target) {
+        this.target = target;
         this.out = out;
         out.setOnCancelHandler(() -> breakOff("the upload was cancelled"));
     }
@@ -40,10 +45,8 @@ final class FileUpload implements StreamObserver<FileChunk> {
     public void onNext(FileChunk chunk) {
         if (!started) {
             started = true;
-            String capsule = chunk.getFile().getCapsuleId();
-            String path = chunk.getFile().getPath();
-            int mode = chunk.getMode();
-            Thread.ofVirtual().name("file-upload").start(() -> write(capsule, path, mode));
+            FileChunk first = chunk.toBuilder().clearData().build();
+            Thread.ofVirtual().name("file-upload").start(() -> write(first));
         }
         if (!chunk.getData().isEmpty()) queue(chunk.getData().toByteArray());
     }
@@ -59,9 +62,9 @@ final class FileUpload implements StreamObserver<FileChunk> {
         }
     }
 
-    private void write(String capsule, String path, int mode) {
+    private void write(FileChunk first) {
         try {
-            long size = host.guest(capsule).writeFile(path, new Chunks(), mode);
+            long size = target.write(first, new Chunks());
             finished = true;
             out.onNext(FileSize.newBuilder().setSize(size).build());
             out.onCompleted();
@@ -80,7 +83,7 @@ final class FileUpload implements StreamObserver<FileChunk> {
     @Override
     public void onCompleted() {
         if (!started) {
-            out.onError(WireErrors.toStatus(new HostException(HostError.INVALID_ARGUMENT, "a file write names its file first")));
+            out.onError(WireErrors.toStatus(new HostException(HostError.INVALID_ARGUMENT, "an upload names its file first")));
             return;
         }
         queue(END);

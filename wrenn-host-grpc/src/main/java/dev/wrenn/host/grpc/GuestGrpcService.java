@@ -1,6 +1,5 @@
 package dev.wrenn.host.grpc;
 
-import com.google.protobuf.ByteString;
 import dev.wrenn.host.api.Host;
 import dev.wrenn.host.grpc.v1.CapsuleRef;
 import dev.wrenn.host.grpc.v1.Empty;
@@ -18,9 +17,6 @@ import dev.wrenn.host.grpc.v1.ProcessOutput;
 import dev.wrenn.host.grpc.v1.SignalRequest;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.io.OutputStream;
 
 /** The agent's {@code GuestService}: each call made on the guest of the capsule it names. */
 final class GuestGrpcService extends GuestServiceGrpc.GuestServiceImplBase {
@@ -66,21 +62,13 @@ final class GuestGrpcService extends GuestServiceGrpc.GuestServiceImplBase {
 
     @Override
     public StreamObserver<FileChunk> writeFile(StreamObserver<FileSize> out) {
-        return new FileUpload(host, (ServerCallStreamObserver<FileSize>) out);
+        return new FileUpload((ServerCallStreamObserver<FileSize>) out, (first, data) -> host.guest(first.getFile().getCapsuleId())
+                .writeFile(first.getFile().getPath(), data, first.getMode()));
     }
 
     @Override
     public void readFile(FileRef request, StreamObserver<FileChunk> responses) {
-        ReadyGate<FileChunk> out = new ReadyGate<>((ServerCallStreamObserver<FileChunk>) responses, () -> {});
-        // not on this thread: gRPC tells the call is ready for more on it, and the sink waits for that
-        Thread.ofVirtual().name("file-download").start(() -> {
-            try {
-                host.guest(request.getCapsuleId()).readFile(request.getPath(), new ChunkSink(out));
-                out.complete();
-            } catch (RuntimeException e) {
-                out.fail(e);
-            }
-        });
+        ChunkSink.serve(responses, sink -> host.guest(request.getCapsuleId()).readFile(request.getPath(), sink));
     }
 
     @Override
@@ -107,31 +95,5 @@ final class GuestGrpcService extends GuestServiceGrpc.GuestServiceImplBase {
     @Override
     public void ping(CapsuleRef request, StreamObserver<PingResult> out) {
         Calls.answer(out, () -> PingResult.newBuilder().setRoundTripNanos(host.guest(request.getId()).ping().toNanos()).build());
-    }
-
-    /** A file read from the guest, sent on in chunks as the control plane takes them. */
-    private static final class ChunkSink extends OutputStream {
-        private final ReadyGate<FileChunk> out;
-
-        ChunkSink(ReadyGate<FileChunk> out) {
-            this.out = out;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            try {
-                for (int at = off; at < off + len; at += CHUNK) {
-                    out.send(FileChunk.newBuilder().setData(ByteString.copyFrom(b, at, Math.min(CHUNK, off + len - at))).build());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("reading the file was interrupted");
-            }
-        }
     }
 }

@@ -8,6 +8,11 @@ import dev.wrenn.host.grpc.v1.CapsuleList;
 import dev.wrenn.host.grpc.v1.CapsuleRef;
 import dev.wrenn.host.grpc.v1.CreateRequest;
 import dev.wrenn.host.grpc.v1.Empty;
+import dev.wrenn.host.grpc.v1.FileChunk;
+import dev.wrenn.host.grpc.v1.FileSize;
+import dev.wrenn.host.grpc.v1.InstallRequest;
+import dev.wrenn.host.grpc.v1.StoredFileList;
+import dev.wrenn.host.grpc.v1.TemplateFileRef;
 import dev.wrenn.host.grpc.v1.HostServiceGrpc;
 import dev.wrenn.host.grpc.v1.Names;
 import dev.wrenn.host.grpc.v1.SetNetworkRequest;
@@ -16,6 +21,8 @@ import dev.wrenn.host.grpc.v1.TemplateList;
 import dev.wrenn.host.grpc.v1.TemplateName;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
@@ -65,6 +72,41 @@ final class HostGrpcService extends HostServiceGrpc.HostServiceImplBase {
     @Override
     public void deleteTemplate(TemplateName request, StreamObserver<Empty> out) {
         Calls.answerEmpty(out, () -> host.deleteTemplate(request.getName()));
+    }
+
+    @Override
+    public void templateFiles(TemplateName request, StreamObserver<StoredFileList> out) {
+        Calls.answer(out, () -> StoredFileList.newBuilder()
+                .addAllFiles(host.templateFiles(request.getName()).stream().map(Wire::toWire).toList()).build());
+    }
+
+    @Override
+    public void readTemplateFile(TemplateFileRef request, StreamObserver<FileChunk> responses) {
+        ChunkSink.serve(responses, sink -> {
+            try (InputStream in = host.openTemplateFile(request.getTemplate(), request.getFile(), request.getOffset())) {
+                in.transferTo(sink);
+            } catch (IOException e) {
+                throw new HostException(HostError.HOST_FAILURE, "reading " + request.getFile() + " of template "
+                        + request.getTemplate() + " failed: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    @Override
+    public void heldBytes(dev.wrenn.host.grpc.v1.StoredFile request, StreamObserver<FileSize> out) {
+        Calls.answer(out, () -> FileSize.newBuilder().setSize(host.heldBytes(Wire.fromWire(request))).build());
+    }
+
+    @Override
+    public StreamObserver<FileChunk> receive(StreamObserver<FileSize> out) {
+        return new FileUpload((ServerCallStreamObserver<FileSize>) out,
+                (first, data) -> host.receive(Wire.fromWire(first.getStored()), first.getOffset(), data));
+    }
+
+    @Override
+    public void installTemplate(InstallRequest request, StreamObserver<dev.wrenn.host.grpc.v1.TemplateInfo> out) {
+        Calls.answer(out, () -> Wire.toWire(host.installTemplate(request.getName(),
+                request.getFilesList().stream().map(Wire::fromWire).toList())));
     }
 
     @Override

@@ -13,7 +13,6 @@ import dev.wrenn.host.grpc.v1.AttachRequest;
 import dev.wrenn.host.grpc.v1.CapsuleRef;
 import dev.wrenn.host.grpc.v1.FileChunk;
 import dev.wrenn.host.grpc.v1.FileRef;
-import dev.wrenn.host.grpc.v1.FileSize;
 import dev.wrenn.host.grpc.v1.GuestExec;
 import dev.wrenn.host.grpc.v1.ListRequest;
 import dev.wrenn.host.grpc.v1.ProcessInput;
@@ -74,33 +73,8 @@ final class RemoteGuest implements Guest {
 
     @Override
     public long writeFile(String path, InputStream data, int mode) {
-        Answers<FileChunk, FileSize> upload = new Answers<>();
-        host.guestAsync().writeFile(upload);
-        try {
-            try {
-                upload.send(FileChunk.newBuilder().setFile(file(path)).setMode(mode).build());
-                byte[] buf = new byte[GuestGrpcService.CHUNK];
-                int n;
-                while ((n = data.readNBytes(buf, 0, buf.length)) > 0 && upload.nothingWaiting()) {
-                    upload.send(FileChunk.newBuilder().setData(ByteString.copyFrom(buf, 0, n)).build());
-                }
-                if (upload.nothingWaiting()) upload.finish();
-            } catch (HostException stopped) {
-                if (upload.nothingWaiting()) throw stopped;   // else the agent's answer says why it stopped taking data
-            }
-            Object answer = upload.take();
-            if (answer instanceof FileSize size) return size.getSize();
-            if (answer instanceof Throwable t) throw host.failure(t);
-            throw new HostException(HostError.AGENT_FAILURE, "host " + host.name() + " ended the write of " + path
-                    + " without its size");
-        } catch (IOException e) {
-            upload.cancel("reading the data to write failed", null);
-            throw new HostException(HostError.HOST_FAILURE, "reading the data for " + path + " failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            upload.cancel("interrupted", null);
-            Thread.currentThread().interrupt();
-            throw new HostException(HostError.STREAM_CLOSED, "writing " + path + " was interrupted");
-        }
+        return Upload.send(host, host.guestAsync()::writeFile, FileChunk.newBuilder().setFile(file(path)).setMode(mode).build(),
+                data, path);
     }
 
     @Override

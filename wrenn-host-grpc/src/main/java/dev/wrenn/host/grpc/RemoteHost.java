@@ -9,23 +9,30 @@ import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.api.HostInfo;
 import dev.wrenn.host.api.NetworkPolicy;
 import dev.wrenn.host.api.PortStream;
+import dev.wrenn.host.api.StoredFile;
 import dev.wrenn.host.api.TemplateInfo;
 import dev.wrenn.host.grpc.v1.CapsuleRef;
 import dev.wrenn.host.grpc.v1.CreateRequest;
 import dev.wrenn.host.grpc.v1.Empty;
+import dev.wrenn.host.grpc.v1.FileChunk;
 import dev.wrenn.host.grpc.v1.GuestServiceGrpc;
 import dev.wrenn.host.grpc.v1.HostServiceGrpc;
+import dev.wrenn.host.grpc.v1.InstallRequest;
 import dev.wrenn.host.grpc.v1.SetNetworkRequest;
 import dev.wrenn.host.grpc.v1.SnapshotRequest;
+import dev.wrenn.host.grpc.v1.TemplateFileRef;
 import dev.wrenn.host.grpc.v1.TemplateName;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -172,6 +179,41 @@ public final class RemoteHost implements Host {
     @Override
     public void deleteTemplate(String template) {
         call(() -> hostStub(QUICK).deleteTemplate(templateName(template)));
+    }
+
+    @Override
+    public List<StoredFile> templateFiles(String template) {
+        return call(() -> hostStub(QUICK).templateFiles(templateName(template)).getFilesList().stream().map(Wire::fromWire).toList());
+    }
+
+    @Override
+    public InputStream openTemplateFile(String template, String file, long offset) {
+        Context.CancellableContext call = Context.current().withCancellation();
+        try {
+            Iterator<FileChunk> chunks = call.call(() -> HostServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials)
+                    .readTemplateFile(TemplateFileRef.newBuilder().setTemplate(template).setFile(file).setOffset(offset).build()));
+            return new ChunkStream(this, chunks, call);
+        } catch (Exception e) {
+            call.cancel(null);
+            throw failure(e);
+        }
+    }
+
+    @Override
+    public long heldBytes(StoredFile file) {
+        return call(() -> hostStub(QUICK).heldBytes(Wire.toWire(file)).getSize());
+    }
+
+    @Override
+    public long receive(StoredFile file, long offset, InputStream data) {
+        return Upload.send(this, HostServiceGrpc.newStub(channel).withCallCredentials(credentials)::receive,
+                FileChunk.newBuilder().setStored(Wire.toWire(file)).setOffset(offset).build(), data, file.name());
+    }
+
+    @Override
+    public TemplateInfo installTemplate(String template, List<StoredFile> files) {
+        return call(() -> Wire.fromWire(hostStub(LIFECYCLE).installTemplate(InstallRequest.newBuilder().setName(template)
+                .addAllFiles(files.stream().map(Wire::toWire).toList()).build())));
     }
 
     @Override

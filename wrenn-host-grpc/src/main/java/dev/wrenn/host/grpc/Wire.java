@@ -12,6 +12,7 @@ import dev.wrenn.host.api.NetworkPolicy;
 import dev.wrenn.host.api.Phase;
 import dev.wrenn.host.api.ProcessEvent;
 import dev.wrenn.host.api.ProcessInfo;
+import dev.wrenn.host.api.StoredFile;
 import dev.wrenn.host.api.TemplateInfo;
 import dev.wrenn.host.grpc.v1.OutputSource;
 import dev.wrenn.host.grpc.v1.ProcessExited;
@@ -43,6 +44,14 @@ final class Wire {
     static HostCapacity fromWire(dev.wrenn.host.grpc.v1.HostCapacity c) {
         return new HostCapacity(c.getCpus(), c.getMemoryTotalMb(), c.getMemoryFreeMb(), c.getVmMemoryMb(), c.getVms(),
                 c.getWarmClones(), c.getDiskFreeMb());
+    }
+
+    static dev.wrenn.host.grpc.v1.StoredFile toWire(StoredFile f) {
+        return dev.wrenn.host.grpc.v1.StoredFile.newBuilder().setName(f.name()).setSize(f.size()).setSha256(f.sha256()).build();
+    }
+
+    static StoredFile fromWire(dev.wrenn.host.grpc.v1.StoredFile f) {
+        return new StoredFile(f.getName(), f.getSize(), f.getSha256());
     }
 
     static dev.wrenn.host.grpc.v1.TemplateInfo toWire(TemplateInfo t) {

@@ -22,6 +22,7 @@ import dev.wrenn.host.api.PortStream;
 import dev.wrenn.host.api.ProcessEvent;
 import dev.wrenn.host.api.ProcessInfo;
 import dev.wrenn.host.api.ProcessStream;
+import dev.wrenn.host.api.StoredFile;
 import dev.wrenn.host.api.TemplateInfo;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -319,6 +320,106 @@ class RemoteHostTest {
         } finally {
             remote.destroy(id);
         }
+    }
+
+    /**
+     * A snapshot template made on one host, copied file by file to another through the wire (read
+     * from the agent here, received by a second agent behind its own gRPC server): a transfer that
+     * breaks off keeps what arrived and goes on from there, a file that is not what its digest says
+     * is thrown away, and the copy makes capsules with what the snapshot saved. Deleting the copy
+     * and the last capsule of it leaves nothing of its files on the second host.
+     */
+    @Test
+    void aSnapshotTemplateIsCopiedToAnotherHostThroughTheWire() throws Exception {
+        String id = newId();
+        String copied = newId();
+        String name = "copy-" + id.substring(3, 11);
+        Path otherDir = Files.createTempDirectory(Path.of("/tmp"), "wrenn-grpc-copy-");
+        Path repo = Path.of(System.getProperty("wrenn.repo", "..")).toAbsolutePath().normalize();
+        HostAgent other = HostAgent.start(HostConfig.defaults(otherDir, repo).withWarmPool(0));
+        AgentCertificate otherTls = AgentCertificate.inDir(otherDir.resolve("tls"));
+        String otherKey = HostCredential.callKey(HostCredential.newToken());
+        HostAgentServer otherServer = HostAgentServer.start(other, new InetSocketAddress("127.0.0.1", 0), otherTls, otherKey);
+        RemoteHost target = RemoteHost.connect("other", new InetSocketAddress("127.0.0.1", otherServer.port()),
+                otherTls.certificate(), otherKey);
+        try {
+            remote.create(id, "minimal", null, null);
+            sh(remote.guest(id), "echo made-on-the-first-host > /root/marker");
+            remote.snapshot(id, name, false);
+            List<StoredFile> files = remote.templateFiles(name);
+            assertEquals(files, agent.templateFiles(name), "the digests are computed once and kept");
+            StoredFile memory = files.stream().filter(f -> f.name().equals("memory.ram")).findFirst().orElseThrow();
+
+            long half = memory.size() / 2;
+            try (InputStream in = breaksOffAfter(remote.openTemplateFile(name, memory.name(), 0), half)) {
+                failure(HostError.HOST_FAILURE, () -> target.receive(memory, 0, in));
+            }
+            long held = target.heldBytes(memory);
+            assertTrue(held > 0 && held <= half, "what arrived before the transfer broke off is kept: " + held);
+            failure(HostError.INVALID_STATE, () -> target.receive(memory, 0, new ByteArrayInputStream(new byte[0])));
+            failure(HostError.INVALID_STATE, () -> target.installTemplate(name, files));
+
+            StoredFile state = files.stream().filter(f -> f.name().equals("template.state")).findFirst().orElseThrow();
+            StoredFile lying = new StoredFile(state.name(), state.size(), "0".repeat(64));
+            try (InputStream in = remote.openTemplateFile(name, state.name(), 0)) {
+                failure(HostError.HOST_FAILURE, () -> target.receive(lying, 0, in));
+            }
+            assertEquals(0, target.heldBytes(lying), "a file that is not what its digest says is thrown away");
+
+            for (StoredFile f : files) {
+                long have = target.heldBytes(f);
+                try (InputStream in = remote.openTemplateFile(name, f.name(), have)) {
+                    assertEquals(f.size(), target.receive(f, have, in));
+                }
+            }
+            assertEquals(name, target.installTemplate(name, files).name());
+            assertEquals(files, target.templateFiles(name));
+            assertEquals(name, target.installTemplate(name, files).name(), "installing again keeps the copy");
+
+            target.create(copied, name, null, null);
+            assertEquals("made-on-the-first-host\n", sh(target.guest(copied), "cat /root/marker").stdoutText());
+            target.deleteTemplate(name);
+            assertEquals("made-on-the-first-host\n", sh(target.guest(copied), "cat /root/marker").stdoutText(),
+                    "a capsule of a deleted template runs on");
+            target.destroy(copied);
+            try (var left = Files.list(otherDir.resolve("blobs"))) {
+                assertEquals(List.of(), left.toList(), "nothing of the copy is left once no capsule uses it");
+            }
+        } finally {
+            remote.destroy(id);
+            remote.deleteTemplate(name);
+            target.close();
+            otherServer.close();
+            other.capsules().forEach(c -> other.destroy(c.id()));
+            other.close();
+            dev.wrenn.host.storage.FileOps.deleteTree(otherDir);
+        }
+    }
+
+    /** {@code in} for {@code limit} bytes, then the failure of a connection that broke. */
+    private static InputStream breaksOffAfter(InputStream in, long limit) {
+        return new InputStream() {
+            private long sent;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (sent >= limit) throw new IOException("the connection broke");
+                int n = in.read(b, off, (int) Math.min(len, limit - sent));
+                if (n > 0) sent += n;
+                return n;
+            }
+
+            @Override
+            public void close() throws IOException {
+                in.close();
+            }
+        };
     }
 
     @Test

@@ -68,7 +68,17 @@ public final class TemplateStore {
         TemplateMeta sized = new TemplateMeta(meta.name(), meta.type(), meta.builtIn(), meta.vcpus(), meta.memoryMb(),
                 meta.layers(), meta.createdAt(), meta.sourceCapsuleId(), meta.imageHash(), size, meta.layout(), meta.frozen());
         FileOps.writeJsonAtomically(stagingDir.resolve(TemplateMeta.FILE), sized);
-        Path target = dir(meta.name());
+        place(stagingDir, meta.name());
+        return sized;
+    }
+
+    /**
+     * Makes a staged template visible under {@code name} as it is, replacing an existing one: a copy
+     * from another host, whose files (its {@value TemplateMeta#FILE} included) must stay byte for byte
+     * what their digests say.
+     */
+    public void place(Path stagingDir, String name) throws IOException {
+        Path target = dir(name);
         if (Files.exists(target)) {
             Path old = staging.resolve("replaced-" + UUID.randomUUID());
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
@@ -76,7 +86,6 @@ public final class TemplateStore {
         }
         Files.move(stagingDir, target, StandardCopyOption.ATOMIC_MOVE);
         FileOps.fsyncDir(templates);
-        return sized;
     }
 
     /** Removes a template; capsules made from it keep their own links to its files. */

@@ -6,12 +6,14 @@ import dev.wrenn.server.ServerConfig;
 import dev.wrenn.server.error.ApiException;
 import dev.wrenn.server.error.ErrorCode;
 import dev.wrenn.server.store.CapsuleStore;
+import dev.wrenn.server.store.HostLocks;
 import dev.wrenn.server.hosts.Hosts;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.LongUnaryOperator;
 import java.util.function.Supplier;
@@ -25,7 +27,8 @@ import java.util.function.Supplier;
  * answer 503. A create or resume also needs free disk for the capsule's memory (its RAM is a file)
  * and a reserve beyond it, else 507. Optional limits by reservation (vCPUs and memory_mb summed, overcommitted by a factor)
  * and a per-team cap on active capsules apply on top. Checks and the change that takes the room
- * happen under one lock, so concurrent creates cannot both take the last of it.
+ * happen under one lock, and under a lock of the host shared by every control plane on the same
+ * PostgreSQL database ({@link HostLocks}), so concurrent creates cannot both take the last of it.
  */
 public final class Capacity {
     private static final Duration TEAM_LIMIT_RETRY = Duration.ofSeconds(30);
@@ -38,15 +41,17 @@ public final class Capacity {
 
     private final CapsuleStore store;
     private final Hosts hosts;
+    private final HostLocks locks;
     private final long reserveMb;
     private final long totalVcpus;
     private final long totalMemoryMb;
     private final int teamActiveLimit;
     private volatile LongUnaryOperator roomMaker = mb -> 0;
 
-    public Capacity(CapsuleStore store, Hosts hosts, ServerConfig config) {
+    public Capacity(CapsuleStore store, Hosts hosts, HostLocks locks, ServerConfig config) {
         this.store = store;
         this.hosts = hosts;
+        this.locks = locks;
         this.reserveMb = config.memoryReserveMb();
         this.totalVcpus = (long) Math.floor(config.hostVcpus() * config.vcpuOvercommit());
         this.totalMemoryMb = (long) Math.floor(config.hostMemoryMb() * config.memoryOvercommit());
@@ -59,11 +64,13 @@ public final class Capacity {
     }
 
     /**
-     * Admits a new capsule on the first of {@code candidates}, most room first, that has room for it:
-     * runs {@code take} with that host's id. The team's limit fails at once; a host without room,
+     * Admits a new capsule on the first of {@code candidates} that has room for it, those in
+     * {@code preferred} (holding its template) first, most room first among equals: runs {@code take}
+     * with that host's id. The team's limit fails at once; a host without room,
      * unreachable or failing passes the capsule on to the next, and the last one's refusal is the answer.
      */
-    public <T> T place(String teamId, List<String> candidates, int vcpus, int memoryMb, Function<String, T> take) {
+    public <T> T place(String teamId, List<String> candidates, Set<String> preferred, int vcpus, int memoryMb,
+                       Function<String, T> take) {
         if (candidates.isEmpty()) {
             throw ApiException.noCapacity("no host takes new capsules now (none is reachable and not draining)", NO_ROOM_RETRY);
         }
@@ -72,7 +79,8 @@ public final class Capacity {
             // each host's room read once, not at every comparison of the sort
             Map<String, Long> spare = new HashMap<>();
             candidates.forEach(id -> spare.put(id, spareMb(id)));
-            ordered = candidates.stream().sorted(Comparator.comparingLong(spare::get).reversed()).toList();
+            ordered = candidates.stream().sorted(Comparator.comparing((String id) -> !preferred.contains(id))
+                    .thenComparing(Comparator.comparingLong(spare::get).reversed())).toList();
         }
         ApiException refused = null;
         for (String hostId : ordered) {
@@ -98,6 +106,10 @@ public final class Capacity {
     /** Runs {@code take} (which makes the capsule hold resources) if the host and the team have room. */
     public synchronized <T> T admit(String teamId, String hostId, int vcpus, int memoryMb, Supplier<T> take) {
         Host host = hosts.of(hostId);
+        return locks.holding(hostId, () -> admitHeld(teamId, hostId, host, vcpus, memoryMb, take));
+    }
+
+    private <T> T admitHeld(String teamId, String hostId, Host host, int vcpus, int memoryMb, Supplier<T> take) {
         if (teamActiveLimit > 0) {
             int active = store.countActive(teamId);
             if (active >= teamActiveLimit) {

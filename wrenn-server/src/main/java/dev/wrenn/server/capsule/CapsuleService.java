@@ -48,6 +48,7 @@ public final class CapsuleService {
     public static final String INACTIVITY = "inactivity_timeout";
     public static final String VM_EXITED = "vm_exited";
     public static final String HOST_LOST = "host_lost";
+    public static final String HOST_DRAINING = "host_draining";
     /** How long the outcome of a host operation waits for an unreachable database. */
     private static final Duration RECORD_PATIENCE = Duration.ofMinutes(2);
 
@@ -58,17 +59,19 @@ public final class CapsuleService {
     private final CapsuleStore store;
     private final Hosts hosts;
     private final Templates templates;
+    private final TemplateTransfer transfer;
     private final Capacity capacity;
     private final ActivityTracker activity;
     private final Metrics metrics;
     private final OperationTracker tracker;
     private final Map<String, CompletableFuture<Void>> boots = new ConcurrentHashMap<>();
 
-    public CapsuleService(CapsuleStore store, Hosts hosts, Templates templates, Capacity capacity,
+    public CapsuleService(CapsuleStore store, Hosts hosts, Templates templates, TemplateTransfer transfer, Capacity capacity,
                           ActivityTracker activity, Metrics metrics, OperationTracker tracker) {
         this.store = store;
         this.hosts = hosts;
         this.templates = templates;
+        this.transfer = transfer;
         this.capacity = capacity;
         this.activity = activity;
         this.metrics = metrics;
@@ -142,7 +145,7 @@ public final class CapsuleService {
         boots.put(id, booted);
         CapsuleRecord c;
         try {
-            c = capacity.place(teamId, candidates(t), vcpus, memoryMb, hostId -> {
+            c = capacity.place(teamId, candidates(t), holders(t), vcpus, memoryMb, hostId -> {
                 CapsuleRecord r = new CapsuleRecord(id, teamId, hostId, PENDING, null, t.name(), t.hostName(), vcpus, memoryMb,
                         req.timeoutSec(), req.metadata(), req.network(), now, now, null, null, Operation.CREATE, now);
                 store.insert(r);
@@ -178,14 +181,22 @@ public final class CapsuleService {
         return false;
     }
 
-    /** Where a capsule of {@code t} may go: a snapshot template's own host, any placeable host for a built-in one. */
+    /**
+     * Where a capsule of {@code t} may go: any placeable host (a snapshot template is copied to the one
+     * chosen if it lacks it); a template saved by a control plane's embedded host before hosts were
+     * recorded, only there.
+     */
     private List<String> candidates(Templates.Resolved t) {
-        if (t.hostId() != null) return List.of(t.hostId());
-        if (!t.builtIn()) {
+        if (!t.builtIn() && t.hostId() == null) {
             return List.of(hosts.localId().orElseThrow(() -> ApiException.hostUnavailable("template '" + t.name()
                     + "' was saved by the embedded host of a control plane; create from it there", null)));
         }
         return hosts.placeable();
+    }
+
+    /** The hosts that hold {@code t} already, which placement prefers (every host has the built-in ones). */
+    private Set<String> holders(Templates.Resolved t) {
+        return t.builtIn() ? Set.of() : Set.copyOf(transfer.holders(t.hostName()));
     }
 
     /** A built-in template takes any size; a snapshot template has its own, which a request may only repeat. */
@@ -209,6 +220,7 @@ public final class CapsuleService {
                 return;
             }
             try {
+                if (!t.builtIn()) transfer.ensureOn(t.hostName(), c.hostId());
                 hosts.of(c.hostId()).create(id, t.hostName(), t.builtIn() ? c.vcpus() : null, t.builtIn() ? c.memoryMb() : null,
                         c.network().policy());
             } catch (RuntimeException e) {
@@ -272,6 +284,11 @@ public final class CapsuleService {
         CapsuleRecord c = get(teamId, id);
         Lifecycle.RESUME.check(c);
         Host host = hosts.of(c.hostId());
+        if (hosts.isDraining(c.hostId())) {
+            throw ApiException.hostUnavailable("capsule " + id + " is on host " + c.hostId() + ", which is being drained; it"
+                    + " resumes when the drain is undone (wrenn hosts drain --undo) or after it is moved to another host"
+                    + " (wrenn hosts drain --move)", null);
+        }
         capacity.admit(teamId, c.hostId(), c.vcpus(), c.memoryMb(), () -> {
             claim(c, Lifecycle.RESUME, Operation.RESUME);
             return null;
@@ -376,6 +393,15 @@ public final class CapsuleService {
             pause(c, INACTIVITY);
         } catch (ApiException e) {
             log.atInfo().addKeyValue("capsule", c.id()).log("inactivity pause skipped: {}", e.getMessage());
+        }
+    }
+
+    /** Pauses a running capsule of a host being drained, so the host can go down without losing it. */
+    void pauseForDrain(CapsuleRecord c) {
+        try {
+            pause(c, HOST_DRAINING);
+        } catch (ApiException e) {
+            log.atInfo().addKeyValue("capsule", c.id()).addKeyValue("host", c.hostId()).log("drain pause skipped: {}", e.getMessage());
         }
     }
 

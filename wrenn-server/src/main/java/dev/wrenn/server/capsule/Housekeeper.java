@@ -5,21 +5,29 @@ import dev.wrenn.server.OperationTracker;
 import dev.wrenn.server.hosts.Hosts;
 import dev.wrenn.server.store.CapsuleStore;
 import java.time.Duration;
+import dev.wrenn.server.cluster.ControlPlane;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The server's own periodic work: pausing idle capsules (api.md §4, within 2 s of their timeout),
- * making room when running capsules have grown into the memory reserve, and forgetting stopped
- * capsules after the retention period, and telling host agents that went silent.
+ * The server's own periodic work: pausing idle capsules (api.md §4, within 2 s of their timeout)
+ * and making room when running capsules have grown into the memory reserve on its embedded host;
+ * and, while this control plane holds the lease of work shared by all ({@link ControlPlane}), the
+ * same pausing on registered hosts, pausing the running capsules of draining hosts, forgetting
+ * stopped capsules after the retention period and {@code sharedWork} (hosts gone silent,
+ * operations of control planes gone).
  */
 public final class Housekeeper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);
     private static final Duration PURGE_EVERY = Duration.ofMinutes(10);
 
+    private final ControlPlane controlPlane;
     private final CapsuleStore store;
     private final Hosts hosts;
     private final CapsuleService capsules;
@@ -27,14 +35,16 @@ public final class Housekeeper implements AutoCloseable {
     private final OperationTracker tracker;
     private final Duration interval;
     private final Duration retention;
-    private final Runnable watchHosts;
+    private final Runnable sharedWork;
     private final Set<String> pausing = ConcurrentHashMap.newKeySet();
     private final Thread thread;
     private volatile boolean stopped;
     private long lastPurge;
 
-    public Housekeeper(CapsuleStore store, Hosts hosts, CapsuleService capsules, Runnable relieveMemory,
-                       OperationTracker tracker, Duration interval, Duration retention, Runnable watchHosts) {
+    public Housekeeper(ControlPlane controlPlane, CapsuleStore store, Hosts hosts, CapsuleService capsules,
+                       Runnable relieveMemory, OperationTracker tracker, Duration interval, Duration retention,
+                       Runnable sharedWork) {
+        this.controlPlane = controlPlane;
         this.store = store;
         this.hosts = hosts;
         this.capsules = capsules;
@@ -42,7 +52,7 @@ public final class Housekeeper implements AutoCloseable {
         this.tracker = tracker;
         this.interval = interval;
         this.retention = retention;
-        this.watchHosts = watchHosts;
+        this.sharedWork = sharedWork;
         this.thread = Thread.ofVirtual().name("housekeeper").unstarted(this::loop);
     }
 
@@ -53,10 +63,19 @@ public final class Housekeeper implements AutoCloseable {
     private void loop() {
         while (!stopped) {
             try {
-                pauseIdle();
+                boolean leading = controlPlane.beat();
+                long now = Clock.millis();
+                for (String hostId : hosts.reachable()) {
+                    if (!leading && !hosts.isLocal(hostId)) continue;
+                    pauseEach(store.listByStatus(hostId, EnumSet.of(CapsuleStatus.RUNNING)), "autopause-",
+                            c -> c.timeoutSec() > 0, c -> capsules.pauseIfIdle(c, now));
+                }
                 relieveMemory.run();
-                purgeStopped();
-                watchHosts.run();
+                if (leading) {
+                    pauseDraining();
+                    purgeStopped();
+                    sharedWork.run();
+                }
             } catch (RuntimeException e) {
                 log.atError().setCause(e).log("housekeeping failed");
             }
@@ -68,17 +87,20 @@ public final class Housekeeper implements AutoCloseable {
         }
     }
 
-    private void pauseIdle() {
-        long now = Clock.millis();
-        for (String hostId : hosts.reachable()) pauseIdle(hostId, now);
+    /** A draining host is emptied of running capsules, so it can be taken down without losing one. */
+    private void pauseDraining() {
+        for (String hostId : hosts.draining()) {
+            pauseEach(store.listByStatus(hostId, EnumSet.of(CapsuleStatus.RUNNING)), "drain-", c -> true, capsules::pauseForDrain);
+        }
     }
 
-    private void pauseIdle(String hostId, long now) {
-        for (CapsuleRecord c : store.listByStatus(hostId, EnumSet.of(CapsuleStatus.RUNNING))) {
-            if (c.timeoutSec() <= 0 || c.operation() != null || !pausing.add(c.id())) continue;
-            boolean started = tracker.spawn("autopause-" + c.id(), () -> {
+    /** Runs {@code pause} in the background for each capsule that {@code wanted} and no operation holds, once at a time. */
+    private void pauseEach(List<CapsuleRecord> running, String task, Predicate<CapsuleRecord> wanted, Consumer<CapsuleRecord> pause) {
+        for (CapsuleRecord c : running) {
+            if (!wanted.test(c) || c.operation() != null || !pausing.add(c.id())) continue;
+            boolean started = tracker.spawn(task + c.id(), () -> {
                 try {
-                    capsules.pauseIfIdle(c, now);
+                    pause.accept(c);
                 } finally {
                     pausing.remove(c.id());
                 }

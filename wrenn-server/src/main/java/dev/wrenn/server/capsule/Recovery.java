@@ -101,6 +101,12 @@ public final class Recovery {
                 host.destroy(id);
             }
         }
+        removeOrphanTemplates();   // deleted while the host was unreachable
+    }
+
+    /** Settles one capsule whose operation nobody runs any more (its control plane is gone) by what the host has. */
+    public void settle(CapsuleRecord c) {
+        recover(c, host.capsule(c.id()));
     }
 
     private void recover(CapsuleRecord c, Optional<CapsuleState> vm) {
@@ -173,7 +179,10 @@ public final class Recovery {
         return c.status().wire() + (c.operation() == null ? "" : " (" + c.operation().progressive() + ")");
     }
 
-    /** Templates a snapshot left on the host when the server died before recording them. */
+    /**
+     * Templates no team owns: a snapshot left them when the server died before recording them, or
+     * they were deleted (or replaced) while this host was unreachable.
+     */
     private void removeOrphanTemplates() {
         Set<String> recorded = new HashSet<>(snapshots.allHostNames());
         for (TemplateInfo t : host.templates()) {

@@ -35,11 +35,13 @@ public final class SnapshotService {
     private final CapsuleService capsuleService;
     private final Hosts hosts;
     private final Templates templates;
+    private final TemplateTransfer transfer;
     private final Metrics metrics;
 
     public SnapshotService(SnapshotStore store, CapsuleStore capsules, CapsuleService capsuleService, Hosts hosts,
-                           Templates templates, Metrics metrics) {
+                           Templates templates, TemplateTransfer transfer, Metrics metrics) {
         this.store = store;
+        this.transfer = transfer;
         this.capsules = capsules;
         this.capsuleService = capsuleService;
         this.hosts = hosts;
@@ -81,7 +83,10 @@ public final class SnapshotService {
         }
         SnapshotRecord s = new SnapshotRecord(teamId, n, hostName, meta.vcpus(), meta.memoryMb(), meta.sizeBytes(),
                 c.id(), Clock.uniqueMillis(), c.hostId());
+        List<String> replaced = transfer.holders(hostName);
         store.put(s);
+        // the template it replaced, where it was saved or copied to, holds the old files under the same name
+        replaced.stream().filter(h -> !h.equals(c.hostId())).forEach(h -> deleteOnHost(h, hostName, n));
         log.atInfo().addKeyValue("capsule", c.id()).addKeyValue("template", n).log("snapshot template saved");
         return view(s);
     }
@@ -105,18 +110,29 @@ public final class SnapshotService {
         }
         SnapshotRecord s = store.find(teamId, name)
                 .orElseThrow(() -> ApiException.notFound("template '" + name + "' does not exist"));
-        // the record goes first: a crash after it leaves an orphan the next start removes, never a dangling record
+        List<String> holders = transfer.holders(s.hostName());
+        // the record goes first: a crash after it leaves orphans that recovery removes, never a dangling record
         store.delete(teamId, name);
+        holders.forEach(h -> deleteOnHost(h, s.hostName(), name));
+        log.atInfo().addKeyValue("team", teamId).addKeyValue("template", name).log("snapshot template deleted");
+    }
+
+    /**
+     * Deletes a template's files on one host; capsules made of it keep theirs. A host that cannot be
+     * reached now is left with an orphan, which recovery removes when it registers again.
+     */
+    private void deleteOnHost(String hostId, String hostName, String name) {
         try {
-            hosts.of(s.hostId() != null ? s.hostId() : hosts.localId().orElseThrow()).deleteTemplate(s.hostName());
+            hosts.of(hostId).deleteTemplate(hostName);
         } catch (HostException e) {
             if (e.error() != HostError.NOT_FOUND) {
-                log.atWarn().addKeyValue("template", name).log("template record deleted but host files remain: {}", e.getMessage());
+                log.atWarn().addKeyValue("template", name).addKeyValue("host", hostId)
+                        .log("template record deleted but host files remain: {}", e.getMessage());
             }
         } catch (RuntimeException e) {
-            log.atWarn().addKeyValue("template", name).log("template record deleted but host files remain: {}", e.getMessage());
+            log.atWarn().addKeyValue("template", name).addKeyValue("host", hostId)
+                    .log("template record deleted but host files remain: {}", e.getMessage());
         }
-        log.atInfo().addKeyValue("team", teamId).addKeyValue("template", name).log("snapshot template deleted");
     }
 
     private static TemplateView view(SnapshotRecord s) {

@@ -151,6 +151,20 @@ public final class Hosts implements AutoCloseable {
         return Optional.empty();
     }
 
+    /** The reachable registered hosts being drained: their running capsules are paused. */
+    public List<String> draining() {
+        List<String> ids = new ArrayList<>();
+        for (RegisteredHost h : registered(false).hosts()) {
+            if (h.registeredAt() != null && h.unreachableAt() == null && h.draining()) ids.add(h.id());
+        }
+        return ids;
+    }
+
+    /** Whether {@code hostId} is a registered host being drained. */
+    public boolean isDraining(String hostId) {
+        return registered(false).find(hostId).map(RegisteredHost::draining).orElse(false);
+    }
+
     /** Hosts new capsules may go to: the reachable ones that are not draining, the embedded one first. */
     public List<String> placeable() {
         List<String> ids = new ArrayList<>();

@@ -29,23 +29,27 @@ public final class CapsuleStore {
 
     private final Sql sql;
     private final RecordCache<CapsuleRecord> cache;
+    private final String owner;
 
     /**
      * @param soleWriter this process is the only one that writes capsule rows (embedded SQLite):
      *                   reads of one capsule are then served from memory until it changes
+     * @param owner      this control plane's id, recorded with each operation it takes
      */
-    public CapsuleStore(DataSource ds, boolean soleWriter) {
+    public CapsuleStore(DataSource ds, boolean soleWriter, String owner) {
         this.sql = new Sql(ds);
         this.cache = soleWriter ? new RecordCache<>() : null;
+        this.owner = owner;
     }
 
     public void insert(CapsuleRecord c) {
         CapsuleNetwork n = c.network();
-        sql.update("INSERT INTO capsules (" + COLUMNS + ") VALUES (" + Sql.placeholders(21) + ")",
+        sql.update("INSERT INTO capsules (" + COLUMNS + ", operation_owner) VALUES (" + Sql.placeholders(22) + ")",
                 c.id(), c.teamId(), c.hostId(), c.status().wire(), c.statusReason(), c.template(), c.hostTemplate(), c.vcpus(),
                 c.memoryMb(), c.timeoutSec(), Json.write(c.metadata()), PolicyJson.write(n.policy()), n.portAccess().wire(),
                 n.trafficToken(), n.autoResume() ? 1 : 0, c.createdAt(), c.lastUpdated(), c.startedAt(),
-                c.lastActiveAt(), c.operation() == null ? null : c.operation().wire(), c.operationStartedAt());
+                c.lastActiveAt(), c.operation() == null ? null : c.operation().wire(), c.operationStartedAt(),
+                c.operation() == null ? null : owner);
         changed(c.id());
     }
 
@@ -104,9 +108,10 @@ public final class CapsuleStore {
      * False when another operation holds it or the status does not allow this one.
      */
     public boolean claim(String id, Operation op, Collection<CapsuleStatus> from, long now) {
-        List<Object> args = new ArrayList<>(List.of(op.wire(), now, id));
+        List<Object> args = new ArrayList<>(List.of(op.wire(), now, owner, id));
         from.forEach(s -> args.add(s.wire()));
-        return changed(id, sql.update("UPDATE capsules SET operation = ?, operation_started_at = ? WHERE id = ? AND operation IS NULL"
+        return changed(id, sql.update("UPDATE capsules SET operation = ?, operation_started_at = ?, operation_owner = ?"
+                + " WHERE id = ? AND operation IS NULL"
                 + " AND status IN (" + Sql.placeholders(from.size()) + ")", args.toArray()) == 1);
     }
 
@@ -120,7 +125,7 @@ public final class CapsuleStore {
         List<Object> args = new ArrayList<>(List.of(to.wire()));
         args.add(reason);
         args.add(now);
-        String set = "status = ?, status_reason = ?, last_updated = ?, operation = NULL, operation_started_at = NULL";
+        String set = "status = ?, status_reason = ?, last_updated = ?, operation = NULL, operation_started_at = NULL, operation_owner = NULL";
         if (startedAt != null) {
             set += ", started_at = ?";
             args.add(startedAt);
@@ -134,7 +139,7 @@ public final class CapsuleStore {
 
     /** Gives up operation {@code op} without a status change (the operation failed and was rolled back). */
     public boolean release(String id, Operation op) {
-        return changed(id, sql.update("UPDATE capsules SET operation = NULL, operation_started_at = NULL WHERE id = ? AND operation = ?",
+        return changed(id, sql.update("UPDATE capsules SET operation = NULL, operation_started_at = NULL, operation_owner = NULL WHERE id = ? AND operation = ?",
                 id, op.wire()) == 1);
     }
 
@@ -162,8 +167,26 @@ public final class CapsuleStore {
      * operation no longer holds the slot.
      */
     public boolean finishNetwork(String id, NetworkPolicy policy) {
-        return changed(id, sql.update("UPDATE capsules SET network = ?, operation = NULL, operation_started_at = NULL"
+        return changed(id, sql.update("UPDATE capsules SET network = ?, operation = NULL, operation_started_at = NULL, operation_owner = NULL"
                 + " WHERE id = ? AND operation = ?", PolicyJson.write(policy), id, Operation.NETWORK.wire()) == 1);
+    }
+
+    /**
+     * Capsules whose operation was taken by a control plane not heard from since {@code cutoff} (or
+     * by one from before owners were recorded): nobody is finishing them.
+     */
+    public List<CapsuleRecord> orphanedOperations(long cutoff) {
+        return sql.query("SELECT " + COLUMNS + " FROM capsules WHERE operation IS NOT NULL AND (operation_owner IS NULL"
+                + " OR operation_owner NOT IN (SELECT id FROM control_planes WHERE last_seen_at >= ?))", CapsuleStore::map, cutoff);
+    }
+
+    /**
+     * Makes this control plane the owner of an orphaned operation, if it is still the one found:
+     * of two control planes adopting it at once, one wins.
+     */
+    public boolean adopt(CapsuleRecord c) {
+        return changed(c.id(), sql.update("UPDATE capsules SET operation_owner = ? WHERE id = ? AND operation = ?"
+                + " AND operation_started_at = ?", owner, c.id(), c.operation().wire(), c.operationStartedAt()) == 1);
     }
 
     public void touch(String id, long now) {

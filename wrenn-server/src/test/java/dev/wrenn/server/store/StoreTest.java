@@ -111,7 +111,7 @@ class StoreTest {
         try (Database db = open(kind)) {
             Team a = team(db, "a");
             Team b = team(db, "b");
-            CapsuleStore store = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE);
+            CapsuleStore store = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE, "cp-test");
             CapsuleRecord first = capsule(a.id(), CapsuleStatus.RUNNING, null, 1, 512);
             CapsuleRecord second = capsule(a.id(), CapsuleStatus.PAUSED, null, 1, 512);
             CapsuleRecord other = capsule(b.id(), CapsuleStatus.RUNNING, null, 1, 512);
@@ -137,7 +137,7 @@ class StoreTest {
     void anOperationSlotIsTakenByExactlyOneOfManyConcurrentClaims(String kind) throws Exception {
         try (Database db = open(kind)) {
             Team t = team(db, "t");
-            CapsuleStore store = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE);
+            CapsuleStore store = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE, "cp-test");
             CapsuleRecord c = capsule(t.id(), CapsuleStatus.RUNNING, null, 1, 512);
             store.insert(c);
             try (var pool = Executors.newFixedThreadPool(8)) {
@@ -168,7 +168,7 @@ class StoreTest {
     void aFinishIsRefusedWhenTheStatusMovedUnderneath(String kind) {
         try (Database db = open(kind)) {
             Team t = team(db, "t");
-            CapsuleStore store = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE);
+            CapsuleStore store = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE, "cp-test");
             CapsuleRecord c = capsule(t.id(), CapsuleStatus.STARTING, Operation.CREATE, 1, 512);
             store.insert(c);
             // a destroy during the boot moves it to stopped while the create still holds the slot
@@ -190,7 +190,7 @@ class StoreTest {
     void usageCountsThisHostsCapsulesThatHoldResourcesAndResumesInFlight(String kind) {
         try (Database db = open(kind)) {
             Team t = team(db, "t");
-            CapsuleStore store = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE);
+            CapsuleStore store = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE, "cp-test");
             store.insert(capsule(t.id(), CapsuleStatus.RUNNING, null, 2, 1024));
             store.insert(capsule(t.id(), CapsuleStatus.PENDING, Operation.CREATE, 1, 512));
             store.insert(capsule(t.id(), CapsuleStatus.PAUSED, null, 4, 4096));
@@ -212,7 +212,7 @@ class StoreTest {
     void stoppedCapsulesAreForgottenAfterRetentionOnly(String kind) {
         try (Database db = open(kind)) {
             Team t = team(db, "t");
-            CapsuleStore store = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE);
+            CapsuleStore store = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE, "cp-test");
             CapsuleRecord old = capsule(t.id(), CapsuleStatus.STOPPED, null, 1, 512);
             CapsuleRecord running = capsule(t.id(), CapsuleStatus.RUNNING, null, 1, 512);
             store.insert(old);
@@ -254,7 +254,7 @@ class StoreTest {
     void aCapsulesNetworkIsKeptAndANetworkChangeReplacesOnlyThePolicy(String kind) {
         try (Database db = open(kind)) {
             Team t = team(db, "net");
-            CapsuleStore store = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE);
+            CapsuleStore store = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE, "cp-test");
             CapsuleNetwork network = CapsuleNetwork.of(NetworkPolicy.of(false, List.of("10.1.2.3", "*.Example.COM"),
                     List.of("192.168.0.0/16")), PortAccess.TOKEN, true);
             CapsuleRecord c = capsule(HOST, t.id(), CapsuleStatus.RUNNING, null, 1, 512, network);
@@ -288,7 +288,7 @@ class StoreTest {
                         + " timeout_sec, metadata, created_at, last_updated) VALUES ('" + id + "', '" + t.id() + "', '" + HOST
                         + "', 'paused', 'minimal', 'minimal', 1, 512, 0, '{}', 1, 1)");
             }
-            assertEquals(CapsuleNetwork.DEFAULT, new CapsuleStore(db.dataSource(), false).find(id).orElseThrow().network());
+            assertEquals(CapsuleNetwork.DEFAULT, new CapsuleStore(db.dataSource(), false, "cp-test").find(id).orElseThrow().network());
         }
     }
 

@@ -34,8 +34,9 @@ public final class OrphanedOperations {
 
     public void adopt() {
         Set<String> reachable = new HashSet<>(hosts.reachable());
-        for (CapsuleRecord c : store.orphanedOperations(controlPlane.liveCutoff())) {
-            if (hosts.isLocal(c.hostId()) || !reachable.contains(c.hostId()) || !store.adopt(c)) continue;
+        long cutoff = controlPlane.liveCutoff();
+        for (CapsuleRecord c : store.orphanedOperations(cutoff)) {
+            if (hosts.isLocal(c.hostId()) || !reachable.contains(c.hostId()) || !store.adopt(c, cutoff)) continue;
             log.atInfo().addKeyValue("capsule", c.id()).addKeyValue("host", c.hostId())
                     .addKeyValue("operation", c.operation().wire()).log("adopting an operation whose control plane is gone");
             try {

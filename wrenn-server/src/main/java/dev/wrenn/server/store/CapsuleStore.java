@@ -181,12 +181,15 @@ public final class CapsuleStore {
     }
 
     /**
-     * Makes this control plane the owner of an orphaned operation, if it is still the one found:
-     * of two control planes adopting it at once, one wins.
+     * Makes this control plane the owner of an orphaned operation, if it is still the one found and
+     * still orphaned (by {@code cutoff}, as in {@link #orphanedOperations}): of two control planes
+     * adopting it at once, one wins.
      */
-    public boolean adopt(CapsuleRecord c) {
+    public boolean adopt(CapsuleRecord c, long cutoff) {
         return changed(c.id(), sql.update("UPDATE capsules SET operation_owner = ? WHERE id = ? AND operation = ?"
-                + " AND operation_started_at = ?", owner, c.id(), c.operation().wire(), c.operationStartedAt()) == 1);
+                + " AND operation_started_at = ? AND (operation_owner IS NULL OR operation_owner NOT IN"
+                + " (SELECT id FROM control_planes WHERE last_seen_at >= ?))",
+                owner, c.id(), c.operation().wire(), c.operationStartedAt(), cutoff) == 1);
     }
 
     public void touch(String id, long now) {

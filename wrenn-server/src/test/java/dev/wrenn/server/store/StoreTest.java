@@ -308,4 +308,102 @@ class StoreTest {
     private static List<String> ids(List<CapsuleRecord> list) {
         return list.stream().map(CapsuleRecord::id).toList();
     }
+
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void theSharedWorkLeaseHasOneHolderUntilItExpiresOrIsGivenUp(String kind) {
+        try (Database db = open(kind)) {
+            ControlPlaneStore planes = new ControlPlaneStore(db.dataSource());
+            assertTrue(planes.lease("work", "cp-a", 1_000, 2_000), "nobody held it");
+            assertFalse(planes.lease("work", "cp-b", 1_500, 2_500), "cp-a holds it until 2000");
+            assertTrue(planes.lease("work", "cp-a", 1_900, 2_900), "its holder renews it");
+            assertFalse(planes.lease("work", "cp-b", 2_800, 3_800));
+            assertTrue(planes.lease("work", "cp-b", 3_000, 4_000), "expired: another takes it");
+            assertFalse(planes.lease("work", "cp-a", 3_100, 4_100));
+            planes.release("work", "cp-b");
+            assertTrue(planes.lease("work", "cp-a", 3_200, 4_200), "given up: another takes it at once");
+            assertTrue(planes.lease("other", "cp-b", 3_200, 4_200), "leases are by name");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void operationsOfAControlPlaneThatFellSilentAreAdoptedOnce(String kind) {
+        try (Database db = open(kind)) {
+            Team t = team(db, "t");
+            ControlPlaneStore planes = new ControlPlaneStore(db.dataSource());
+            planes.beat("cp-a", 0, 1_000);
+            planes.beat("cp-b", 0, 1_000);
+            planes.beat("cp-c", 0, 1_000);
+            CapsuleStore a = new CapsuleStore(db.dataSource(), false, "cp-a");
+            CapsuleStore b = new CapsuleStore(db.dataSource(), false, "cp-b");
+            CapsuleStore c = new CapsuleStore(db.dataSource(), false, "cp-c");
+            CapsuleRecord creating = capsule(t.id(), CapsuleStatus.PENDING, Operation.CREATE, 1, 512);
+            a.insert(creating);
+            CapsuleRecord running = capsule(t.id(), CapsuleStatus.RUNNING, null, 1, 512);
+            a.insert(running);
+            assertTrue(a.claim(running.id(), Operation.PAUSE, EnumSet.of(CapsuleStatus.RUNNING), 1_000));
+            assertEquals(List.of(), b.orphanedOperations(500), "cp-a was heard from after the cutoff");
+
+            planes.beat("cp-b", 0, 5_000);
+            planes.beat("cp-c", 0, 5_000);
+            List<CapsuleRecord> orphans = b.orphanedOperations(2_000);
+            assertEquals(List.of(creating.id(), running.id()).stream().sorted().toList(),
+                    orphans.stream().map(CapsuleRecord::id).sorted().toList());
+            CapsuleRecord orphan = orphans.get(0);
+            assertTrue(b.adopt(orphan, 2_000));
+            assertFalse(c.adopt(orphan, 2_000), "cp-b, which is alive, has it now");
+            assertEquals(1, b.orphanedOperations(2_000).size());
+            CapsuleRecord pausing = b.find(running.id()).orElseThrow();
+            assertTrue(b.adopt(pausing, 2_000));
+            assertTrue(b.release(running.id(), Operation.PAUSE), "the adopter ends the operation as its own");
+            assertEquals(List.of(), c.orphanedOperations(2_000));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void aHostLockIsHeldByOneControlPlaneAtATime(String kind) throws Exception {
+        String url = TestDatabases.fresh(kind);
+        try (Database one = Database.open(url, Path.of("/nonexistent/unused.db"))) {
+            if (one.kind() != Database.Kind.POSTGRESQL) {
+                // one control plane over SQLite: its own lock (Capacity's) is the only one needed
+                assertEquals("ran", new HostLocks(one.dataSource(), false).holding(HOST, () -> "ran"));
+                return;
+            }
+            try (Database two = Database.open(url, Path.of("/nonexistent/unused.db"))) {
+                HostLocks first = new HostLocks(one.dataSource(), true);
+                HostLocks second = new HostLocks(two.dataSource(), true);
+                java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+                java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+                List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+                var pool = Executors.newFixedThreadPool(2);
+                Future<?> a = pool.submit(() -> first.holding(HOST, () -> {
+                    held.countDown();
+                    order.add("first in");
+                    await(release);
+                    order.add("first out");
+                    return null;
+                }));
+                held.await();
+                Future<?> b = pool.submit(() -> second.holding(HOST, () -> order.add("second in")));
+                assertEquals("ran", second.holding(OTHER_HOST, () -> "ran"), "another host's lock is free");
+                Thread.sleep(300);
+                assertEquals(List.of("first in"), order, "the second control plane waits for the host");
+                release.countDown();
+                a.get();
+                b.get();
+                assertEquals(List.of("first in", "first out", "second in"), order);
+                pool.shutdown();
+            }
+        }
+    }
+
+    private static void await(java.util.concurrent.CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

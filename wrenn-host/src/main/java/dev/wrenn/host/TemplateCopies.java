@@ -3,6 +3,7 @@ package dev.wrenn.host;
 import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.api.StoredFile;
+import dev.wrenn.host.storage.BlockDigest;
 import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.host.storage.Names;
 import dev.wrenn.host.storage.TemplateMeta;
@@ -21,10 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,15 +32,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Snapshot templates copied between hosts, file by file. Received files are kept by their SHA-256
- * in {@code DATA/blobs} (a transfer that broke off resumes from its {@code .part}; a finished
+ * Snapshot templates copied between hosts, file by file. Received files are kept by their digest
+ * ({@link BlockDigest}) in {@code DATA/blobs} (a transfer that broke off resumes from its {@code .part}; a finished
  * file is checked against its digest before it counts); a template is installed by linking them
  * into its directory, so a file two templates share is received once. A template's own digests
  * are computed the first time another host asks for it and kept beside it ({@value #DIGESTS}).
  */
 final class TemplateCopies {
     private static final Logger log = LoggerFactory.getLogger(TemplateCopies.class);
-    static final String DIGESTS = "files.sha256.json";
+    static final String DIGESTS = "files.digest.json";
     private static final int BLOCK = 1 << 20;
     /** Free disk a received file must leave: running guests' memory files grow into it. */
     private static final long DISK_RESERVE_MB = 1024;
@@ -72,7 +70,7 @@ final class TemplateCopies {
                     String file = f.getFileName().toString();
                     // what the template's VM logged is not part of it; an empty file carries nothing
                     if (file.equals(DIGESTS) || file.endsWith(".log") || Files.size(f) == 0) continue;
-                    files.add(new StoredFile(file, Files.size(f), sha256(f)));
+                    files.add(new StoredFile(file, Files.size(f), BlockDigest.of(f)));
                 }
             } catch (IOException e) {
                 throw HostErrors.io("could not read the files of template " + name, e);
@@ -102,7 +100,7 @@ final class TemplateCopies {
 
     /** Waits for a transfer of the same file still writing (one that broke off on the other side). */
     long held(StoredFile f) {
-        synchronized (lock(f.sha256())) {
+        synchronized (lock(f.digest())) {
             return heldNow(f);
         }
     }
@@ -118,11 +116,11 @@ final class TemplateCopies {
     }
 
     long receive(StoredFile f, long offset, InputStream data) {
-        synchronized (lock(f.sha256())) {
+        synchronized (lock(f.digest())) {
             long held = heldNow(f);
             if (held == f.size() && offset == held) return held;
             if (offset != held) {
-                throw HostErrors.invalidState("this host holds " + held + " bytes of " + f.name() + " (" + f.sha256()
+                throw HostErrors.invalidState("this host holds " + held + " bytes of " + f.name() + " (" + f.digest()
                         + "); a transfer must go on from there, not from " + offset);
             }
             long freeMb = FileOps.usableMb(blobs);
@@ -131,7 +129,9 @@ final class TemplateCopies {
                         + ((f.size() - held) >> 20) + " MiB more and " + DISK_RESERVE_MB + " MiB are kept free");
             }
             Path part = part(f);
+            BlockDigest digest = new BlockDigest();
             try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                digest.update(part, offset);   // what an earlier transfer got
                 long at = offset;
                 byte[] buf = new byte[BLOCK];
                 int n;
@@ -139,7 +139,8 @@ final class TemplateCopies {
                 try {
                     while (at < f.size() && (n = data.readNBytes(buf, 0, (int) Math.min(buf.length, f.size() - at))) > 0) {
                         // zero blocks stay holes: a guest's memory file is mostly zeros
-                        if (!allZero(buf, n)) out.write(ByteBuffer.wrap(buf, 0, n), at);
+                        if (!BlockDigest.isZero(buf, 0, n)) out.write(ByteBuffer.wrap(buf, 0, n), at);
+                        digest.update(buf, 0, n);
                         at += n;
                     }
                 } catch (IOException e) {
@@ -158,7 +159,7 @@ final class TemplateCopies {
             } catch (IOException e) {
                 throw HostErrors.io("could not store " + f.name(), e);
             }
-            verify(f, part);
+            keep(f, part, digest.finish());
             return f.size();
         }
     }
@@ -232,18 +233,13 @@ final class TemplateCopies {
         return t;
     }
 
-    private void verify(StoredFile f, Path part) {
-        String got;
+    /** Keeps a complete file under its digest if it has it; throws it away if not. */
+    private void keep(StoredFile f, Path part, String got) {
         try {
-            got = sha256(part);
-        } catch (IOException e) {
-            throw HostErrors.io("could not check " + f.name(), e);
-        }
-        try {
-            if (!got.equals(f.sha256())) {
+            if (!got.equals(f.digest())) {
                 Files.deleteIfExists(part);
-                throw new HostException(HostError.HOST_FAILURE, "received " + f.name() + " has SHA-256 " + got + ", expected "
-                        + f.sha256() + "; it was thrown away");
+                throw new HostException(HostError.HOST_FAILURE, "received " + f.name() + " has digest " + got + ", expected "
+                        + f.digest() + "; it was thrown away");
             }
             part.toFile().setWritable(false, false);
             Files.move(part, blob(f), StandardCopyOption.ATOMIC_MOVE);
@@ -256,32 +252,12 @@ final class TemplateCopies {
         out.write(ByteBuffer.wrap(new byte[1]), size - 1);
     }
 
-    private static boolean allZero(byte[] buf, int n) {
-        for (int i = 0; i < n; i++) if (buf[i] != 0) return false;
-        return true;
-    }
-
-    static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[BLOCK];
-            int n;
-            while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
-
     private Path blob(StoredFile f) {
-        return blobs.resolve(f.sha256());
+        return blobs.resolve(f.digest());
     }
 
     private Path part(StoredFile f) {
-        return blobs.resolve(f.sha256() + ".part");
+        return blobs.resolve(f.digest() + ".part");
     }
 
     private Object lock(String key) {

@@ -37,7 +37,7 @@ public interface Host extends AutoCloseable {
 
     // ---- copies of snapshot templates between hosts ----
 
-    /** The files of snapshot template {@code name}, each with its size and SHA-256 (computed once, then kept). */
+    /** The files of snapshot template {@code name}, each with its size and digest (computed once, then kept). */
     List<StoredFile> templateFiles(String name);
 
     /** Reads file {@code file} of template {@code name} from {@code offset} on; the caller closes it. */
@@ -51,7 +51,7 @@ public interface Host extends AutoCloseable {
 
     /**
      * Adds {@code data} to what this host holds of {@code file}, from {@code offset} (which must be
-     * {@link #heldBytes}); once complete the file is checked against its SHA-256 (a mismatch throws
+     * {@link #heldBytes}); once complete the file is checked against its digest (a mismatch throws
      * it away). Answers {@link #heldBytes} after: less than the size when the data ended early. Data
      * that breaks off fails the call; what arrived is kept, and {@link #heldBytes} says how much.
      */

@@ -1,6 +1,5 @@
 package dev.wrenn.host.grpc;
 
-import com.google.protobuf.ByteString;
 import dev.wrenn.host.grpc.v1.FileChunk;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -39,9 +38,8 @@ final class ChunkSink extends OutputStream {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         try {
-            for (int at = off; at < off + len; at += GuestGrpcService.CHUNK) {
-                out.send(FileChunk.newBuilder().setData(ByteString.copyFrom(b, at, Math.min(GuestGrpcService.CHUNK, off + len - at)))
-                        .build());
+            for (int at = off; at < off + len; at += FileChunks.CHUNK) {
+                out.send(FileChunks.of(b, at, Math.min(FileChunks.CHUNK, off + len - at)));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

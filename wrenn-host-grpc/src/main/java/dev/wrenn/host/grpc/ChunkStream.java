@@ -32,7 +32,7 @@ final class ChunkStream extends InputStream {
         try {
             while (at == current.length) {
                 if (!chunks.hasNext()) return -1;
-                current = chunks.next().getData().toByteArray();
+                current = FileChunks.bytes(chunks.next());
                 at = 0;
             }
         } catch (RuntimeException e) {

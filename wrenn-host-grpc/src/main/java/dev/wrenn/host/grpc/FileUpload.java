@@ -48,7 +48,14 @@ final class FileUpload implements StreamObserver<FileChunk> {
             FileChunk first = chunk.toBuilder().clearData().build();
             Thread.ofVirtual().name("file-upload").start(() -> write(first));
         }
-        if (!chunk.getData().isEmpty()) queue(chunk.getData().toByteArray());
+        byte[] data;
+        try {
+            data = FileChunks.bytes(chunk);
+        } catch (HostException bad) {
+            breakOff(bad.getMessage());
+            return;
+        }
+        if (data.length > 0) queue(data);
     }
 
     private void queue(byte[] data) {

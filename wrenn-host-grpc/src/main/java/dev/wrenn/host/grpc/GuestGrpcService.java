@@ -20,9 +20,6 @@ import io.grpc.stub.StreamObserver;
 
 /** The agent's {@code GuestService}: each call made on the guest of the capsule it names. */
 final class GuestGrpcService extends GuestServiceGrpc.GuestServiceImplBase {
-    /** File data travels in pieces of this size (well below gRPC's 4 MiB message limit). */
-    static final int CHUNK = 64 * 1024;
-
     private final Host host;
 
     GuestGrpcService(Host host) {

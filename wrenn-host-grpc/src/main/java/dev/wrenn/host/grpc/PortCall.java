@@ -68,7 +68,7 @@ final class PortCall extends OpeningCall<PortInput, PortOutput> {
     }
 
     private void pump() {
-        byte[] buf = new byte[GuestGrpcService.CHUNK];
+        byte[] buf = new byte[FileChunks.CHUNK];
         try {
             InputStream in = port.in();
             for (int n = in.read(buf); n >= 0; n = in.read(buf)) {

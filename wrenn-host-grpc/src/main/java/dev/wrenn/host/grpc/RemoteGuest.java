@@ -1,6 +1,5 @@
 package dev.wrenn.host.grpc;
 
-import com.google.protobuf.ByteString;
 import dev.wrenn.host.api.ExecRequest;
 import dev.wrenn.host.api.ExecResult;
 import dev.wrenn.host.api.FileEntry;
@@ -85,9 +84,9 @@ final class RemoteGuest implements Guest {
                 long total = 0;
                 Iterator<FileChunk> chunks = host.guestStub(null).readFile(file(path));
                 while (chunks.hasNext()) {
-                    ByteString data = chunks.next().getData();
-                    data.writeTo(sink);
-                    total += data.size();
+                    byte[] data = FileChunks.bytes(chunks.next());
+                    sink.write(data);
+                    total += data.length;
                 }
                 return total;
             });

@@ -153,7 +153,7 @@ final class RemotePortStream implements PortStream {
 
     /** Bytes for the service, sent as a message at each flush (or when the buffer fills). */
     private final class Output extends OutputStream {
-        private final byte[] buf = new byte[GuestGrpcService.CHUNK];
+        private final byte[] buf = new byte[FileChunks.CHUNK];
         private int used;
 
         @Override

@@ -1,6 +1,5 @@
 package dev.wrenn.host.grpc;
 
-import com.google.protobuf.ByteString;
 import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.grpc.v1.FileChunk;
@@ -28,10 +27,10 @@ final class Upload {
         try {
             try {
                 upload.send(first);
-                byte[] buf = new byte[GuestGrpcService.CHUNK];
+                byte[] buf = new byte[FileChunks.CHUNK];
                 int n;
                 while ((n = data.readNBytes(buf, 0, buf.length)) > 0 && upload.nothingWaiting()) {
-                    upload.send(FileChunk.newBuilder().setData(ByteString.copyFrom(buf, 0, n)).build());
+                    upload.send(FileChunks.of(buf, 0, n));
                 }
                 if (upload.nothingWaiting()) upload.finish();
             } catch (HostException stopped) {

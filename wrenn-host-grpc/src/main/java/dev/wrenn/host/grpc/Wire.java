@@ -47,11 +47,11 @@ final class Wire {
     }
 
     static dev.wrenn.host.grpc.v1.StoredFile toWire(StoredFile f) {
-        return dev.wrenn.host.grpc.v1.StoredFile.newBuilder().setName(f.name()).setSize(f.size()).setSha256(f.sha256()).build();
+        return dev.wrenn.host.grpc.v1.StoredFile.newBuilder().setName(f.name()).setSize(f.size()).setDigest(f.digest()).build();
     }
 
     static StoredFile fromWire(dev.wrenn.host.grpc.v1.StoredFile f) {
-        return new StoredFile(f.getName(), f.getSize(), f.getSha256());
+        return new StoredFile(f.getName(), f.getSize(), f.getDigest());
     }
 
     static dev.wrenn.host.grpc.v1.TemplateInfo toWire(TemplateInfo t) {

@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Snapshot templates on every host: a capsule of a template placed on a host that lacks it gets a
  * copy there first. The control plane relays the template's files from a host that holds it (its
- * own, or a copy) file by file; the receiving host keeps them by their SHA-256, checks each, and
- * skips what it holds already (a file shared with another template, what a broken transfer got).
+ * own, or a copy) file by file; the receiving host keeps them by their digest (SHA-256 over their
+ * blocks), checks each, and skips what it holds already (a file shared with another template, what
+ * a broken transfer got).
  * Copies are recorded in the database, so deleting the template deletes them all.
  */
 public final class TemplateTransfer {

@@ -160,9 +160,9 @@ public final class Hosts implements AutoCloseable {
         return ids;
     }
 
-    /** Whether {@code hostId} is a registered host being drained. */
+    /** Whether {@code hostId} is a registered host being drained (read fresh: an operator just undid it, perhaps). */
     public boolean isDraining(String hostId) {
-        return registered(false).find(hostId).map(RegisteredHost::draining).orElse(false);
+        return registered(true).find(hostId).map(RegisteredHost::draining).orElse(false);
     }
 
     /** Hosts new capsules may go to: the reachable ones that are not draining, the embedded one first. */

@@ -5,8 +5,11 @@ import dev.wrenn.server.hosts.RegisteredHost;
 import dev.wrenn.server.store.CapsuleStore;
 import dev.wrenn.server.store.Database;
 import dev.wrenn.server.store.HostStore;
+import dev.wrenn.server.capsule.CapsuleStatus;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,11 +23,11 @@ import picocli.CommandLine.Model.CommandSpec;
         subcommands = {HostsCommand.Add.class, HostsCommand.ListHosts.class, HostsCommand.Drain.class,
                 HostsCommand.Remove.class})
 final class HostsCommand {
-    private record Session(Database db, HostRegistry hosts) implements AutoCloseable {
+    private record Session(Database db, HostRegistry hosts, CapsuleStore capsules) implements AutoCloseable {
         static Session open(StoreOptions store) {
             Database db = Database.open(store.databaseUrl(), store.dataDir().resolve("wrenn.db"));
-            CapsuleStore capsules = new CapsuleStore(db.dataSource(), db.kind() == Database.Kind.SQLITE, null);
-            return new Session(db, new HostRegistry(new HostStore(db.dataSource()), capsules));
+            CapsuleStore capsules = new CapsuleStore(db.dataSource(), false, null);
+            return new Session(db, new HostRegistry(new HostStore(db.dataSource()), capsules), capsules);
         }
 
         @Override
@@ -85,8 +88,12 @@ final class HostsCommand {
     }
 
     @Command(name = "drain", mixinStandardHelpOptions = true,
-            description = "Place no new capsules on a host (--undo: place them there again).")
+            description = {"Place no new capsules on a host; a control plane pauses its running capsules (resumed only once"
+                    + " the drain is undone or they moved) and, with --move, moves its paused capsules to other hosts.",
+                    "--undo: place capsules there again."})
     static final class Drain implements Runnable {
+        private static final Duration POLL = Duration.ofSeconds(1);
+
         @Spec
         CommandSpec spec;
         @Mixin
@@ -95,12 +102,53 @@ final class HostsCommand {
         String host;
         @Option(names = "--undo", description = "Take the host back into placement.")
         boolean undo;
+        @Option(names = "--move", description = "Also move the host's paused capsules to other hosts (they stay paused).")
+        boolean move;
+        @Option(names = "--wait", description = "Wait until the host holds no running capsule (with --move: no capsule at all).")
+        boolean await;
+        @Option(names = "--timeout-sec", defaultValue = "600", description = "How long --wait waits (default: ${DEFAULT-VALUE}).")
+        int timeoutSec;
 
         @Override
         public void run() {
+            if (undo && (move || await)) throw new CliException("--undo goes alone: it ends the drain");
+            PrintWriter err = spec.commandLine().getErr();
             try (Session session = Session.open(store)) {
-                RegisteredHost h = session.hosts().drain(host, !undo);
-                spec.commandLine().getErr().println((undo ? "undrained " : "draining ") + h.name() + " (" + h.id() + ")");
+                RegisteredHost h = session.hosts().drain(host, undo ? RegisteredHost.Drain.NONE
+                        : move ? RegisteredHost.Drain.MOVE : RegisteredHost.Drain.PAUSE);
+                err.println((undo ? "undrained " : "draining ") + h.name() + " (" + h.id() + ")" + (undo ? ""
+                        : move ? ": its running capsules are paused and all move to other hosts"
+                        : ": its running capsules are paused"));
+                err.flush();
+                if (await) awaitEmptied(session, h, err);
+            }
+        }
+
+        /** Polls the host's capsules until the drain has done its part, printing what is left when it changes. */
+        private void awaitEmptied(Session session, RegisteredHost h, PrintWriter err) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSec).toNanos();
+            String last = null;
+            while (true) {
+                int running = session.capsules().listByStatus(h.id(), EnumSet.of(CapsuleStatus.RUNNING, CapsuleStatus.PENDING,
+                        CapsuleStatus.STARTING)).size();
+                int paused = session.capsules().listByStatus(h.id(), EnumSet.of(CapsuleStatus.PAUSED)).size();
+                String now = running + " running, " + paused + " paused";
+                if (!now.equals(last)) {
+                    err.println(h.name() + ": " + now);
+                    err.flush();
+                    last = now;
+                }
+                if (running == 0 && (!move || paused == 0)) return;
+                if (System.nanoTime() > deadline) {
+                    throw new CliException("the drain of " + h.name() + " has not finished after " + timeoutSec + " s (" + now
+                            + "); is a control plane running? `wrenn hosts list` shows the host");
+                }
+                try {
+                    Thread.sleep(POLL);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         }
     }

@@ -10,6 +10,7 @@ import dev.wrenn.host.api.HostInfo;
 import dev.wrenn.host.api.NetworkPolicy;
 import dev.wrenn.host.api.Phase;
 import dev.wrenn.host.api.PortStream;
+import dev.wrenn.host.api.FileSet;
 import dev.wrenn.host.api.StoredFile;
 import dev.wrenn.host.api.TemplateInfo;
 import dev.wrenn.host.guest.GuestChannel;
@@ -55,7 +56,8 @@ public final class HostAgent implements Host {
     private final HostConfig config;
     private final CapsuleRegistry capsules = new CapsuleRegistry();
     private final HostTemplates templates;
-    private final TemplateCopies copies;
+    private final Blobs blobs;
+    private final FileSets fileSets;
     private final CapsuleRuntime runtime;
     private final HostRecovery recovery;
     private final TemplateBuilder builder;
@@ -80,8 +82,10 @@ public final class HostAgent implements Host {
         this.meter = new CapacityMeter(HostMemory::read, () -> FileOps.usableMb(config.dataDir()));
         this.pool = new WarmPool(config.dataDir().resolve("pool"), config.warmPool(), restorer, vmm, this::capacity);
         this.templates = new HostTemplates(store, builder, new GuestImages(config.imageCache(), config.repoDir()), pool);
-        this.copies = new TemplateCopies(store, config.dataDir(), vmm);
+
         this.runtime = new CapsuleRuntime(restorer, disks, templates, builder, pool, capsules, capsulesDir);
+        this.blobs = new Blobs(config.dataDir());
+        this.fileSets = new FileSets(store, capsules, capsulesDir, blobs, vmm);
         this.recovery = new HostRecovery(capsules, runtime, restorer, vmm, capsulesDir);
         this.logTrimmer = new LogTrimmer(() -> capsules.all().stream().filter(c -> c.vm() != null).map(c -> c.dir));
     }
@@ -161,35 +165,35 @@ public final class HostAgent implements Host {
     public void deleteTemplate(String name) {
         HostErrors.translate(() -> {
             templates.delete(name);
-            copies.prune();
+            blobs.prune();
         });
     }
 
     // ---- capsules -----------------------------------------------------------------------------
 
     @Override
-    public List<StoredFile> templateFiles(String name) {
-        return HostErrors.translate(() -> copies.files(name));
+    public List<StoredFile> files(FileSet set) {
+        return HostErrors.translate(() -> fileSets.files(set));
     }
 
     @Override
-    public InputStream openTemplateFile(String name, String file, long offset) {
-        return HostErrors.translate(() -> copies.open(name, file, offset));
+    public InputStream openFile(FileSet set, String file, long offset) {
+        return HostErrors.translate(() -> fileSets.open(set, file, offset));
     }
 
     @Override
     public long heldBytes(StoredFile file) {
-        return HostErrors.translate(() -> copies.held(file));
+        return HostErrors.translate(() -> blobs.held(file));
     }
 
     @Override
     public long receive(StoredFile file, long offset, InputStream data) {
-        return HostErrors.translate(() -> copies.receive(file, offset, data));
+        return HostErrors.translate(() -> blobs.receive(file, offset, data));
     }
 
     @Override
-    public TemplateInfo installTemplate(String name, List<StoredFile> files) {
-        return HostErrors.translate(() -> HostTemplates.info(copies.install(name, files)));
+    public void install(FileSet set, List<StoredFile> files) {
+        HostErrors.translate(() -> fileSets.install(set, files));
     }
 
     @Override
@@ -225,7 +229,7 @@ public final class HostAgent implements Host {
     @Override
     public void destroy(String id) {
         HostErrors.translate(() -> runtime.destroy(id));
-        copies.prune();   // files of a deleted template copy that only this capsule still used
+        blobs.prune();   // files of a deleted template copy that only this capsule still used
     }
 
     @Override

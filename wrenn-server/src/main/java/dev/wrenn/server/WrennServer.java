@@ -9,6 +9,8 @@ import dev.wrenn.server.capsule.Capacity;
 import dev.wrenn.server.capsule.MemoryPressure;
 import dev.wrenn.server.capsule.CapsuleService;
 import dev.wrenn.server.capsule.GuestService;
+import dev.wrenn.server.capsule.CapsuleMover;
+import dev.wrenn.server.capsule.FileCopier;
 import dev.wrenn.server.capsule.Housekeeper;
 import dev.wrenn.server.capsule.OrphanedOperations;
 import dev.wrenn.server.capsule.TemplateTransfer;
@@ -111,7 +113,8 @@ public final class WrennServer implements AutoCloseable {
                 new HostLocks(db.dataSource(), db.kind() == Database.Kind.POSTGRESQL), config);
         Metrics metrics = new Metrics(capsuleStore, () -> host == null ? null : host.capacity(), capacity, hostId);
         Templates templates = new Templates(snapshotStore, hosts::builtInTemplates);
-        TemplateTransfer transfer = new TemplateTransfer(snapshotStore, hosts);
+        FileCopier copier = new FileCopier(hosts);
+        TemplateTransfer transfer = new TemplateTransfer(snapshotStore, hosts, copier);
         CapsuleService capsules = new CapsuleService(capsuleStore, hosts, templates, transfer, capacity, activity, metrics,
                 tracker);
         Runnable relieveMemory = () -> { };
@@ -143,7 +146,8 @@ public final class WrennServer implements AutoCloseable {
             registry.markSilent(config.hostSilentAfter());
             orphans.adopt();
         };
-        Housekeeper housekeeper = new Housekeeper(controlPlane, capsuleStore, hosts, capsules, relieveMemory, tracker,
+        CapsuleMover mover = new CapsuleMover(capsuleStore, hosts, capacity, copier, metrics);
+        Housekeeper housekeeper = new Housekeeper(controlPlane, capsuleStore, hosts, capsules, mover, relieveMemory, tracker,
                 config.autoPauseInterval(), config.stoppedRetention(), sharedWork);
         housekeeper.start();
         WrennServer server = new WrennServer(config, db, host, keys, registry, hosts, http, housekeeper, controlPlane, tracker,

@@ -17,6 +17,7 @@ import dev.wrenn.host.api.PortStream;
 import dev.wrenn.host.net.SocketPortStream;
 import dev.wrenn.host.api.ProcessInfo;
 import dev.wrenn.host.api.ProcessStream;
+import dev.wrenn.host.api.FileSet;
 import dev.wrenn.host.api.StoredFile;
 import dev.wrenn.host.api.TemplateInfo;
 import java.io.InputStream;
@@ -211,12 +212,12 @@ public final class InMemoryHost implements Host {
     }
 
     @Override
-    public List<StoredFile> templateFiles(String name) {
+    public List<StoredFile> files(FileSet set) {
         throw noFiles();
     }
 
     @Override
-    public java.io.InputStream openTemplateFile(String name, String file, long offset) {
+    public java.io.InputStream openFile(FileSet set, String file, long offset) {
         throw noFiles();
     }
 
@@ -231,13 +232,13 @@ public final class InMemoryHost implements Host {
     }
 
     @Override
-    public TemplateInfo installTemplate(String name, List<StoredFile> files) {
+    public void install(FileSet set, List<StoredFile> files) {
         throw noFiles();
     }
 
-    /** Templates are names here, without files to copy: copies between hosts are tested with real hosts. */
+    /** Templates and capsules are records here, without files to copy: copies between hosts are tested with real hosts. */
     private static HostException noFiles() {
-        return new HostException(HostError.INVALID_STATE, "the in-memory host keeps no template files");
+        return new HostException(HostError.INVALID_STATE, "the in-memory host keeps no files to copy");
     }
 
     @Override

@@ -12,6 +12,7 @@ import dev.wrenn.host.grpc.HostCredential;
 import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.server.Api.Response;
 import dev.wrenn.server.hosts.HostRegistry;
+import dev.wrenn.server.hosts.RegisteredHost;
 import dev.wrenn.server.store.TestDatabases;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * A control plane without a host of its own over two host agents behind gRPC (in this JVM, each on
  * its own data dir): a snapshot template made on one host makes capsules on the other, which gets
  * a copy first; draining a host pauses its running capsules, which wait there until the drain is
- * undone; deleting the template deletes it on both hosts.
+ * undone or, with --move, go paused to the other host and resume there; deleting the template
+ * deletes it on both hosts.
  */
 class ManyHostsTest {
     private record Agent(String name, Path dir, HostAgent host, HostAgentServer server, String token) implements AutoCloseable {
@@ -71,7 +73,7 @@ class ManyHostsTest {
             a.host().prepareBuiltIn("minimal");
             Api api = new Api("http://127.0.0.1:" + server.port(), server.firstKey().orElseThrow());
 
-            registry.drain(b.name(), true);
+            registry.drain(b.name(), RegisteredHost.Drain.PAUSE);
             String first = api.createRunning();
             assertEquals(1, a.host().capsules().size(), "b is draining: the capsule is on a");
             assertEquals(0, api.exec(first, "{\"cmd\":\"sh\",\"args\":[\"-c\",\"echo made-on-a > /root/marker\"]}")
@@ -81,8 +83,8 @@ class ManyHostsTest {
             assertEquals(1, a.snapshotTemplates().size());
             assertEquals(List.of(), b.snapshotTemplates());
 
-            registry.drain(b.name(), false);
-            registry.drain(a.name(), true);
+            registry.drain(b.name(), RegisteredHost.Drain.NONE);
+            registry.drain(a.name(), RegisteredHost.Drain.PAUSE);
             api.awaitStatus(first, "paused", Duration.ofMinutes(2));
             assertEquals("host_draining", api.capsule(first).get("status_reason").asText());
             Response refused = api.post("/capsules/" + first + "/resume");
@@ -99,8 +101,19 @@ class ManyHostsTest {
             String again = api.createRunning("{\"template\":\"moving\"}");
             assertEquals(2, b.host().capsules().size(), "b holds the template now");
 
-            registry.drain(a.name(), false);
+            registry.drain(a.name(), RegisteredHost.Drain.NONE);
             assertEquals(200, api.post("/capsules/" + first + "/resume").status(), "the drain undone, it resumes where it is");
+
+            assertEquals(200, api.post("/capsules/" + first + "/pause").status());
+            registry.drain(a.name(), RegisteredHost.Drain.MOVE);
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (a.host().capsule(first).isPresent() && System.nanoTime() < deadline) Api.sleepFor(Duration.ofMillis(200));
+            assertTrue(a.host().capsule(first).isEmpty(), "a drain with --move leaves nothing on the host");
+            assertTrue(b.host().capsule(first).isPresent(), "the paused capsule moved to b");
+            assertEquals("paused", api.capsule(first).get("status").asText());
+            assertEquals(200, api.post("/capsules/" + first + "/resume").status(), "it resumes on b");
+            assertEquals("made-on-a\n", api.exec(first, "{\"cmd\":\"cat\",\"args\":[\"/root/marker\"]}").json()
+                    .get("stdout").asText(), "as it was on a");
             Response deleted = api.delete("/snapshots/moving");
             assertEquals(2, deleted.status() / 100, deleted::toString);
             assertEquals(List.of(), a.snapshotTemplates(), "deleted on the host that saved it");

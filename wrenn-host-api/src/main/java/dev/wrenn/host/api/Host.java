@@ -35,17 +35,20 @@ public interface Host extends AutoCloseable {
     /** Deletes a snapshot template; capsules created from it keep working. */
     void deleteTemplate(String name);
 
-    // ---- copies of snapshot templates between hosts ----
+    // ---- copies between hosts: snapshot templates, paused capsules ----
 
-    /** The files of snapshot template {@code name}, each with its size and digest (computed once, then kept). */
-    List<StoredFile> templateFiles(String name);
+    /**
+     * The files of a snapshot template or a paused capsule, each with its size and digest (a
+     * template's computed once, then kept). {@link HostError#INVALID_STATE} for a capsule not paused.
+     */
+    List<StoredFile> files(FileSet set);
 
-    /** Reads file {@code file} of template {@code name} from {@code offset} on; the caller closes it. */
-    InputStream openTemplateFile(String name, String file, long offset);
+    /** Reads one of {@link #files} from {@code offset} on; the caller closes it. */
+    InputStream openFile(FileSet set, String file, long offset);
 
     /**
      * How much of {@code file} this host holds already: its size when it has all of it (received
-     * before, for this template or another sharing the file), else what a transfer that broke off left.
+     * before, for this set or another sharing the file), else what a transfer that broke off left.
      */
     long heldBytes(StoredFile file);
 
@@ -57,8 +60,11 @@ public interface Host extends AutoCloseable {
      */
     long receive(StoredFile file, long offset, InputStream data);
 
-    /** Makes template {@code name} of files this host holds completely: a copy of one saved on another host. */
-    TemplateInfo installTemplate(String name, List<StoredFile> files);
+    /**
+     * Makes a template copy, or a paused capsule moved here, of files this host holds completely.
+     * Installing what is here already with the same files changes nothing.
+     */
+    void install(FileSet set, List<StoredFile> files);
 
     // ---- capsules ----
 

@@ -1,6 +1,7 @@
 package dev.wrenn.host.grpc;
 
 import dev.wrenn.host.api.CapsuleState;
+import dev.wrenn.host.api.FileSet;
 import dev.wrenn.host.api.Host;
 import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.api.HostException;
@@ -12,7 +13,8 @@ import dev.wrenn.host.grpc.v1.FileChunk;
 import dev.wrenn.host.grpc.v1.FileSize;
 import dev.wrenn.host.grpc.v1.InstallRequest;
 import dev.wrenn.host.grpc.v1.StoredFileList;
-import dev.wrenn.host.grpc.v1.TemplateFileRef;
+import dev.wrenn.host.grpc.v1.FileSetRef;
+import dev.wrenn.host.grpc.v1.SetFileRef;
 import dev.wrenn.host.grpc.v1.HostServiceGrpc;
 import dev.wrenn.host.grpc.v1.Names;
 import dev.wrenn.host.grpc.v1.SetNetworkRequest;
@@ -75,19 +77,20 @@ final class HostGrpcService extends HostServiceGrpc.HostServiceImplBase {
     }
 
     @Override
-    public void templateFiles(TemplateName request, StreamObserver<StoredFileList> out) {
+    public void files(FileSetRef request, StreamObserver<StoredFileList> out) {
         Calls.answer(out, () -> StoredFileList.newBuilder()
-                .addAllFiles(host.templateFiles(request.getName()).stream().map(Wire::toWire).toList()).build());
+                .addAllFiles(host.files(Wire.fromWire(request)).stream().map(Wire::toWire).toList()).build());
     }
 
     @Override
-    public void readTemplateFile(TemplateFileRef request, StreamObserver<FileChunk> responses) {
+    public void readSetFile(SetFileRef request, StreamObserver<FileChunk> responses) {
+        FileSet set = Wire.fromWire(request.getSet());
         ChunkSink.serve(responses, sink -> {
-            try (InputStream in = host.openTemplateFile(request.getTemplate(), request.getFile(), request.getOffset())) {
+            try (InputStream in = host.openFile(set, request.getFile(), request.getOffset())) {
                 in.transferTo(sink);
             } catch (IOException e) {
-                throw new HostException(HostError.HOST_FAILURE, "reading " + request.getFile() + " of template "
-                        + request.getTemplate() + " failed: " + e.getMessage(), e);
+                throw new HostException(HostError.HOST_FAILURE, "reading " + request.getFile() + " of " + set + " failed: "
+                        + e.getMessage(), e);
             }
         });
     }
@@ -104,9 +107,9 @@ final class HostGrpcService extends HostServiceGrpc.HostServiceImplBase {
     }
 
     @Override
-    public void installTemplate(InstallRequest request, StreamObserver<dev.wrenn.host.grpc.v1.TemplateInfo> out) {
-        Calls.answer(out, () -> Wire.toWire(host.installTemplate(request.getName(),
-                request.getFilesList().stream().map(Wire::fromWire).toList())));
+    public void install(InstallRequest request, StreamObserver<Empty> out) {
+        Calls.answerEmpty(out, () -> host.install(Wire.fromWire(request.getSet()),
+                request.getFilesList().stream().map(Wire::fromWire).toList()));
     }
 
     @Override

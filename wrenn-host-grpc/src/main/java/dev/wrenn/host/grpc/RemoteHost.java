@@ -1,6 +1,7 @@
 package dev.wrenn.host.grpc;
 
 import dev.wrenn.host.api.CapsuleState;
+import dev.wrenn.host.api.FileSet;
 import dev.wrenn.host.api.Guest;
 import dev.wrenn.host.api.Host;
 import dev.wrenn.host.api.HostCapacity;
@@ -20,7 +21,7 @@ import dev.wrenn.host.grpc.v1.HostServiceGrpc;
 import dev.wrenn.host.grpc.v1.InstallRequest;
 import dev.wrenn.host.grpc.v1.SetNetworkRequest;
 import dev.wrenn.host.grpc.v1.SnapshotRequest;
-import dev.wrenn.host.grpc.v1.TemplateFileRef;
+import dev.wrenn.host.grpc.v1.SetFileRef;
 import dev.wrenn.host.grpc.v1.TemplateName;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
@@ -182,16 +183,16 @@ public final class RemoteHost implements Host {
     }
 
     @Override
-    public List<StoredFile> templateFiles(String template) {
-        return call(() -> hostStub(QUICK).templateFiles(templateName(template)).getFilesList().stream().map(Wire::fromWire).toList());
+    public List<StoredFile> files(FileSet set) {
+        return call(() -> hostStub(QUICK).files(Wire.toWire(set)).getFilesList().stream().map(Wire::fromWire).toList());
     }
 
     @Override
-    public InputStream openTemplateFile(String template, String file, long offset) {
+    public InputStream openFile(FileSet set, String file, long offset) {
         Context.CancellableContext call = Context.current().withCancellation();
         try {
             Iterator<FileChunk> chunks = call.call(() -> HostServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials)
-                    .readTemplateFile(TemplateFileRef.newBuilder().setTemplate(template).setFile(file).setOffset(offset).build()));
+                    .readSetFile(SetFileRef.newBuilder().setSet(Wire.toWire(set)).setFile(file).setOffset(offset).build()));
             return new ChunkStream(this, chunks, call);
         } catch (Exception e) {
             call.cancel(null);
@@ -211,9 +212,9 @@ public final class RemoteHost implements Host {
     }
 
     @Override
-    public TemplateInfo installTemplate(String template, List<StoredFile> files) {
-        return call(() -> Wire.fromWire(hostStub(LIFECYCLE).installTemplate(InstallRequest.newBuilder().setName(template)
-                .addAllFiles(files.stream().map(Wire::toWire).toList()).build())));
+    public void install(FileSet set, List<StoredFile> files) {
+        call(() -> hostStub(LIFECYCLE).install(InstallRequest.newBuilder().setSet(Wire.toWire(set))
+                .addAllFiles(files.stream().map(Wire::toWire).toList()).build()));
     }
 
     @Override

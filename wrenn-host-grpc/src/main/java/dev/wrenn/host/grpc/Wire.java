@@ -6,6 +6,7 @@ import dev.wrenn.host.api.ExecRequest;
 import dev.wrenn.host.api.ExecResult;
 import dev.wrenn.host.api.ExitCause;
 import dev.wrenn.host.api.FileEntry;
+import dev.wrenn.host.api.FileSet;
 import dev.wrenn.host.api.HostCapacity;
 import dev.wrenn.host.api.HostInfo;
 import dev.wrenn.host.api.NetworkPolicy;
@@ -44,6 +45,17 @@ final class Wire {
     static HostCapacity fromWire(dev.wrenn.host.grpc.v1.HostCapacity c) {
         return new HostCapacity(c.getCpus(), c.getMemoryTotalMb(), c.getMemoryFreeMb(), c.getVmMemoryMb(), c.getVms(),
                 c.getWarmClones(), c.getDiskFreeMb());
+    }
+
+    static dev.wrenn.host.grpc.v1.FileSetRef toWire(FileSet set) {
+        return dev.wrenn.host.grpc.v1.FileSetRef.newBuilder().setName(set.name())
+                .setKind(set.kind() == FileSet.Kind.CAPSULE ? dev.wrenn.host.grpc.v1.FileSetRef.Kind.CAPSULE
+                        : dev.wrenn.host.grpc.v1.FileSetRef.Kind.TEMPLATE).build();
+    }
+
+    static FileSet fromWire(dev.wrenn.host.grpc.v1.FileSetRef set) {
+        return new FileSet(set.getKind() == dev.wrenn.host.grpc.v1.FileSetRef.Kind.CAPSULE ? FileSet.Kind.CAPSULE
+                : FileSet.Kind.TEMPLATE, set.getName());
     }
 
     static dev.wrenn.host.grpc.v1.StoredFile toWire(StoredFile f) {

@@ -13,7 +13,9 @@ import dev.wrenn.host.api.ExecRequest;
 import dev.wrenn.host.api.ExecResult;
 import dev.wrenn.host.api.ExitCause;
 import dev.wrenn.host.api.FileEntry;
+import dev.wrenn.host.api.FileSet;
 import dev.wrenn.host.api.Guest;
+import dev.wrenn.host.api.Host;
 import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.api.NetworkPolicy;
@@ -326,8 +328,9 @@ class RemoteHostTest {
      * A snapshot template made on one host, copied file by file to another through the wire (read
      * from the agent here, received by a second agent behind its own gRPC server): a transfer that
      * breaks off keeps what arrived and goes on from there, a file that is not what its digest says
-     * is thrown away, and the copy makes capsules with what the snapshot saved. Deleting the copy
-     * and the last capsule of it leaves nothing of its files on the second host.
+     * is thrown away, and the copy makes capsules with what the snapshot saved. A paused capsule
+     * moves the same way and resumes there as it was. Deleting the copy and the last capsule of it
+     * leaves nothing of its files on the second host.
      */
     @Test
     void aSnapshotTemplateIsCopiedToAnotherHostThroughTheWire() throws Exception {
@@ -346,35 +349,45 @@ class RemoteHostTest {
             remote.create(id, "minimal", null, null);
             sh(remote.guest(id), "echo made-on-the-first-host > /root/marker");
             remote.snapshot(id, name, false);
-            List<StoredFile> files = remote.templateFiles(name);
-            assertEquals(files, agent.templateFiles(name), "the digests are computed once and kept");
+            FileSet set = FileSet.template(name);
+            List<StoredFile> files = remote.files(set);
+            assertEquals(files, agent.files(set), "the digests are computed once and kept");
             StoredFile memory = files.stream().filter(f -> f.name().equals("memory.ram")).findFirst().orElseThrow();
 
             long half = memory.size() / 2;
-            try (InputStream in = breaksOffAfter(remote.openTemplateFile(name, memory.name(), 0), half)) {
+            try (InputStream in = breaksOffAfter(remote.openFile(set, memory.name(), 0), half)) {
                 failure(HostError.HOST_FAILURE, () -> target.receive(memory, 0, in));
             }
             long held = target.heldBytes(memory);
             assertTrue(held > 0 && held <= half, "what arrived before the transfer broke off is kept: " + held);
             failure(HostError.INVALID_STATE, () -> target.receive(memory, 0, new ByteArrayInputStream(new byte[0])));
-            failure(HostError.INVALID_STATE, () -> target.installTemplate(name, files));
+            failure(HostError.INVALID_STATE, () -> target.install(set, files));
 
             StoredFile state = files.stream().filter(f -> f.name().equals("template.state")).findFirst().orElseThrow();
             StoredFile lying = new StoredFile(state.name(), state.size(), "0".repeat(64));
-            try (InputStream in = remote.openTemplateFile(name, state.name(), 0)) {
+            try (InputStream in = remote.openFile(set, state.name(), 0)) {
                 failure(HostError.HOST_FAILURE, () -> target.receive(lying, 0, in));
             }
             assertEquals(0, target.heldBytes(lying), "a file that is not what its digest says is thrown away");
 
-            for (StoredFile f : files) {
-                long have = target.heldBytes(f);
-                try (InputStream in = remote.openTemplateFile(name, f.name(), have)) {
-                    assertEquals(f.size(), target.receive(f, have, in));
-                }
-            }
-            assertEquals(name, target.installTemplate(name, files).name());
-            assertEquals(files, target.templateFiles(name));
-            assertEquals(name, target.installTemplate(name, files).name(), "installing again keeps the copy");
+            copy(set, files, target);
+            target.install(set, files);
+            assertEquals(files, target.files(set));
+            target.install(set, files);   // again: the same copy stays
+            assertEquals(name, target.template(name).orElseThrow().name());
+
+            // a paused capsule moves: its files go over, it resumes there as it was
+            sh(remote.guest(id), "echo paused-on-the-first-host > /root/moved");
+            remote.pause(id);
+            FileSet capsule = FileSet.capsule(id);
+            List<StoredFile> capsuleFiles = remote.files(capsule);
+            copy(capsule, capsuleFiles, target);
+            target.install(capsule, capsuleFiles);
+            assertEquals(Phase.PAUSED, target.capsule(id).orElseThrow().phase());
+            remote.destroy(id);
+            assertEquals(Phase.RUNNING, target.resume(id).phase());
+            assertEquals("paused-on-the-first-host\n", sh(target.guest(id), "cat /root/moved").stdoutText());
+            target.destroy(id);
 
             target.create(copied, name, null, null);
             assertEquals("made-on-the-first-host\n", sh(target.guest(copied), "cat /root/marker").stdoutText());
@@ -393,6 +406,16 @@ class RemoteHostTest {
             other.capsules().forEach(c -> other.destroy(c.id()));
             other.close();
             dev.wrenn.host.storage.FileOps.deleteTree(otherDir);
+        }
+    }
+
+    /** Copies every file of {@code set} that {@code target} does not hold yet from the agent under test. */
+    private static void copy(FileSet set, List<StoredFile> files, Host target) throws IOException {
+        for (StoredFile f : files) {
+            long have = target.heldBytes(f);
+            try (InputStream in = remote.openFile(set, f.name(), have)) {
+                assertEquals(f.size(), target.receive(f, have, in));
+            }
         }
     }
 

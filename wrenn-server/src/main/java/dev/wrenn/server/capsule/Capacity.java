@@ -97,6 +97,11 @@ public final class Capacity {
         throw refused;
     }
 
+    /** The one of {@code hostIds} with the most free memory (where a moved capsule resumes best). */
+    public String mostRoom(List<String> hostIds) {
+        return hostIds.stream().max(Comparator.comparingLong(this::spareMb)).orElseThrow();
+    }
+
     /** Free memory beyond the reserve and the capsules on their way, by the host's last report; unreachable ones last. */
     private long spareMb(String hostId) {
         return hosts.lastCapacity(hostId).map(h -> h.memoryFreeMb() - reserveMb - store.countArriving(hostId) * h.vmMemoryMb())

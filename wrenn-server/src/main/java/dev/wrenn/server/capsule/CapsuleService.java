@@ -286,8 +286,8 @@ public final class CapsuleService {
         Host host = hosts.of(c.hostId());
         if (hosts.isDraining(c.hostId())) {
             throw ApiException.hostUnavailable("capsule " + id + " is on host " + c.hostId() + ", which is being drained; it"
-                    + " resumes when the drain is undone (wrenn hosts drain --undo) or after it is moved to another host"
-                    + " (wrenn hosts drain --move)", null);
+                    + " resumes when the drain is undone (wrenn hosts drain --undo HOST) or once it is moved to another host"
+                    + " (wrenn hosts drain --move HOST)", null);
         }
         capacity.admit(teamId, c.hostId(), c.vcpus(), c.memoryMb(), () -> {
             claim(c, Lifecycle.RESUME, Operation.RESUME);

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * The server's own periodic work: pausing idle capsules (api.md §4, within 2 s of their timeout)
  * and making room when running capsules have grown into the memory reserve on its embedded host;
  * and, while this control plane holds the lease of work shared by all ({@link ControlPlane}), the
- * same pausing on registered hosts, pausing the running capsules of draining hosts, forgetting
+ * same pausing on registered hosts, emptying draining hosts (pausing their running capsules, moving
+ * their paused ones when asked), forgetting
  * stopped capsules after the retention period and {@code sharedWork} (hosts gone silent,
  * operations of control planes gone).
  */
@@ -31,19 +32,22 @@ public final class Housekeeper implements AutoCloseable {
     private final CapsuleStore store;
     private final Hosts hosts;
     private final CapsuleService capsules;
+    private final CapsuleMover mover;
     private final Runnable relieveMemory;
     private final OperationTracker tracker;
     private final Duration interval;
     private final Duration retention;
     private final Runnable sharedWork;
-    private final Set<String> pausing = ConcurrentHashMap.newKeySet();
+    /** Capsules being paused and hosts a capsule is being moved off, by key. */
+    private final Set<String> busy = ConcurrentHashMap.newKeySet();
     private final Thread thread;
     private volatile boolean stopped;
     private long lastPurge;
 
-    public Housekeeper(ControlPlane controlPlane, CapsuleStore store, Hosts hosts, CapsuleService capsules,
+    public Housekeeper(ControlPlane controlPlane, CapsuleStore store, Hosts hosts, CapsuleService capsules, CapsuleMover mover,
                        Runnable relieveMemory, OperationTracker tracker, Duration interval, Duration retention,
                        Runnable sharedWork) {
+        this.mover = mover;
         this.controlPlane = controlPlane;
         this.store = store;
         this.hosts = hosts;
@@ -72,7 +76,7 @@ public final class Housekeeper implements AutoCloseable {
                 }
                 relieveMemory.run();
                 if (leading) {
-                    pauseDraining();
+                    drain();
                     purgeStopped();
                     sharedWork.run();
                 }
@@ -87,26 +91,39 @@ public final class Housekeeper implements AutoCloseable {
         }
     }
 
-    /** A draining host is emptied of running capsules, so it can be taken down without losing one. */
-    private void pauseDraining() {
+    /**
+     * A draining host is emptied of running capsules, so it can be taken down without losing one;
+     * with {@code --move} its paused capsules go to other hosts, one at a time per host.
+     */
+    private void drain() {
         for (String hostId : hosts.draining()) {
             pauseEach(store.listByStatus(hostId, EnumSet.of(CapsuleStatus.RUNNING)), "drain-", c -> true, capsules::pauseForDrain);
+        }
+        for (String hostId : hosts.movingOut()) {
+            if (busy.contains("move:" + hostId)) continue;
+            store.listByStatus(hostId, EnumSet.of(CapsuleStatus.PAUSED)).stream().filter(c -> c.operation() == null).findFirst()
+                    .ifPresent(c -> spawnOnce("move:" + hostId, "move-" + c.id(), () -> mover.moveForDrain(c)));
         }
     }
 
     /** Runs {@code pause} in the background for each capsule that {@code wanted} and no operation holds, once at a time. */
     private void pauseEach(List<CapsuleRecord> running, String task, Predicate<CapsuleRecord> wanted, Consumer<CapsuleRecord> pause) {
         for (CapsuleRecord c : running) {
-            if (!wanted.test(c) || c.operation() != null || !pausing.add(c.id())) continue;
-            boolean started = tracker.spawn(task + c.id(), () -> {
-                try {
-                    pause.accept(c);
-                } finally {
-                    pausing.remove(c.id());
-                }
-            });
-            if (!started) pausing.remove(c.id());
+            if (wanted.test(c) && c.operation() == null) spawnOnce(c.id(), task + c.id(), () -> pause.accept(c));
         }
+    }
+
+    /** Runs {@code work} in the background unless work under the same {@code key} still runs. */
+    private void spawnOnce(String key, String task, Runnable work) {
+        if (!busy.add(key)) return;
+        boolean started = tracker.spawn(task, () -> {
+            try {
+                work.run();
+            } finally {
+                busy.remove(key);
+            }
+        });
+        if (!started) busy.remove(key);
     }
 
     private void purgeStopped() {

@@ -30,6 +30,8 @@ public enum Lifecycle {
     SNAPSHOT(    EnumSet.of(RUNNING, PAUSED),                  null,     "snapshotted"),
     /** No status change: a new network policy for a running or paused capsule. */
     SET_NETWORK( EnumSet.of(RUNNING, PAUSED),                  null,     "given a new network policy"),
+    /** No status change: a paused capsule goes to another host. */
+    MOVE(        EnumSet.of(PAUSED),                           null,     "moved"),
     /** No status change: resets the inactivity clock of a running capsule. */
     PING(        EnumSet.of(RUNNING),                          null,     "pinged"),
     /** No status change: exec, files and processes need a running capsule. */

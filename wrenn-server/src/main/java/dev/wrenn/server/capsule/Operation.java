@@ -9,7 +9,9 @@ import java.util.Locale;
 public enum Operation {
     CREATE, PAUSE, RESUME, DESTROY, SNAPSHOT,
     /** A new network policy (api.md §8). */
-    NETWORK;
+    NETWORK,
+    /** A paused capsule's files going to another host (a drain). */
+    MOVE;
 
     public String wire() {
         return name().toLowerCase(Locale.ROOT);
@@ -28,6 +30,7 @@ public enum Operation {
             case DESTROY -> "being destroyed";
             case SNAPSHOT -> "being snapshotted";
             case NETWORK -> "having its network changed";
+            case MOVE -> "being moved to another host";
         };
     }
 }

@@ -86,11 +86,12 @@ public final class HostRegistry {
         }
     }
 
-    /** Stops (or with {@code false} resumes) placing capsules on the host. */
-    public RegisteredHost drain(String idOrName, boolean draining) {
+    /** Stops (or with {@link RegisteredHost.Drain#NONE} resumes) placing capsules on the host; a control plane empties it. */
+    public RegisteredHost drain(String idOrName, RegisteredHost.Drain drain) {
         RegisteredHost h = find(idOrName);
-        hosts.setDraining(h.id(), draining);
-        log.atInfo().addKeyValue("host", h.id()).addKeyValue("draining", draining).log(draining ? "host draining" : "host undrained");
+        hosts.setDrain(h.id(), drain);
+        log.atInfo().addKeyValue("host", h.id()).addKeyValue("drain", drain.name().toLowerCase(java.util.Locale.ROOT))
+                .log(drain == RegisteredHost.Drain.NONE ? "host undrained" : "host draining");
         return find(h.id());
     }
 

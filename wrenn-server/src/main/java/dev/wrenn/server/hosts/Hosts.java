@@ -160,6 +160,15 @@ public final class Hosts implements AutoCloseable {
         return ids;
     }
 
+    /** The reachable registered hosts whose drain also moves their paused capsules away. */
+    public List<String> movingOut() {
+        List<String> ids = new ArrayList<>();
+        for (RegisteredHost h : registered(false).hosts()) {
+            if (h.registeredAt() != null && h.unreachableAt() == null && h.drain() == RegisteredHost.Drain.MOVE) ids.add(h.id());
+        }
+        return ids;
+    }
+
     /** Whether {@code hostId} is a registered host being drained (read fresh: an operator just undid it, perhaps). */
     public boolean isDraining(String hostId) {
         return registered(true).find(hostId).map(RegisteredHost::draining).orElse(false);

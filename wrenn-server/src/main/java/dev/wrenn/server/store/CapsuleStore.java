@@ -192,6 +192,13 @@ public final class CapsuleStore {
                 owner, c.id(), c.operation().wire(), c.operationStartedAt(), cutoff) == 1);
     }
 
+    /** Ends operation MOVE with the capsule on its new host; false when that operation no longer holds the slot. */
+    public boolean rehost(String id, String fromHost, String toHost, long now) {
+        return changed(id, sql.update("UPDATE capsules SET host_id = ?, last_updated = ?, operation = NULL,"
+                + " operation_started_at = NULL, operation_owner = NULL WHERE id = ? AND host_id = ? AND operation = ?",
+                toHost, now, id, fromHost, Operation.MOVE.wire()) == 1);
+    }
+
     public void touch(String id, long now) {
         sql.update("UPDATE capsules SET last_active_at = ? WHERE id = ?", now, id);
         changed(id);

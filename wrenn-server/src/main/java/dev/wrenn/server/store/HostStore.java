@@ -65,8 +65,9 @@ public final class HostStore {
                 now, id, cutoff) == 1;
     }
 
-    public boolean setDraining(String id, boolean draining) {
-        return sql.update("UPDATE hosts SET draining = ? WHERE id = ?", draining ? 1 : 0, id) == 1;
+    /** The drain as the draining column keeps it: 0 none, 1 pause, 2 pause and move. */
+    public boolean setDrain(String id, RegisteredHost.Drain drain) {
+        return sql.update("UPDATE hosts SET draining = ? WHERE id = ?", drain.ordinal(), id) == 1;
     }
 
     public boolean delete(String id) {
@@ -77,7 +78,7 @@ public final class HostStore {
         HostCapacity capacity = new HostCapacity(rs.getInt("cpus"), rs.getLong("memory_total_mb"), rs.getLong("memory_free_mb"),
                 rs.getLong("vm_memory_mb"), rs.getInt("vms"), rs.getInt("warm_clones"), rs.getLong("disk_free_mb"));
         return new RegisteredHost(rs.getString("id"), rs.getString("name"), rs.getString("token_hash"),
-                rs.getString("call_key"), rs.getInt("draining") != 0, rs.getString("address"), rs.getString("certificate"),
+                rs.getString("call_key"), RegisteredHost.Drain.values()[Math.min(rs.getInt("draining"), 2)], rs.getString("address"), rs.getString("certificate"),
                 rs.getString("vmm"), rs.getString("accelerator"), capacity, rs.getLong("created_at"),
                 Sql.longOrNull(rs, "registered_at"), Sql.longOrNull(rs, "last_seen_at"), Sql.longOrNull(rs, "unreachable_at"));
     }

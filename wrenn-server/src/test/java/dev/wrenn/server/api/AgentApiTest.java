@@ -84,7 +84,7 @@ class AgentApiTest {
         assertEquals("ready", back.status());
         assertEquals(5000, back.capacity().memoryFreeMb());
 
-        hosts.drain(h.name(), true);
+        hosts.drain(h.name(), RegisteredHost.Drain.PAUSE);
         assertTrue(post("heartbeat", token, "{\"capacity\":" + CAPACITY + "}").json().get("draining").asBoolean());
         hosts.remove(h.id());
         assertEquals(401, post("heartbeat", token, "{\"capacity\":" + CAPACITY + "}").status(), "a removed host's token");

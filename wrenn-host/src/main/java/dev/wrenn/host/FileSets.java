@@ -40,6 +40,7 @@ import org.slf4j.LoggerFactory;
 final class FileSets {
     private static final Logger log = LoggerFactory.getLogger(FileSets.class);
     static final String DIGESTS = "files.digest.json";
+    private static final int MAX_KEPT_DIGESTS = 10_000;
 
     private final TemplateStore templates;
     private final CapsuleRegistry capsules;
@@ -47,6 +48,11 @@ final class FileSets {
     private final Blobs blobs;
     private final VmmDriver vmm;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    /**
+     * Digests of files by inode, size and modification time: a capsule's frozen layers are links to
+     * its template's, hashed once for all its moves; a file that was written is hashed again.
+     */
+    private final Map<String, String> digests = new ConcurrentHashMap<>();
 
     /** {@code vmm}: this host's, which must be able to restore the device layout an installed set was saved with. */
     FileSets(TemplateStore templates, CapsuleRegistry capsules, Path capsulesDir, Blobs blobs, VmmDriver vmm) {
@@ -185,7 +191,7 @@ final class FileSets {
     }
 
     /** The regular files of a template or capsule directory with their digests, the VM's logs and pid left out. */
-    private static List<StoredFile> list(Path dir, FileSet set) {
+    private List<StoredFile> list(Path dir, FileSet set) {
         List<StoredFile> files = new ArrayList<>();
         try (Stream<Path> list = Files.list(dir)) {
             for (Path f : list.sorted().toList()) {
@@ -194,12 +200,23 @@ final class FileSets {
                         || Files.size(f) == 0) {
                     continue;
                 }
-                files.add(new StoredFile(file, Files.size(f), BlockDigest.of(f)));
+                files.add(new StoredFile(file, Files.size(f), digest(f)));
             }
         } catch (IOException e) {
             throw HostErrors.io("could not read the files of " + set, e);
         }
         return files;
+    }
+
+    private String digest(Path f) throws IOException {
+        String key = Files.getAttribute(f, "unix:dev") + ":" + Files.getAttribute(f, "unix:ino") + ":" + Files.size(f) + ":"
+                + Files.getLastModifiedTime(f).toInstant();
+        String known = digests.get(key);
+        if (known != null) return known;
+        String d = BlockDigest.of(f);
+        if (digests.size() >= MAX_KEPT_DIGESTS) digests.clear();
+        digests.put(key, d);
+        return d;
     }
 
     private Object lock(FileSet set) {

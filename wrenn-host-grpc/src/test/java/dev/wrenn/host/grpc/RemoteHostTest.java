@@ -370,8 +370,7 @@ class RemoteHostTest {
             }
             assertEquals(0, target.heldBytes(lying), "a file that is not what its digest says is thrown away");
 
-            copy(set, files, target);
-            target.install(set, files);
+            SetCopy.copy(remote, target, set);
             assertEquals(files, target.files(set));
             target.install(set, files);   // again: the same copy stays
             assertEquals(name, target.template(name).orElseThrow().name());
@@ -380,9 +379,7 @@ class RemoteHostTest {
             sh(remote.guest(id), "echo paused-on-the-first-host > /root/moved");
             remote.pause(id);
             FileSet capsule = FileSet.capsule(id);
-            List<StoredFile> capsuleFiles = remote.files(capsule);
-            copy(capsule, capsuleFiles, target);
-            target.install(capsule, capsuleFiles);
+            SetCopy.copy(remote, target, capsule);
             assertEquals(Phase.PAUSED, target.capsule(id).orElseThrow().phase());
             remote.destroy(id);
             assertEquals(Phase.RUNNING, target.resume(id).phase());
@@ -406,16 +403,6 @@ class RemoteHostTest {
             other.capsules().forEach(c -> other.destroy(c.id()));
             other.close();
             dev.wrenn.host.storage.FileOps.deleteTree(otherDir);
-        }
-    }
-
-    /** Copies every file of {@code set} that {@code target} does not hold yet from the agent under test. */
-    private static void copy(FileSet set, List<StoredFile> files, Host target) throws IOException {
-        for (StoredFile f : files) {
-            long have = target.heldBytes(f);
-            try (InputStream in = remote.openFile(set, f.name(), have)) {
-                assertEquals(f.size(), target.receive(f, have, in));
-            }
         }
     }
 

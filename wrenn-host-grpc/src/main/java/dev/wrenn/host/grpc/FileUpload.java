@@ -102,35 +102,20 @@ final class FileUpload implements StreamObserver<FileChunk> {
         chunks.offer(END);
     }
 
-    /** The upload as the guest write reads it. */
-    private final class Chunks extends InputStream {
-        private byte[] current = new byte[0];
-        private int at;
-
+    /** The upload as the write reads it. */
+    private final class Chunks extends ChunkedInput {
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) return 0;
-            while (at == current.length) {
-                if (current == END) return -1;
-                try {
-                    current = chunks.take();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("the upload was interrupted");
-                }
-                at = 0;
-                if (current == END && brokenOff != null) throw new IOException(brokenOff);
+        protected byte[] nextChunk() throws IOException {
+            byte[] next;
+            try {
+                next = chunks.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("the upload was interrupted");
             }
-            int n = Math.min(len, current.length - at);
-            System.arraycopy(current, at, b, off, n);
-            at += n;
-            return n;
+            if (next != END) return next;
+            if (brokenOff != null) throw new IOException(brokenOff);
+            return null;
         }
     }
 }

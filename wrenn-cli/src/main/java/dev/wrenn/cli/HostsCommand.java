@@ -106,7 +106,8 @@ final class HostsCommand {
         boolean move;
         @Option(names = "--wait", description = "Wait until the host holds no running capsule (with --move: no capsule at all).")
         boolean await;
-        @Option(names = "--timeout-sec", paramLabel = "N", defaultValue = "600", description = "How long --wait waits (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--timeout-sec", paramLabel = "N", defaultValue = "600",
+                description = "How long --wait waits (default: ${DEFAULT-VALUE}).")
         int timeoutSec;
 
         @Override

@@ -27,6 +27,9 @@ public final class CapsuleStore {
             + "timeout_sec, metadata, network, port_access, traffic_token, auto_resume, created_at, last_updated, started_at, "
             + "last_active_at, operation, operation_started_at";
 
+    /** What ends an operation: its slot and who ran it cleared. */
+    private static final String NO_OPERATION = "operation = NULL, operation_started_at = NULL, operation_owner = NULL";
+
     private final Sql sql;
     private final RecordCache<CapsuleRecord> cache;
     private final String owner;
@@ -125,7 +128,7 @@ public final class CapsuleStore {
         List<Object> args = new ArrayList<>(List.of(to.wire()));
         args.add(reason);
         args.add(now);
-        String set = "status = ?, status_reason = ?, last_updated = ?, operation = NULL, operation_started_at = NULL, operation_owner = NULL";
+        String set = "status = ?, status_reason = ?, last_updated = ?, " + NO_OPERATION;
         if (startedAt != null) {
             set += ", started_at = ?";
             args.add(startedAt);
@@ -139,7 +142,7 @@ public final class CapsuleStore {
 
     /** Gives up operation {@code op} without a status change (the operation failed and was rolled back). */
     public boolean release(String id, Operation op) {
-        return changed(id, sql.update("UPDATE capsules SET operation = NULL, operation_started_at = NULL, operation_owner = NULL WHERE id = ? AND operation = ?",
+        return changed(id, sql.update("UPDATE capsules SET " + NO_OPERATION + " WHERE id = ? AND operation = ?",
                 id, op.wire()) == 1);
     }
 
@@ -167,7 +170,7 @@ public final class CapsuleStore {
      * operation no longer holds the slot.
      */
     public boolean finishNetwork(String id, NetworkPolicy policy) {
-        return changed(id, sql.update("UPDATE capsules SET network = ?, operation = NULL, operation_started_at = NULL, operation_owner = NULL"
+        return changed(id, sql.update("UPDATE capsules SET network = ?, " + NO_OPERATION
                 + " WHERE id = ? AND operation = ?", PolicyJson.write(policy), id, Operation.NETWORK.wire()) == 1);
     }
 
@@ -194,8 +197,8 @@ public final class CapsuleStore {
 
     /** Ends operation MOVE with the capsule on its new host; false when that operation no longer holds the slot. */
     public boolean rehost(String id, String fromHost, String toHost, long now) {
-        return changed(id, sql.update("UPDATE capsules SET host_id = ?, last_updated = ?, operation = NULL,"
-                + " operation_started_at = NULL, operation_owner = NULL WHERE id = ? AND host_id = ? AND operation = ?",
+        return changed(id, sql.update("UPDATE capsules SET host_id = ?, last_updated = ?, " + NO_OPERATION
+                + " WHERE id = ? AND host_id = ? AND operation = ?",
                 toHost, now, id, fromHost, Operation.MOVE.wire()) == 1);
     }
 

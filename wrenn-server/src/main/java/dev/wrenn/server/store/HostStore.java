@@ -78,7 +78,8 @@ public final class HostStore {
         HostCapacity capacity = new HostCapacity(rs.getInt("cpus"), rs.getLong("memory_total_mb"), rs.getLong("memory_free_mb"),
                 rs.getLong("vm_memory_mb"), rs.getInt("vms"), rs.getInt("warm_clones"), rs.getLong("disk_free_mb"));
         return new RegisteredHost(rs.getString("id"), rs.getString("name"), rs.getString("token_hash"),
-                rs.getString("call_key"), RegisteredHost.Drain.values()[Math.min(rs.getInt("draining"), 2)], rs.getString("address"), rs.getString("certificate"),
+                rs.getString("call_key"), RegisteredHost.Drain.values()[Math.min(rs.getInt("draining"), 2)],
+                rs.getString("address"), rs.getString("certificate"),
                 rs.getString("vmm"), rs.getString("accelerator"), capacity, rs.getLong("created_at"),
                 Sql.longOrNull(rs, "registered_at"), Sql.longOrNull(rs, "last_seen_at"), Sql.longOrNull(rs, "unreachable_at"));
     }

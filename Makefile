@@ -37,15 +37,16 @@ test-sdk-consumer:
 test: test-agent test-java test-sdk-consumer
 
 ## Benchmarks with real VMs; prints BENCH lines and writes docs/benchmarks.md.
+## A throwaway PostgreSQL for the multi-host one (its control planes share a database).
+BENCH_REPORTS := wrenn-host/target/surefire-reports wrenn-host-grpc/target/surefire-reports \
+  wrenn-server/target/surefire-reports wrenn-sdk/target/surefire-reports wrenn-cli/target/surefire-reports
 bench: images
 	$(MVN) -q -DskipTests install
 	@# test output goes to surefire's report files: the BENCH lines are shown from there, also when a benchmark failed
-	@rm -f wrenn-host/target/surefire-reports/*-output.txt wrenn-host-grpc/target/surefire-reports/*-output.txt \
-	    wrenn-server/target/surefire-reports/*-output.txt wrenn-sdk/target/surefire-reports/*-output.txt
-	@status=0; $(MVN) -pl wrenn-host,wrenn-host-grpc,wrenn-server,wrenn-sdk surefire:test -Dgroups=bench -Dwrenn.excludedGroups=none \
-	    -Dtest='*Benchmark' -Dsurefire.failIfNoSpecifiedTests=false || status=$$?; \
-	  grep -h '^BENCH ' wrenn-host/target/surefire-reports/*-output.txt wrenn-host-grpc/target/surefire-reports/*-output.txt \
-	    wrenn-server/target/surefire-reports/*-output.txt wrenn-sdk/target/surefire-reports/*-output.txt 2>/dev/null; exit $$status
+	@rm -f $(BENCH_REPORTS:%=%/*-output.txt)
+	@status=0; scripts/with-postgres.sh $(MVN) -pl wrenn-host,wrenn-host-grpc,wrenn-server,wrenn-sdk,wrenn-cli surefire:test \
+	    -Dgroups=bench -Dwrenn.excludedGroups=none -Dtest='*Benchmark' -Dsurefire.failIfNoSpecifiedTests=false || status=$$?; \
+	  grep -h '^BENCH ' $(BENCH_REPORTS:%=%/*-output.txt) 2>/dev/null; exit $$status
 
 ## Reliability soak (about 30 min; not part of `make test`, which runs short versions of each): 100
 ## pause/resume cycles, 20 kill -9 rounds of the server, the noisy-neighbour measurement, 5 min of

@@ -8,12 +8,8 @@ import dev.wrenn.sdk.Capsule;
 import dev.wrenn.sdk.CapsuleInfo;
 import dev.wrenn.sdk.CapsuleStatus;
 import dev.wrenn.sdk.CreateCapsuleParams;
-import dev.wrenn.sdk.RunOptions;
 import dev.wrenn.sdk.WrennClient;
 import dev.wrenn.sdk.WrennException;
-import java.net.Socket;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -74,7 +70,7 @@ class AgentCommandTest {
                 Capsule c = Capsule.connect(client, id);
                 c.files().write("note.txt", "kept");
                 assertEquals("hi\n", c.commands().run("echo hi").stdout());
-                String proxied = proxied(api, c);
+                String proxied = MultiHostCluster.proxied(api, c);
                 assertTrue(proxied.startsWith("HTTP/1.1 200") && proxied.endsWith("served by the capsule\n"), proxied);
                 c.pause();
                 c.resume();
@@ -118,26 +114,6 @@ class AgentCommandTest {
             }
         } finally {
             WrennProcess.killVmsIn(dir);   // the warm clones of the killed agent
-        }
-    }
-
-    /** A request through the control plane's port proxy to a small HTTP server started in the capsule on port 8000. */
-    private static String proxied(String api, Capsule c) throws Exception {
-        // the minimal image has perl-base
-        c.files().write("/tmp/web.pl", "use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalPort => 8000, Listen => 5,"
-                + " ReuseAddr => 1) or die $!; while (my $c = $s->accept) { <$c>;"
-                + " print $c \"HTTP/1.0 200 OK\\r\\nContent-Length: 22\\r\\n\\r\\nserved by the capsule\\n\"; close $c }");
-        c.commands().runInBackground("perl /tmp/web.pl", RunOptions.builder().tag("web").build());
-        URI u = URI.create(api);
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            try (Socket s = new Socket(u.getHost(), u.getPort())) {
-                s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: 8000-" + c.id() + ".localhost\r\nConnection: close\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-                String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (!answer.startsWith("HTTP/1.1 502") || System.nanoTime() > deadline) return answer;
-            }
-            Thread.sleep(200);   // the server is not listening yet
         }
     }
 

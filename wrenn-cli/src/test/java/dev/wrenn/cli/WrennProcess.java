@@ -21,10 +21,24 @@ final class WrennProcess implements AutoCloseable {
     }
 
     static WrennProcess start(Path log, String... args) throws IOException {
+        return start(log, List.of(), args);
+    }
+
+    /**
+     * {@code wrenn ARGS} started through {@code launcher}, a command that executes the rest of its
+     * command line in its own place (e.g. {@code nsenter --net=FILE --}): the process is then the
+     * JVM itself, and {@link #kill} is a kill -9 of {@code wrenn}.
+     */
+    static WrennProcess start(Path log, List<String> launcher, String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "-Dwrenn.repo=" + System.getProperty("wrenn.repo"), "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED",
+                "-Dwrenn.repo=" + System.getProperty("wrenn.repo")));
+        // the test classpath holds more than one logback-test.xml (the test jars of wrenn-server and
+        // wrenn-host): named by its URL, the one this JVM uses is taken without a warning about the others
+        java.net.URL logConfig = WrennProcess.class.getResource("/logback-test.xml");
+        if (logConfig != null) command.add("-Dlogback.configurationFile=" + logConfig);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new WrennProcess(p, log);
@@ -82,7 +96,12 @@ final class WrennProcess implements AutoCloseable {
     /** SIGTERM, and the wait for the process to stop. */
     @Override
     public void close() throws InterruptedException {
+        stop(Duration.ofSeconds(60));
+    }
+
+    /** SIGTERM, up to {@code timeout} for the process to stop, then kill -9. */
+    void stop(Duration timeout) throws InterruptedException {
         process.destroy();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) kill();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) kill();
     }
 }

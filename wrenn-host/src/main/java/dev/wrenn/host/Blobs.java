@@ -105,6 +105,13 @@ final class Blobs {
         }
     }
 
+    /** Takes {@code twin}, a frozen file of this host with {@code f}'s digest, as received. */
+    void adopt(StoredFile f, Path twin) throws IOException {
+        synchronized (lock(f.digest())) {
+            if (!Files.exists(blob(f))) FileOps.linkOrCopy(twin, blob(f));
+        }
+    }
+
     /**
      * Gives {@code f} its name {@code target} in a template or capsule being assembled: a link
      * (frozen files) or, for files a capsule writes, a copy of its own (a link would let the

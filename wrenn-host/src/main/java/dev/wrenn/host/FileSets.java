@@ -91,6 +91,31 @@ final class FileSets {
         }
     }
 
+    /**
+     * How much of {@code f} this host holds: what {@link Blobs} received, or all of it when one of its
+     * templates has a file with that digest (the kernel, a base layer made from the same image),
+     * which then counts as received without crossing the wire.
+     */
+    long held(StoredFile f) {
+        long held = blobs.held(f);
+        if (held > 0 || f.size() == 0) return held;
+        try {
+            for (TemplateMeta t : templates.list()) {
+                try (Stream<Path> list = Files.list(templates.dir(t.name()))) {
+                    for (Path p : list.toList()) {
+                        if (Files.isRegularFile(p) && Files.size(p) == f.size() && digest(p).equals(f.digest())) {
+                            blobs.adopt(f, p);
+                            return f.size();
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            log.atWarn().addKeyValue("file", f.name()).log("could not look for the file among the templates: {}", e.getMessage());
+        }
+        return 0;
+    }
+
     /** Installs a template copy or a moved capsule from received files; the same one installed before is kept. */
     void install(FileSet set, List<StoredFile> files) {
         boolean capsule = set.kind() == FileSet.Kind.CAPSULE;

@@ -183,7 +183,7 @@ public final class HostAgent implements Host {
 
     @Override
     public long heldBytes(StoredFile file) {
-        return HostErrors.translate(() -> blobs.held(file));
+        return HostErrors.translate(() -> fileSets.held(file));
     }
 
     @Override
@@ -239,7 +239,8 @@ public final class HostAgent implements Host {
 
     @Override
     public Optional<CapsuleState> capsule(String id) {
-        return HostErrors.translate(() -> capsules.find(id).map(Capsule::state));
+        // one being created has no record yet: it exists once its create returns
+        return HostErrors.translate(() -> capsules.find(id).filter(c -> c.meta() != null).map(Capsule::state));
     }
 
     @Override

@@ -48,6 +48,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class WrennServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WrennServer.class);
+    private static final int RECONCILE_ATTEMPTS = 4;
 
     private final ServerConfig config;
     private final Database db;
@@ -130,13 +131,11 @@ public final class WrennServer implements AutoCloseable {
 
         if (host != null) new Recovery(capsuleStore, snapshotStore, host, hostId, capsules::bootAgain).run();
         String firstKey = keys.bootstrap().map(KeyService.NewKey::secret).orElse(null);
-        registry.onJoin(h -> tracker.spawn("reconcile-" + h.id(), () -> {
-            try {
-                new Recovery(capsuleStore, snapshotStore, hosts.of(h.id()), h.id(), capsules::bootAgain).reconcile();
-            } catch (RuntimeException e) {
-                log.atWarn().addKeyValue("host", h.id()).log("could not reconcile the host's capsules: {}", e.getMessage());
-            }
-        }));
+        registry.onJoin(h -> {
+            hosts.reconnect(h.id());
+            tracker.spawn("reconcile-" + h.id(), () -> reconcile(new Recovery(capsuleStore, snapshotStore, hosts.of(h.id()), h.id(),
+                    capsules::bootAgain), h.id()));
+        });
         PortProxy portProxy = new PortProxy(capsules, hosts, activity, config.proxyResponseTimeout());
         HttpApi http = new HttpApi(config, auth, keys, capsules, guest, snapshots, metrics, tracker, hosts, capacity, portProxy,
                 registry).start();
@@ -158,6 +157,27 @@ public final class WrennServer implements AutoCloseable {
                 .addKeyValue("accelerator", host == null ? "none: registered hosts only" : host.info().accelerator())
                 .log("wrenn server listening");
         return server;
+    }
+
+    /** Reconciles a host that registered; its agent may take a moment to answer (it registers as it starts listening). */
+    private static void reconcile(Recovery recovery, String hostId) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                recovery.reconcile();
+                return;
+            } catch (RuntimeException e) {
+                if (attempt >= RECONCILE_ATTEMPTS) {
+                    log.atWarn().addKeyValue("host", hostId).log("could not reconcile the host's capsules: {}", e.getMessage());
+                    return;
+                }
+                try {
+                    Thread.sleep(Duration.ofSeconds(attempt));
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     /** Boots the built-in templates once (minutes on a fresh machine: the images are built first). */

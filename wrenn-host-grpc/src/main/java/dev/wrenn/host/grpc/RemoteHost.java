@@ -98,6 +98,11 @@ public final class RemoteHost implements Host {
         }
     }
 
+    /** Connects at the next call without waiting out the back-off of earlier failures (the agent is known to be back). */
+    public void reconnectNow() {
+        channel.resetConnectBackoff();
+    }
+
     String name() {
         return name;
     }

@@ -33,6 +33,8 @@ import java.util.function.Supplier;
 public final class Capacity {
     private static final Duration TEAM_LIMIT_RETRY = Duration.ofSeconds(30);
     private static final Duration NO_ROOM_RETRY = Duration.ofSeconds(10);
+    /** Free memory closer than this between hosts counts as the same room for placement. */
+    private static final long SPREAD_QUANTUM_MB = 1024;
     /**
      * Free disk kept beyond a capsule's memory: a guest's RAM is a file on the data disk, and a guest
      * that touches a page its file has no block for while the disk is full loses its VM.
@@ -64,9 +66,11 @@ public final class Capacity {
     }
 
     /**
-     * Admits a new capsule on the first of {@code candidates} that has room for it, those in
-     * {@code preferred} (holding its template) first, most room first among equals: runs {@code take}
-     * with that host's id. The team's limit fails at once; a host without room,
+     * Admits a new capsule on the first of {@code candidates} that has room for it: those in
+     * {@code preferred} (holding its template) first, then by free memory in steps of
+     * {@value #SPREAD_QUANTUM_MB} MiB, then by the memory its capsules hold (hosts that report about
+     * the same room, as a burst of creates sees them, share the burst). Runs {@code take} with that
+     * host's id. The team's limit fails at once; a host without room,
      * unreachable or failing passes the capsule on to the next, and the last one's refusal is the answer.
      */
     public <T> T place(String teamId, List<String> candidates, Set<String> preferred, int vcpus, int memoryMb,
@@ -76,11 +80,17 @@ public final class Capacity {
         }
         List<String> ordered = candidates;
         if (candidates.size() > 1) {
-            // each host's room read once, not at every comparison of the sort
-            Map<String, Long> spare = new HashMap<>();
-            candidates.forEach(id -> spare.put(id, spareMb(id)));
+            // each host's room and load read once, not at every comparison of the sort
+            Map<String, Long> room = new HashMap<>();
+            Map<String, Long> load = new HashMap<>();
+            for (String id : candidates) {
+                long spare = spareMb(id);
+                room.put(id, spare == Long.MIN_VALUE ? spare : Math.floorDiv(spare, SPREAD_QUANTUM_MB));
+                load.put(id, store.usage(id)[1]);
+            }
             ordered = candidates.stream().sorted(Comparator.comparing((String id) -> !preferred.contains(id))
-                    .thenComparing(Comparator.comparingLong(spare::get).reversed())).toList();
+                    .thenComparing(Comparator.comparingLong(room::get).reversed())
+                    .thenComparingLong(load::get)).toList();
         }
         ApiException refused = null;
         for (String hostId : ordered) {

@@ -223,8 +223,10 @@ public final class CapsuleService {
                 if (!t.builtIn()) transfer.ensureOn(t.hostName(), c.hostId());
                 hosts.of(c.hostId()).create(id, t.hostName(), t.builtIn() ? c.vcpus() : null, t.builtIn() ? c.memoryMb() : null,
                         c.network().policy());
-            } catch (RuntimeException e) {
-                String reason = "create_failed: " + HostErrors.map(e, "boot").getMessage();
+            } catch (RuntimeException | LinkageError e) {
+                // a LinkageError too (a host agent of another build): the capsule must not stay starting for good
+                RuntimeException failure = e instanceof RuntimeException r ? r : new IllegalStateException(e.toString(), e);
+                String reason = "create_failed: " + HostErrors.map(failure, "boot").getMessage();
                 log.atWarn().addKeyValue("capsule", id).log("boot failed: {}", e.getMessage());
                 destroyOnHostQuietly(c.hostId(), id);
                 if (!recorded(() -> store.finish(id, Operation.CREATE, Lifecycle.BOOT_FAILED.from(), ERROR, reason, Clock.millis(), null))) {
@@ -331,7 +333,9 @@ public final class CapsuleService {
     }
 
     public void ping(String teamId, String id) {
-        Lifecycle.PING.check(get(teamId, id));
+        CapsuleRecord c = get(teamId, id);
+        Lifecycle.PING.check(c);
+        hosts.of(c.hostId());   // a capsule whose host is lost is not kept alive: 503 like every other operation
         activity.touch(id);
     }
 

@@ -118,7 +118,7 @@ public final class Recovery {
                 end(c, RUNNING, null, now, now);
                 log.atInfo().addKeyValue("capsule", id).log("interrupted create had finished on the host: capsule is running");
             } else {
-                vm.ifPresent(i -> host.destroy(id));   // what an interrupted restore left
+                host.destroy(id);   // what an interrupted restore left (a create still under way there ends first)
                 capsules.move(id, EnumSet.of(STARTING), PENDING, null, now, null);
                 bootAgain.accept(c);
                 log.atInfo().addKeyValue("capsule", id).log("interrupted create started again");

@@ -225,6 +225,15 @@ public final class Hosts implements AutoCloseable {
         });
     }
 
+    /**
+     * An agent registered again (restarted, or back after an outage): the connection to it tries at
+     * once, not after the back-off its failures built up (up to two minutes).
+     */
+    public void reconnect(String hostId) {
+        Connection c = remote.get(hostId);
+        if (c != null) c.host().reconnectNow();
+    }
+
     private static InetSocketAddress address(RegisteredHost h) {
         int colon = h.address().lastIndexOf(':');
         String host = h.address().substring(0, colon).replaceAll("^\\[|]$", "");

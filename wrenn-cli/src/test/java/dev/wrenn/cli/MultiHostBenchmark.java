@@ -69,8 +69,8 @@ class MultiHostBenchmark {
                     new Metric("creates_per_sec_3_agents", median(three), "/s", Double.NaN,
                             "the same with three agents placeable, sharing the same 2 cores"),
                     new Metric("agents_used_3_agents", median(threeAgentsUsed), "agents", Double.NaN,
-                            "how many of the three a burst's capsules went to: placement takes the host with the most"
-                                    + " spare memory, less a VM's measured cost per capsule on its way"));
+                            "how many of the three a burst's capsules went to: placement takes the least loaded host"
+                                    + " (memory its capsules may use, as a share of its own) that admits the capsule"));
             BenchReport.print(metrics);
             String accelerator = cluster.query("SELECT accelerator FROM hosts WHERE accelerator IS NOT NULL").get(0)[0];
             BenchReport.write("multihost", "Several hosts (control planes and host agents)",

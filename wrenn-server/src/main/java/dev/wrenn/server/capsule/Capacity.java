@@ -33,8 +33,6 @@ import java.util.function.Supplier;
 public final class Capacity {
     private static final Duration TEAM_LIMIT_RETRY = Duration.ofSeconds(30);
     private static final Duration NO_ROOM_RETRY = Duration.ofSeconds(10);
-    /** Free memory closer than this between hosts counts as the same room for placement. */
-    private static final long SPREAD_QUANTUM_MB = 1024;
     /**
      * Free disk kept beyond a capsule's memory: a guest's RAM is a file on the data disk, and a guest
      * that touches a page its file has no block for while the disk is full loses its VM.
@@ -67,30 +65,25 @@ public final class Capacity {
 
     /**
      * Admits a new capsule on the first of {@code candidates} that has room for it: those in
-     * {@code preferred} (holding its template) first, then by free memory in steps of
-     * {@value #SPREAD_QUANTUM_MB} MiB, then by the memory its capsules hold (hosts that report about
-     * the same room, as a burst of creates sees them, share the burst). Runs {@code take} with that
-     * host's id. The team's limit fails at once; a host without room,
+     * {@code preferred} (holding its template) first, each group least loaded first (the memory its
+     * capsules may use, as a share of the host's). A host's free memory decides only whether it
+     * admits the capsule: it moves slowly (idle guests touch little), so a burst of creates ordered by
+     * it would all go to one host. Runs {@code take} with that host's id. Creates are placed one at a
+     * time, so each sees the capsules placed before it. The team's limit fails at once; a host without room,
      * unreachable or failing passes the capsule on to the next, and the last one's refusal is the answer.
      */
-    public <T> T place(String teamId, List<String> candidates, Set<String> preferred, int vcpus, int memoryMb,
+    public synchronized <T> T place(String teamId, List<String> candidates, Set<String> preferred, int vcpus, int memoryMb,
                        Function<String, T> take) {
         if (candidates.isEmpty()) {
             throw ApiException.noCapacity("no host takes new capsules now (none is reachable and not draining)", NO_ROOM_RETRY);
         }
         List<String> ordered = candidates;
         if (candidates.size() > 1) {
-            // each host's room and load read once, not at every comparison of the sort
-            Map<String, Long> room = new HashMap<>();
-            Map<String, Long> load = new HashMap<>();
-            for (String id : candidates) {
-                long spare = spareMb(id);
-                room.put(id, spare == Long.MIN_VALUE ? spare : Math.floorDiv(spare, SPREAD_QUANTUM_MB));
-                load.put(id, store.usage(id)[1]);
-            }
+            // each host's load read once, not at every comparison of the sort
+            Map<String, Double> load = new HashMap<>();
+            candidates.forEach(id -> load.put(id, load(id)));
             ordered = candidates.stream().sorted(Comparator.comparing((String id) -> !preferred.contains(id))
-                    .thenComparing(Comparator.comparingLong(room::get).reversed())
-                    .thenComparingLong(load::get)).toList();
+                    .thenComparingDouble(load::get)).toList();
         }
         ApiException refused = null;
         for (String hostId : ordered) {
@@ -105,6 +98,12 @@ public final class Capacity {
             }
         }
         throw refused;
+    }
+
+    /** The memory the host's active and arriving capsules may use, as a share of its memory; unreachable ones last. */
+    private double load(String hostId) {
+        return hosts.lastCapacity(hostId).map(h -> (double) store.usage(hostId)[1] / Math.max(1, h.memoryTotalMb()))
+                .orElse(Double.MAX_VALUE);
     }
 
     /** The one of {@code hostIds} with the most free memory (where a moved capsule resumes best). */

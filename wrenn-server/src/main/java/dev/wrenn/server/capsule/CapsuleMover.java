@@ -8,6 +8,8 @@ import dev.wrenn.server.ops.Metrics;
 import dev.wrenn.server.store.CapsuleStore;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,12 +23,15 @@ import org.slf4j.LoggerFactory;
 public final class CapsuleMover {
     private static final Logger log = LoggerFactory.getLogger(CapsuleMover.class);
     private static final Duration NO_ROOM_RETRY = Duration.ofSeconds(10);
+    /** A capsule whose move failed is tried again after this long, not at every round of the housekeeper. */
+    private static final Duration AFTER_FAILURE = Duration.ofSeconds(30);
 
     private final CapsuleStore store;
     private final Hosts hosts;
     private final Capacity capacity;
     private final FileCopier copier;
     private final Metrics metrics;
+    private final Map<String, Long> failedAt = new ConcurrentHashMap<>();
 
     public CapsuleMover(CapsuleStore store, Hosts hosts, Capacity capacity, FileCopier copier, Metrics metrics) {
         this.store = store;
@@ -36,11 +41,19 @@ public final class CapsuleMover {
         this.metrics = metrics;
     }
 
-    /** Moves the paused capsule; a failure is logged and leaves it where it was, for the next round. */
+    /** Whether the capsule may be tried now: never tried, or its last failure is {@link #AFTER_FAILURE} old. */
+    boolean due(String capsuleId) {
+        Long at = failedAt.get(capsuleId);
+        return at == null || System.nanoTime() - at > AFTER_FAILURE.toNanos();
+    }
+
+    /** Moves the paused capsule; a failure is logged and leaves it where it was, to be tried again later. */
     void moveForDrain(CapsuleRecord c) {
         try {
             move(c);
+            failedAt.remove(c.id());
         } catch (RuntimeException e) {
+            failedAt.put(c.id(), System.nanoTime());
             log.atWarn().addKeyValue("capsule", c.id()).addKeyValue("host", c.hostId()).log("could not move the capsule: {}",
                     e.getMessage());
         }

@@ -2,16 +2,16 @@ package dev.wrenn.server.capsule;
 
 import dev.wrenn.server.Clock;
 import dev.wrenn.server.OperationTracker;
+import dev.wrenn.server.cluster.ControlPlane;
 import dev.wrenn.server.hosts.Hosts;
 import dev.wrenn.server.store.CapsuleStore;
 import java.time.Duration;
-import dev.wrenn.server.cluster.ControlPlane;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.function.Consumer;
-import java.util.function.Predicate;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,9 +20,8 @@ import org.slf4j.LoggerFactory;
  * and making room when running capsules have grown into the memory reserve on its embedded host;
  * and, while this control plane holds the lease of work shared by all ({@link ControlPlane}), the
  * same pausing on registered hosts, emptying draining hosts (pausing their running capsules, moving
- * their paused ones when asked), forgetting
- * stopped capsules after the retention period and {@code sharedWork} (hosts gone silent,
- * operations of control planes gone).
+ * their paused ones when asked), forgetting stopped capsules after the retention period and
+ * {@code sharedWork} (hosts gone silent, operations of control planes gone).
  */
 public final class Housekeeper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);
@@ -47,11 +46,11 @@ public final class Housekeeper implements AutoCloseable {
     public Housekeeper(ControlPlane controlPlane, CapsuleStore store, Hosts hosts, CapsuleService capsules, CapsuleMover mover,
                        Runnable relieveMemory, OperationTracker tracker, Duration interval, Duration retention,
                        Runnable sharedWork) {
-        this.mover = mover;
         this.controlPlane = controlPlane;
         this.store = store;
         this.hosts = hosts;
         this.capsules = capsules;
+        this.mover = mover;
         this.relieveMemory = relieveMemory;
         this.tracker = tracker;
         this.interval = interval;
@@ -101,7 +100,8 @@ public final class Housekeeper implements AutoCloseable {
         }
         for (String hostId : hosts.movingOut()) {
             if (busy.contains("move:" + hostId)) continue;
-            store.listByStatus(hostId, EnumSet.of(CapsuleStatus.PAUSED)).stream().filter(c -> c.operation() == null).findFirst()
+            store.listByStatus(hostId, EnumSet.of(CapsuleStatus.PAUSED)).stream()
+                    .filter(c -> c.operation() == null && mover.due(c.id())).findFirst()
                     .ifPresent(c -> spawnOnce("move:" + hostId, "move-" + c.id(), () -> mover.moveForDrain(c)));
         }
     }

@@ -3,19 +3,11 @@ package dev.wrenn.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wrenn.host.HostAgent;
-import dev.wrenn.host.HostConfig;
-import dev.wrenn.host.api.TemplateInfo;
-import dev.wrenn.host.grpc.AgentCertificate;
-import dev.wrenn.host.grpc.HostAgentServer;
-import dev.wrenn.host.grpc.HostCredential;
 import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.server.Api.Response;
 import dev.wrenn.server.hosts.HostRegistry;
 import dev.wrenn.server.hosts.RegisteredHost;
 import dev.wrenn.server.store.TestDatabases;
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,33 +23,6 @@ import org.junit.jupiter.api.Test;
  * deletes it on both hosts.
  */
 class ManyHostsTest {
-    private record Agent(String name, Path dir, HostAgent host, HostAgentServer server, String token) implements AutoCloseable {
-        static Agent start(String name, HostRegistry registry) throws IOException {
-            Path dir = Files.createTempDirectory(Path.of("/tmp"), "wrenn-many-" + name + "-");
-            HostAgent host = HostAgent.start(HostConfig.defaults(dir, TestServer.repoDir()).withWarmPool(0));
-            String registered = name + "-" + System.nanoTime();
-            String token = registry.add(registered).token();
-            AgentCertificate tls = AgentCertificate.inDir(dir.resolve("tls"));
-            HostAgentServer server = HostAgentServer.start(host, new InetSocketAddress("127.0.0.1", 0), tls,
-                    HostCredential.callKey(token));
-            registry.register(token, new HostRegistry.Registration("127.0.0.1", server.port(), tls.pem(), "qemu",
-                    host.info().accelerator(), host.capacity()), "127.0.0.1");
-            return new Agent(registered, dir, host, server, token);
-        }
-
-        List<String> snapshotTemplates() {
-            return host.templates().stream().filter(t -> !t.builtIn()).map(TemplateInfo::name).toList();
-        }
-
-        @Override
-        public void close() {
-            server.close();
-            host.capsules().forEach(c -> host.destroy(c.id()));
-            host.close();
-            FileOps.deleteTree(dir);
-        }
-    }
-
     @Test
     void templatesGoWhereCapsulesArePlacedAndDrainingPausesAHost() throws Exception {
         String db = TestDatabases.postgresUrl() != null ? TestDatabases.fresh("postgresql") : TestDatabases.fresh("sqlite");
@@ -66,9 +31,9 @@ class ManyHostsTest {
         try (WrennServer server = WrennServer.start(TestServer.config(cpDir).databaseUrl(db).prepareTemplates(false)
                 .hostSilentAfter(Duration.ofMinutes(5)).build(), null)) {
             HostRegistry registry = server.hosts();
-            Agent a = Agent.start("a", registry);
+            TestAgent a = TestAgent.start("a", registry, 0);
             open.add(a);
-            Agent b = Agent.start("b", registry);
+            TestAgent b = TestAgent.start("b", registry, 0);
             open.add(b);
             a.host().prepareBuiltIn("minimal");
             Api api = new Api("http://127.0.0.1:" + server.port(), server.firstKey().orElseThrow());

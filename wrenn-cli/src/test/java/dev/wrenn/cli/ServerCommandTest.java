@@ -100,8 +100,9 @@ class ServerCommandTest {
         String line;
         while ((line = out.readLine()) != null) {
             lines.add(line);
-            if (line.startsWith("  export ") || (line.startsWith("Wrenn API:") && !out.ready())) {
-                Thread.sleep(200);
+            if (line.startsWith("Wrenn API:")) {
+                // the key, when there is one, follows at once; log lines may follow at any time, or never
+                Thread.sleep(300);
                 while (out.ready() && (line = out.readLine()) != null) lines.add(line);
                 return p;
             }

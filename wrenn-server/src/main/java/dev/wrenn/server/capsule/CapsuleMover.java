@@ -76,29 +76,20 @@ public final class CapsuleMover {
                 copier.copy(FileSet.capsule(id), c.hostId(), target);
             } catch (RuntimeException e) {
                 store.release(id, Operation.MOVE);
-                quietlyDestroy(target, id);
+                CapsuleService.destroyOnHostQuietly(hosts, target, id);
                 throw HostErrors.map(e, "moving capsule " + id + " to host " + target);
             }
             if (!store.rehost(id, c.hostId(), target, Clock.millis())) {
                 // the operation was taken from this control plane (thought gone): the capsule stays where the record says
-                quietlyDestroy(target, id);
+                CapsuleService.destroyOnHostQuietly(hosts, target, id);
                 return;
             }
-            quietlyDestroy(c.hostId(), id);
+            CapsuleService.destroyOnHostQuietly(hosts, c.hostId(), id);
             outcome = "ok";
             log.atInfo().addKeyValue("capsule", id).addKeyValue("from", c.hostId()).addKeyValue("to", target)
                     .addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000).log("capsule moved");
         } finally {
             metrics.operation("move", outcome, Duration.ofNanos(System.nanoTime() - t0));
-        }
-    }
-
-    private void quietlyDestroy(String hostId, String id) {
-        try {
-            hosts.of(hostId).destroy(id);
-        } catch (RuntimeException e) {
-            log.atWarn().addKeyValue("capsule", id).addKeyValue("host", hostId)
-                    .log("could not remove the capsule's files; the host's next reconcile does: {}", e.getMessage());
         }
     }
 }

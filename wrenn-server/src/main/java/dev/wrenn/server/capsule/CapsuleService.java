@@ -474,7 +474,12 @@ public final class CapsuleService {
         }
     }
 
-    void destroyOnHostQuietly(String hostId, String id) {
+    private void destroyOnHostQuietly(String hostId, String id) {
+        destroyOnHostQuietly(hosts, hostId, id);
+    }
+
+    /** Removes a capsule's VM and files from a host; a failure is logged (the host's next reconcile removes them). */
+    static void destroyOnHostQuietly(Hosts hosts, String hostId, String id) {
         try {
             destroyOnHostQuietly(hosts.of(hostId), id);
         } catch (ApiException unreachable) {

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,9 +118,7 @@ public final class Hosts implements AutoCloseable {
     public List<String> reachable() {
         List<String> ids = new ArrayList<>();
         if (local != null) ids.add(localId);
-        for (RegisteredHost h : registered(false).hosts()) {
-            if (h.registeredAt() != null && h.unreachableAt() == null) ids.add(h.id());
-        }
+        ids.addAll(reachableRegistered(false, h -> true));
         return ids;
     }
 
@@ -153,20 +152,12 @@ public final class Hosts implements AutoCloseable {
 
     /** The reachable registered hosts being drained: their running capsules are paused. */
     public List<String> draining() {
-        List<String> ids = new ArrayList<>();
-        for (RegisteredHost h : registered(false).hosts()) {
-            if (h.registeredAt() != null && h.unreachableAt() == null && h.draining()) ids.add(h.id());
-        }
-        return ids;
+        return reachableRegistered(false, RegisteredHost::draining);
     }
 
     /** The reachable registered hosts whose drain also moves their paused capsules away. */
     public List<String> movingOut() {
-        List<String> ids = new ArrayList<>();
-        for (RegisteredHost h : registered(false).hosts()) {
-            if (h.registeredAt() != null && h.unreachableAt() == null && h.drain() == RegisteredHost.Drain.MOVE) ids.add(h.id());
-        }
-        return ids;
+        return reachableRegistered(false, h -> h.drain() == RegisteredHost.Drain.MOVE);
     }
 
     /** Whether {@code hostId} is a registered host being drained (read fresh: an operator just undid it, perhaps). */
@@ -178,10 +169,15 @@ public final class Hosts implements AutoCloseable {
     public List<String> placeable() {
         List<String> ids = new ArrayList<>();
         if (local != null) ids.add(localId);
-        for (RegisteredHost h : registered(true).hosts()) {
-            if (h.registeredAt() != null && h.unreachableAt() == null && !h.draining()) ids.add(h.id());
-        }
+        ids.addAll(reachableRegistered(true, h -> !h.draining()));
         return ids;
+    }
+
+    /** The ids of the registered hosts that registered, are not unreachable and are {@code wanted}; {@code fresh}: read now. */
+    private List<String> reachableRegistered(boolean fresh, Predicate<RegisteredHost> wanted) {
+        return registered(fresh).hosts().stream()
+                .filter(h -> h.registeredAt() != null && h.unreachableAt() == null && wanted.test(h))
+                .map(RegisteredHost::id).toList();
     }
 
     /**

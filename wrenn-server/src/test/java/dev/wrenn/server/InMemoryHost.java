@@ -58,6 +58,7 @@ public final class InMemoryHost implements Host {
     private final Map<Op, Fault> faults = new EnumMap<>(Op.class);
     private final List<Consumer<CapsuleState>> exitListeners = new CopyOnWriteArrayList<>();
     private final List<String> destroyed = new CopyOnWriteArrayList<>();
+    private final List<String> created = new CopyOnWriteArrayList<>();
     private final List<String> resumed = new CopyOnWriteArrayList<>();
     private final List<ExecRequest> execs = new CopyOnWriteArrayList<>();
     private final Map<String, NetworkPolicy> policies = new ConcurrentHashMap<>();
@@ -139,6 +140,11 @@ public final class InMemoryHost implements Host {
     /** The ids {@link #destroy} was called with, in order. */
     public List<String> destroyed() {
         return List.copyOf(destroyed);
+    }
+
+    /** The capsules whose create has made a VM, in order. */
+    public List<String> created() {
+        return List.copyOf(created);
     }
 
     // ---- Host -----------------------------------------------------------------------------------
@@ -250,6 +256,7 @@ public final class InMemoryHost implements Host {
                 memoryMb == null ? t.memoryMb() : memoryMb, null, null);
         capsules.put(id, s);
         policies.put(id, network);
+        created.add(id);
         failIfAsked(Op.CREATE, id);
         return s;
     }

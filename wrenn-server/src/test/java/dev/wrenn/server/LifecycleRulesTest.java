@@ -128,6 +128,8 @@ class LifecycleRulesTest {
         assertEquals("stopped", status(id));
         boot.countDown();
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!host.created().contains(id) && System.nanoTime() < deadline) Thread.sleep(10);
+        assertTrue(host.created().contains(id), "the held boot made its VM");
         while (host.capsule(id).isPresent() && System.nanoTime() < deadline) Thread.sleep(10);
         assertTrue(host.capsule(id).isEmpty(), "the VM of an aborted boot is destroyed");
         assertEquals("stopped", status(id));

@@ -120,6 +120,7 @@ final class CapsuleRuntime {
             throw (RuntimeException) e;
         } finally {
             c.lock.unlock();
+            if (t.builtIn()) pool.refillAfterCreate(t.name());
         }
     }
 

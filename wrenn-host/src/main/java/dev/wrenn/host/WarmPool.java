@@ -49,6 +49,13 @@ final class WarmPool implements AutoCloseable {
     static final Duration DEMAND_WINDOW = Duration.ofMinutes(10);
     static final Duration BURST_WINDOW = Duration.ofSeconds(10);
     private static final Duration TRIM_INTERVAL = Duration.ofMinutes(1);
+    /**
+     * How long after a create its refill starts: a restore takes a core for half a second, and the
+     * create's answer still has to reach its user (the control plane's record, the wire to it, the
+     * HTTP answer). Measured on 2 cores, a refill at once added 7 to 15 ms to a create through a
+     * remote agent (RemoteHostApiBenchmark).
+     */
+    static final Duration REFILL_AFTER_CREATE = Duration.ofMillis(50);
     static final int MAX_SIZE = 32;
     static final int MEMORY_RESERVE_PERCENT = 20;
     /** Clones restored at once per template: two cores here; more only queue for them. */
@@ -99,7 +106,11 @@ final class WarmPool implements AutoCloseable {
         }
     }
 
-    /** A ready clone of {@code template}, if one is waiting; the pool refills in the background. */
+    /**
+     * A ready clone of {@code template}, if one is waiting. The pool does not refill yet: the caller
+     * calls {@link #refillAfterCreate} once its create is done, so the restore of the next clone does
+     * not compete for the CPU with the create a user is waiting for.
+     */
     synchronized Optional<Clone> take(String template) {
         if (minSize > 0) takes.computeIfAbsent(template, k -> new ArrayDeque<>()).add(System.nanoTime());
         Deque<Clone> q = ready.get(template);
@@ -109,7 +120,6 @@ final class WarmPool implements AutoCloseable {
             if (!next.vm().exited().isDone()) c = next;
             else discard(next);
         }
-        refill(template);
         return Optional.ofNullable(c);
     }
 
@@ -164,6 +174,18 @@ final class WarmPool implements AutoCloseable {
             restoring.merge(template, 1, Integer::sum);
             Thread.ofVirtual().name("warm-pool-" + template).start(() -> fillOne(template));
         }
+    }
+
+    /** Refills {@code template} {@link #REFILL_AFTER_CREATE} from now, once the create just done has been answered. */
+    void refillAfterCreate(String template) {
+        Thread.ofVirtual().name("warm-pool-refill-" + template).start(() -> {
+            try {
+                Thread.sleep(REFILL_AFTER_CREATE);
+            } catch (InterruptedException e) {
+                return;
+            }
+            refill(template);
+        });
     }
 
     /** Drops every waiting clone of a template that changed or went away. */

@@ -37,6 +37,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -59,6 +60,7 @@ public final class InMemoryHost implements Host {
     private final List<Consumer<CapsuleState>> exitListeners = new CopyOnWriteArrayList<>();
     private final List<String> destroyed = new CopyOnWriteArrayList<>();
     private final List<String> created = new CopyOnWriteArrayList<>();
+    private final AtomicInteger capacityReads = new AtomicInteger();
     private final List<String> resumed = new CopyOnWriteArrayList<>();
     private final List<ExecRequest> execs = new CopyOnWriteArrayList<>();
     private final Map<String, NetworkPolicy> policies = new ConcurrentHashMap<>();
@@ -142,6 +144,11 @@ public final class InMemoryHost implements Host {
         return List.copyOf(destroyed);
     }
 
+    /** How many times the host's capacity was read. */
+    public int capacityReads() {
+        return capacityReads.get();
+    }
+
     /** The capsules whose create has made a VM, in order. */
     public List<String> created() {
         return List.copyOf(created);
@@ -157,6 +164,7 @@ public final class InMemoryHost implements Host {
     /** Memory is modelled: every running capsule holds {@link #VM_MEMORY_MB} of {@code memoryMb}, paused ones nothing. */
     @Override
     public HostCapacity capacity() {
+        capacityReads.incrementAndGet();
         long running = capsules.values().stream().filter(c -> c.phase() == Phase.RUNNING).count();
         return new HostCapacity(2, memoryMb, Math.max(0, memoryMb - running * VM_MEMORY_MB), VM_MEMORY_MB, (int) running, 0,
                 diskFreeMb);

@@ -2,6 +2,7 @@ package dev.wrenn.server.capsule;
 
 import dev.wrenn.host.api.Host;
 import dev.wrenn.host.api.HostCapacity;
+import dev.wrenn.server.Clock;
 import dev.wrenn.server.ServerConfig;
 import dev.wrenn.server.error.ApiException;
 import dev.wrenn.server.error.ErrorCode;
@@ -39,6 +40,23 @@ public final class Capacity {
      */
     public static final long DISK_RESERVE_MB = 1024;
 
+    /**
+     * How long admission counts on a remote host's capacity as read before, instead of asking the
+     * host again: a reading is a call over the wire, 4 to 10 ms on a busy 2-core machine when the
+     * connection was idle for seconds (RemoteHostApiBenchmark), and creates are admitted one at a
+     * time. Capsules that started since the reading count as taking memory, and a refusal is only
+     * ever made on a fresh reading, so what the reuse can miss is what running guests touched since.
+     */
+    static final Duration REMOTE_READING_REUSED_FOR = Duration.ofSeconds(5);
+
+    /**
+     * A host's capacity as read, and from when (epoch ms) capsules that started running are not in it:
+     * when it was read, {@code Long.MAX_VALUE} for one read now. Started times come from the control
+     * plane that started each capsule, so clocks of several control planes are assumed close.
+     */
+    private record Reading(HostCapacity capacity, long unseenSince) {}
+
+    private final Map<String, Reading> readings = new HashMap<>();   // guarded by this
     private final CapsuleStore store;
     private final Hosts hosts;
     private final HostLocks locks;
@@ -139,13 +157,18 @@ public final class Capacity {
                         + " MiB are reserved by capsules");
             }
         }
-        HostCapacity h = capacityOf(hostId, host);
-        if (h.diskFreeMb() < memoryMb + DISK_RESERVE_MB) {
+        Reading reading = readingOf(hostId, host);
+        long shortMb = shortMb(hostId, reading);
+        if (reading.unseenSince() != Long.MAX_VALUE && (shortMb > 0 || diskShort(reading.capacity(), memoryMb))) {
+            reading = fresh(hostId, host);   // a refusal is made only on what the host says now
+            shortMb = shortMb(hostId, reading);
+        }
+        HostCapacity h = reading.capacity();
+        if (diskShort(h, memoryMb)) {
             throw new ApiException(ErrorCode.INSUFFICIENT_STORAGE, "the host's disk is short of space: " + h.diskFreeMb()
                     + " MiB free; a capsule of " + memoryMb + " MiB may need as much for its memory, and " + DISK_RESERVE_MB
                     + " MiB are kept for pauses and snapshots; free space on the host, destroy capsules or delete templates");
         }
-        long shortMb = shortMb(hostId, h);
         if (shortMb > 0 && hosts.isLocal(hostId)) shortMb -= roomMaker.applyAsLong(shortMb);
         if (shortMb > 0) {
             HostCapacity now = capacityOf(hostId, host);
@@ -155,6 +178,30 @@ public final class Capacity {
                     NO_ROOM_RETRY);
         }
         return take.get();
+    }
+
+    /**
+     * The host's capacity: the embedded host's read now, a remote host's as read within
+     * {@link #REMOTE_READING_REUSED_FOR}.
+     */
+    private Reading readingOf(String hostId, Host host) {
+        Reading r = readings.get(hostId);
+        if (hosts.isLocal(hostId) || r == null || Clock.millis() - r.unseenSince() > REMOTE_READING_REUSED_FOR.toMillis()) {
+            return fresh(hostId, host);
+        }
+        return r;
+    }
+
+    /** A reading taken now; a remote host's is kept for the admissions that follow. */
+    private Reading fresh(String hostId, Host host) {
+        long at = Clock.millis();
+        HostCapacity h = capacityOf(hostId, host);
+        if (!hosts.isLocal(hostId)) readings.put(hostId, new Reading(h, at));
+        return new Reading(h, Long.MAX_VALUE);
+    }
+
+    private static boolean diskShort(HostCapacity h, int memoryMb) {
+        return h.diskFreeMb() < memoryMb + DISK_RESERVE_MB;
     }
 
     /** The host's capacity now; a host that cannot tell is unavailable (503), which placement passes over. */
@@ -167,8 +214,9 @@ public final class Capacity {
     }
 
     /** MiB missing for one more capsule beside those admitted and still on their way (0 when it fits). */
-    private long shortMb(String hostId, HostCapacity h) {
-        long arriving = store.countArriving(hostId);
+    private long shortMb(String hostId, Reading r) {
+        HostCapacity h = r.capacity();
+        long arriving = store.countArriving(hostId, r.unseenSince());
         return Math.max(0, (arriving + 1) * h.vmMemoryMb() + reserveMb - h.memoryFreeMb());
     }
 

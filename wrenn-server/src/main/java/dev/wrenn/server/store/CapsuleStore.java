@@ -216,9 +216,17 @@ public final class CapsuleStore {
 
     /** Capsules of one host admitted but not running yet (being created or resumed): their VMs take memory soon. */
     public int countArriving(String hostId) {
+        return countArriving(hostId, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #countArriving(String)}, and those that started running at or after {@code startedSince}
+     * (epoch ms): a reading of the host's memory taken then does not show theirs yet.
+     */
+    public int countArriving(String hostId, long startedSince) {
         return sql.one("SELECT COUNT(*) FROM capsules WHERE host_id = ?"
-                + " AND (status IN ('pending', 'starting') OR operation = 'resume')",
-                rs -> rs.getInt(1), hostId).orElseThrow();
+                + " AND (status IN ('pending', 'starting') OR operation = 'resume' OR (status = 'running' AND started_at >= ?))",
+                rs -> rs.getInt(1), hostId, startedSince).orElseThrow();
     }
 
     /** Capsules that have a VM or files on the host: every one neither stopped nor failed. */

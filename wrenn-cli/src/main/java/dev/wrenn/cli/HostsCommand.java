@@ -25,7 +25,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class HostsCommand {
     private record Session(Database db, HostRegistry hosts, CapsuleStore capsules) implements AutoCloseable {
         static Session open(StoreOptions store) {
-            Database db = Database.open(store.databaseUrl(), store.dataDir().resolve("wrenn.db"));
+            Database db = store.open();
             CapsuleStore capsules = new CapsuleStore(db.dataSource(), false, null);
             return new Session(db, new HostRegistry(new HostStore(db.dataSource()), capsules), capsules);
         }

@@ -29,7 +29,7 @@ final class KeysCommand {
     /** The installation's database, opened for one command. */
     private record Session(Database db, KeyService keys) implements AutoCloseable {
         static Session open(StoreOptions store) {
-            Database db = Database.open(store.databaseUrl(), store.dataDir().resolve("wrenn.db"));
+            Database db = store.open();
             ApiKeyStore keys = new ApiKeyStore(db.dataSource());
             return new Session(db, new KeyService(new TeamStore(db.dataSource()), keys, new Authenticator(keys)));
         }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The {@code wrenn} command. */
 @Command(name = "wrenn", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Self-hostable microVM sandboxes (capsules) behind a REST API.",
-        subcommands = {ServerCommand.class, AgentCommand.class, KeysCommand.class, HostsCommand.class, CapsulesCommand.class, SnapshotsCommand.class,
+        subcommands = {ServerCommand.class, AgentCommand.class, KeysCommand.class, UsersCommand.class, HostsCommand.class, CapsulesCommand.class, SnapshotsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit status of a failed API call (picocli keeps 2 for usage mistakes). */

@@ -1,5 +1,6 @@
 package dev.wrenn.cli;
 
+import dev.wrenn.server.store.Database;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -19,5 +20,10 @@ final class StoreOptions {
 
     String databaseUrl() {
         return databaseUrl == null || databaseUrl.isBlank() ? null : databaseUrl;
+    }
+
+    /** The installation's database, opened (and migrated) for one command. */
+    Database open() {
+        return Database.open(databaseUrl(), dataDir().resolve("wrenn.db"));
     }
 }

@@ -10,7 +10,8 @@ public enum Ids {
     API_KEY("key-"),
     TEAM("team-"),
     HOST("host-"),
-    CONTROL_PLANE("cp-");
+    CONTROL_PLANE("cp-"),
+    USER("user-");
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int LENGTH = 25;

@@ -2,8 +2,11 @@ package dev.wrenn.server;
 
 import dev.wrenn.host.api.Host;
 import dev.wrenn.server.api.HttpApi;
+import dev.wrenn.server.auth.Access;
+import dev.wrenn.server.auth.Accounts;
 import dev.wrenn.server.auth.Authenticator;
 import dev.wrenn.server.auth.KeyService;
+import dev.wrenn.server.auth.Sessions;
 import dev.wrenn.server.capsule.ActivityTracker;
 import dev.wrenn.server.capsule.Capacity;
 import dev.wrenn.server.capsule.MemoryPressure;
@@ -29,7 +32,9 @@ import dev.wrenn.server.store.CapsuleStore;
 import dev.wrenn.server.store.Database;
 import dev.wrenn.server.store.HostStore;
 import dev.wrenn.server.store.SnapshotStore;
+import dev.wrenn.server.store.SessionStore;
 import dev.wrenn.server.store.TeamStore;
+import dev.wrenn.server.store.UserStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -54,6 +59,7 @@ public final class WrennServer implements AutoCloseable {
     private final Database db;
     private final Host host;
     private final KeyService keys;
+    private final Accounts accounts;
     private final HostRegistry registry;
     private final Hosts hosts;
     private final HttpApi http;
@@ -63,13 +69,15 @@ public final class WrennServer implements AutoCloseable {
     private final String firstKey;
     private final CompletableFuture<Void> templatesReady = new CompletableFuture<>();
 
-    private WrennServer(ServerConfig config, Database db, Host host, KeyService keys, HostRegistry registry, Hosts hosts,
+    private WrennServer(ServerConfig config, Database db, Host host, KeyService keys, Accounts accounts, HostRegistry registry,
+                        Hosts hosts,
                         HttpApi http,
                         Housekeeper housekeeper, ControlPlane controlPlane, OperationTracker tracker, String firstKey) {
         this.config = config;
         this.db = db;
         this.host = host;
         this.keys = keys;
+        this.accounts = accounts;
         this.registry = registry;
         this.hosts = hosts;
         this.http = http;
@@ -105,6 +113,8 @@ public final class WrennServer implements AutoCloseable {
         ApiKeyStore keyStore = new ApiKeyStore(db.dataSource());
         Authenticator auth = new Authenticator(keyStore);
         KeyService keys = new KeyService(new TeamStore(db.dataSource()), keyStore, auth);
+        Accounts accounts = new Accounts(new UserStore(db.dataSource()), keys);
+        Access access = new Access(auth, keys, accounts, new Sessions(new SessionStore(db.dataSource()), keyStore));
         OperationTracker tracker = new OperationTracker();
         ActivityTracker activity = new ActivityTracker(capsuleStore);
         String hostId = host == null ? null : HostIdentity.of(config.dataDir());
@@ -137,7 +147,7 @@ public final class WrennServer implements AutoCloseable {
                     capsules::bootAgain), h.id()));
         });
         PortProxy portProxy = new PortProxy(capsules, hosts, activity, config.proxyResponseTimeout());
-        HttpApi http = new HttpApi(config, auth, keys, capsules, guest, snapshots, metrics, tracker, hosts, capacity, portProxy,
+        HttpApi http = new HttpApi(config, access, capsules, guest, snapshots, metrics, tracker, hosts, capacity, portProxy,
                 registry).start();
         OrphanedOperations orphans = new OrphanedOperations(capsuleStore, hosts, controlPlane,
                 on -> new Recovery(capsuleStore, snapshotStore, hosts.of(on), on, capsules::bootAgain));
@@ -149,7 +159,7 @@ public final class WrennServer implements AutoCloseable {
         Housekeeper housekeeper = new Housekeeper(controlPlane, capsuleStore, hosts, capsules, mover, relieveMemory, tracker,
                 config.autoPauseInterval(), config.stoppedRetention(), sharedWork);
         housekeeper.start();
-        WrennServer server = new WrennServer(config, db, host, keys, registry, hosts, http, housekeeper, controlPlane, tracker,
+        WrennServer server = new WrennServer(config, db, host, keys, accounts, registry, hosts, http, housekeeper, controlPlane, tracker,
                 firstKey);
         if (config.prepareTemplates() && host != null) server.prepareTemplates();
         else server.templatesReady.complete(null);
@@ -227,6 +237,11 @@ public final class WrennServer implements AutoCloseable {
 
     public KeyService keys() {
         return keys;
+    }
+
+    /** Users of the dashboard. */
+    public Accounts accounts() {
+        return accounts;
     }
 
     /** Host agents on other machines. */

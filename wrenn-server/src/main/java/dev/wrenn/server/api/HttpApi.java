@@ -5,8 +5,8 @@ import dev.wrenn.server.Json;
 import dev.wrenn.server.OperationTracker;
 import dev.wrenn.server.ServerConfig;
 import dev.wrenn.server.auth.Authenticator;
+import dev.wrenn.server.auth.Access;
 import dev.wrenn.server.auth.Caller;
-import dev.wrenn.server.auth.KeyService;
 import dev.wrenn.server.auth.RateLimiter;
 import dev.wrenn.server.capsule.Capacity;
 import dev.wrenn.server.capsule.CapsuleService;
@@ -61,6 +61,8 @@ public final class HttpApi implements AutoCloseable {
     private final GuestHandlers guest;
     private final SnapshotHandlers snapshots;
     private final KeyHandlers keys;
+    private final SessionHandlers sessions;
+    private final MemberHandlers members;
     private final OpsHandlers ops;
     private final StreamHandlers streams;
     private final AgentHandlers agents;
@@ -68,19 +70,21 @@ public final class HttpApi implements AutoCloseable {
     private final List<Route> registered = new CopyOnWriteArrayList<>();
     private final Javalin app;
 
-    public HttpApi(ServerConfig config, Authenticator auth, KeyService keyService, CapsuleService capsuleService,
+    public HttpApi(ServerConfig config, Access access, CapsuleService capsuleService,
                    GuestService guestService, SnapshotService snapshotService, Metrics metrics, OperationTracker tracker,
                    Hosts hosts, Capacity capacity, PortProxy portProxy, HostRegistry registry) throws IOException {
-        this.auth = auth;
+        this.auth = access.keys();
         this.rateLimiter = new RateLimiter(config.keyRequestRate());
         this.metrics = metrics;
         this.tracker = tracker;
         this.capsules = new CapsuleHandlers(capsuleService, config);
         this.guest = new GuestHandlers(guestService);
         this.snapshots = new SnapshotHandlers(snapshotService);
-        this.keys = new KeyHandlers(keyService);
+        this.keys = new KeyHandlers(access.teams());
+        this.sessions = new SessionHandlers(access.accounts(), access.sessions(), access.keys(), access.teams());
+        this.members = new MemberHandlers(access.accounts());
         this.ops = new OpsHandlers(metrics, hosts, capacity);
-        this.streams = new StreamHandlers(auth, rateLimiter, guestService, metrics);
+        this.streams = new StreamHandlers(access.keys(), rateLimiter, guestService, metrics);
         this.agents = new AgentHandlers(registry, config.heartbeatInterval());
         this.portProxy = portProxy;
         Path uploads = Files.createDirectories(config.dataDir().resolve("tmp").resolve("uploads"));
@@ -128,6 +132,12 @@ public final class HttpApi implements AutoCloseable {
         r.get("/metrics", ops::metrics);
         r.post("/api/agent/v1/register", agents::register);
         r.post("/api/agent/v1/heartbeat", agents::heartbeat);
+        for (String prefix : List.of("/api/v1", "/v1")) {   // they authenticate themselves (or need nothing)
+            r.post(prefix + "/sessions", sessions::signIn);
+            r.get(prefix + "/session", sessions::current);
+            r.delete(prefix + "/session", sessions::signOut);
+            r.get(prefix + "/setup", sessions::setup);
+        }
 
         api(r, HandlerType.POST, "/capsules", capsules::create);
         api(r, HandlerType.GET, "/capsules", capsules::list);
@@ -160,6 +170,10 @@ public final class HttpApi implements AutoCloseable {
         api(r, HandlerType.POST, "/api-keys", keys::create);
         api(r, HandlerType.GET, "/api-keys", keys::list);
         api(r, HandlerType.DELETE, "/api-keys/{id}", keys::revoke);
+
+        api(r, HandlerType.GET, "/members", members::list);
+        api(r, HandlerType.POST, "/members", members::add);
+        api(r, HandlerType.DELETE, "/members/{user_id}", members::remove);
     }
 
     /** An authenticated API route, under /api/v1 and /v1. */
@@ -197,9 +211,10 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
+    /** By the X-API-Key header; a browser signed in to the dashboard has its session cookie instead. */
     private Caller authenticate(Context ctx) {
-        Caller caller = auth.authenticate(ctx.header("X-API-Key"));
-        rateLimiter.acquire(caller.keyId());
+        Caller caller = SessionHandlers.bySession(ctx) ? sessions.caller(ctx) : auth.authenticate(ctx.header("X-API-Key"));
+        rateLimiter.acquire(caller.principal());
         return caller;
     }
 

@@ -90,7 +90,7 @@ final class StreamHandlers implements AutoCloseable {
 
     private Caller authenticate(String key) {
         Caller caller = auth.authenticate(key);
-        rateLimiter.acquire(caller.keyId());
+        rateLimiter.acquire(caller.principal());
         return caller;
     }
 

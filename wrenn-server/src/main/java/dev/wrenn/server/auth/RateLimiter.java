@@ -1,12 +1,13 @@
 package dev.wrenn.server.auth;
 
+import dev.wrenn.server.Ids;
 import dev.wrenn.server.error.ApiException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Requests per second per API key (api.md §1: 429 with Retry-After), as a token bucket that holds
+ * Requests per second per API key or signed-in user (api.md §1: 429 with Retry-After), as a token bucket that holds
  * one second's worth of requests as burst. A rate of 0 turns it off.
  */
 public final class RateLimiter {
@@ -17,13 +18,13 @@ public final class RateLimiter {
         this.perSecond = perSecond;
     }
 
-    /** Takes one request from the key's bucket, or throws 429 telling when the next one fits. */
-    public void acquire(String keyId) {
+    /** Takes one request from the bucket of {@code principal} (a key's or a user's id), or throws 429 telling when the next one fits. */
+    public void acquire(String principal) {
         if (perSecond <= 0) return;
-        long waitNanos = buckets.computeIfAbsent(keyId, k -> new Bucket(perSecond)).take(System.nanoTime(), perSecond);
+        long waitNanos = buckets.computeIfAbsent(principal, k -> new Bucket(perSecond)).take(System.nanoTime(), perSecond);
         if (waitNanos > 0) {
             long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
-            throw ApiException.rateLimited("API key " + keyId + " made more than " + (long) perSecond
+            throw ApiException.rateLimited((Ids.USER.matches(principal) ? "user " : "API key ") + principal + " made more than " + (long) perSecond
                     + " requests per second; retry in " + seconds + " s", Duration.ofSeconds(seconds));
         }
     }

@@ -144,8 +144,15 @@ class NetworkTest {
                 targets.add(hostSide(bPort) + ":8000");
                 targets.add("169.254.169.254:80");                                     // metadata
                 targets.add(TestPeer.HOST_SIDE + ":" + port);
+                // all probed at once: each blocked one waits out curl's 3 s, as packets are dropped
+                StringBuilder probes = new StringBuilder();
                 for (String t : targets) {
-                    assertEquals("000", status(a, "http://" + t + "/"), "a capsule reached " + t);
+                    probes.append("curl -s -m 3 -o /dev/null -w '").append(t).append(" %{http_code}\\n' http://").append(t)
+                            .append("/ & ");
+                }
+                String answers = TestHost.sh(a, probes + "wait").stdoutText();
+                for (String t : targets) {
+                    assertTrue(answers.contains(t + " 000\n"), "a capsule reached " + t + ": " + answers);
                 }
                 assertEquals(0, accepted.get(), "a host service accepted a connection from a capsule");
                 assertEquals("200", status(a, TestPeer.url("/hello")), "allow_out 0.0.0.0/0 opens the peer");

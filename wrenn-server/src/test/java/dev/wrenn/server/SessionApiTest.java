@@ -2,6 +2,7 @@ package dev.wrenn.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,7 +15,9 @@ import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -105,6 +108,24 @@ class SessionApiTest {
         assertEquals(404, b.get("/capsules/" + ours).status());
         assertEquals(404, b.send("DELETE", "/capsules/" + ours, null, true).status());
         assertEquals("running", api.capsule(ours).get("status").asText());
+    }
+
+    @Test
+    void aStreamOpensWithTheSessionCookieOnlyFromThisServersPages() {
+        server.accounts().create("fay@example.com", PASSWORD, "default", Role.MEMBER);
+        Browser b = browser(signIn("{\"email\":\"fay@example.com\",\"password\":\"" + PASSWORD + "\"}"));
+        String id = b.send("POST", "/capsules?wait=true", "{}", true).json().get("id").asText();
+        String base = "http://127.0.0.1:" + server.port();
+        String path = "/capsules/" + id + "/exec/stream";
+        try (WsClient ws = WsClient.openWithHeaders(base, path, Map.of("Cookie", b.cookie(), "Origin", base))) {
+            ws.sendText("{\"type\":\"start\",\"cmd\":\"true\"}");
+            JsonNode first = ws.next(Duration.ofSeconds(10));
+            assertNotEquals("unauthorized", first.path("code").asText(), "the cookie authenticated the socket: " + first);
+        }
+        WsClient.Refused foreign = assertThrows(WsClient.Refused.class,
+                () -> WsClient.openWithHeaders(base, path, Map.of("Cookie", b.cookie(), "Origin", "https://evil.example")));
+        assertEquals(403, foreign.status, "another site's page cannot use the cookie");
+        assertEquals(403, assertThrows(WsClient.Refused.class, () -> WsClient.openWithHeaders(base, path, Map.of("Cookie", b.cookie()))).status);
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -45,6 +46,15 @@ public final class WsClient implements AutoCloseable {
     }
 
     public static WsClient open(String baseUrl, String path, String key, boolean reading) {
+        return open(baseUrl, path, key == null ? Map.of() : Map.of("X-API-Key", key), reading);
+    }
+
+    /** Opens {@code path} (under /api/v1) with these handshake headers (a browser's Cookie and Origin). */
+    public static WsClient openWithHeaders(String baseUrl, String path, Map<String, String> headers) {
+        return open(baseUrl, path, headers, true);
+    }
+
+    private static WsClient open(String baseUrl, String path, Map<String, String> headers, boolean reading) {
         BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
         CompletableFuture<Integer> closeCode = new CompletableFuture<>();
         StringBuilder partial = new StringBuilder();
@@ -91,7 +101,7 @@ public final class WsClient implements AutoCloseable {
         };
         String ws = baseUrl.replaceFirst("^http", "ws") + "/api/v1" + path;
         WebSocket.Builder b = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
-        if (key != null) b.header("X-API-Key", key);
+        headers.forEach(b::header);
         try {
             return new WsClient(b.buildAsync(URI.create(ws), listener).get(10, TimeUnit.SECONDS), frames, closeCode);
         } catch (ExecutionException e) {

@@ -84,7 +84,7 @@ public final class HttpApi implements AutoCloseable {
         this.sessions = new SessionHandlers(access.accounts(), access.sessions(), access.keys(), access.teams());
         this.members = new MemberHandlers(access.accounts());
         this.ops = new OpsHandlers(metrics, hosts, capacity);
-        this.streams = new StreamHandlers(access.keys(), rateLimiter, guestService, metrics);
+        this.streams = new StreamHandlers(access.keys(), sessions, rateLimiter, guestService, metrics);
         this.agents = new AgentHandlers(registry, config.heartbeatInterval());
         this.portProxy = portProxy;
         Path uploads = Files.createDirectories(config.dataDir().resolve("tmp").resolve("uploads"));

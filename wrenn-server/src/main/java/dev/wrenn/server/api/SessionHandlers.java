@@ -117,6 +117,20 @@ final class SessionHandlers {
         return new Caller(s.userId() != null ? s.userId() : s.keyId(), s.teamId());
     }
 
+    /**
+     * A WebSocket opened with the session cookie must come from a page of this server: its Origin
+     * names the host it was sent to (a socket cannot carry the CSRF token in a header).
+     */
+    static void requireSameOrigin(Context ctx) {
+        String origin = ctx.header("Origin");
+        String host = ctx.header("Host");
+        String originHost = origin == null ? null : origin.replaceFirst("^https?://", "");
+        if (origin == null || host == null || origin.equals(originHost) || !originHost.equalsIgnoreCase(host)) {
+            throw new ApiException(ErrorCode.FORBIDDEN, "a stream opened with the session cookie must come from a page of"
+                    + " this server (Origin " + Params.abbreviate(String.valueOf(origin)) + ")");
+        }
+    }
+
     private static void requireCsrf(Context ctx, SessionRecord s) {
         if (!Sessions.csrfMatches(s, ctx.header(CSRF_HEADER))) {
             throw new ApiException(ErrorCode.FORBIDDEN, "missing or wrong " + CSRF_HEADER + " header: send the csrf_token"

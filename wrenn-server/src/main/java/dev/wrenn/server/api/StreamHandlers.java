@@ -48,6 +48,7 @@ final class StreamHandlers implements AutoCloseable {
     record Connection(String endpoint, StreamSocket socket, Caller caller, String capsuleId, WsContext ctx, GuestService guest) {}
 
     private final Authenticator auth;
+    private final SessionHandlers sessions;
     private final RateLimiter rateLimiter;
     private final GuestService guest;
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
@@ -55,8 +56,9 @@ final class StreamHandlers implements AutoCloseable {
     private final Map<String, Socket> open = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> pinger;
 
-    StreamHandlers(Authenticator auth, RateLimiter rateLimiter, GuestService guest, Metrics metrics) {
+    StreamHandlers(Authenticator auth, SessionHandlers sessions, RateLimiter rateLimiter, GuestService guest, Metrics metrics) {
         this.auth = auth;
+        this.sessions = sessions;
         this.rateLimiter = rateLimiter;
         this.guest = guest;
         for (String endpoint : List.of(EXEC, ATTACH, PTY)) {
@@ -80,16 +82,28 @@ final class StreamHandlers implements AutoCloseable {
         endpoint(ws, PTY, TerminalSession::new);
     }
 
-    /** Before the upgrade: the id must parse (else 400) and a key given as a header must be valid (else 401). */
+    /**
+     * Before the upgrade: the id must parse (else 400); a key given as a header must be valid (else
+     * 401); a browser's session cookie must be live and come from a page of this server (else 401 or
+     * 403), as a socket carries no CSRF token.
+     */
     void beforeUpgrade(Context ctx) {
         Params.capsuleId(ctx);
         if (ctx.pathParamMap().containsKey("target")) Params.processTarget(ctx.pathParam("target"));
         String key = ctx.header("X-API-Key");
-        if (key != null) ctx.attribute(CALLER, authenticate(key));
+        if (key != null) {
+            ctx.attribute(CALLER, authenticate(key));
+        } else if (SessionHandlers.bySession(ctx)) {
+            SessionHandlers.requireSameOrigin(ctx);
+            ctx.attribute(CALLER, limited(sessions.caller(ctx)));
+        }
     }
 
     private Caller authenticate(String key) {
-        Caller caller = auth.authenticate(key);
+        return limited(auth.authenticate(key));
+    }
+
+    private Caller limited(Caller caller) {
         rateLimiter.acquire(caller.principal());
         return caller;
     }

@@ -19,6 +19,8 @@ declare -A PKG_FOR=(
   [sysctl]=procps
   [curl]=curl
   [clang]=clang
+  [chromium]=chromium
+  [chromedriver]=chromium-driver
 )
 # libraries, checked by package: libFuzzer for the guest agent's fuzz target (clang 14 is Debian 12's)
 LIB_PKGS=(libclang-rt-14-dev)

@@ -139,6 +139,7 @@ final class ServerCommand implements Callable<Integer> {
             out.println("First API key (shown only this once): " + key);
             out.println("  export WRENN_BASE_URL=" + server.url() + " WRENN_API_KEY=" + key);
         });
+        out.println("Dashboard: " + server.dashboardUrl());
         out.flush();
         stopped.await();
         return 0;

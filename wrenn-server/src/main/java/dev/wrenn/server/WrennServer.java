@@ -231,6 +231,11 @@ public final class WrennServer implements AutoCloseable {
         return "http://" + h + ":" + http.port() + "/api";
     }
 
+    /** Where people sign in to the dashboard: {@code http://HOST:PORT/}. */
+    public String dashboardUrl() {
+        return url().substring(0, url().length() - "api".length());
+    }
+
     public int port() {
         return http.port();
     }

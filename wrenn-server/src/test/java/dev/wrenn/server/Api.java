@@ -91,9 +91,11 @@ public final class Api {
         return send(b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
-    /** {@code path} starting with /api, /v1 or /metrics is taken as is; anything else is under /api/v1. */
+    /** {@code path} starting with /api, /v1, /metrics or /assets, or /, is taken as is; anything else is under /api/v1. */
     public HttpRequest.Builder request(String path) {
-        String full = path.startsWith("/api/") || path.startsWith("/v1/") || path.startsWith("/metrics") ? path : "/api/v1" + path;
+        boolean asIs = path.equals("/") || path.startsWith("/api/") || path.startsWith("/v1/") || path.startsWith("/metrics")
+                || path.startsWith("/assets/");
+        String full = asIs ? path : "/api/v1" + path;
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + full)).timeout(Duration.ofSeconds(120));
         if (key != null) b.header("X-API-Key", key);
         return b;

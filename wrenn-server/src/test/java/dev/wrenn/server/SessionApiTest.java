@@ -129,6 +129,21 @@ class SessionApiTest {
     }
 
     @Test
+    void theDashboardIsServedAtTheRootWithAPolicyThatAllowsOnlyItsOwnScripts() {
+        Api anonymous = api.withKey(null);
+        Response page = anonymous.get("/");
+        assertEquals(200, page.status());
+        assertTrue(page.text().contains("/assets/app.js"), "the page loads the app");
+        String policy = page.headers().firstValue("Content-Security-Policy").orElseThrow();
+        assertTrue(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"), policy);
+        assertEquals("nosniff", page.headers().firstValue("X-Content-Type-Options").orElseThrow());
+        Response app = anonymous.get("/assets/app.js");
+        assertEquals(200, app.status());
+        assertTrue(app.headers().firstValue("Content-Type").orElseThrow().startsWith("text/javascript"));
+        assertEquals(404, anonymous.get("/assets/index.html").status(), "only the listed assets exist");
+    }
+
+    @Test
     void aWrongPasswordAndAnUnknownEmailGetTheSameAnswerAndTheSixthTryWaits() {
         server.accounts().create("cy@example.com", PASSWORD, "default", Role.MEMBER);
         Response unknown = signIn("{\"email\":\"nobody@example.com\",\"password\":\"" + PASSWORD + "\"}");

@@ -63,6 +63,7 @@ public final class HttpApi implements AutoCloseable {
     private final KeyHandlers keys;
     private final SessionHandlers sessions;
     private final MemberHandlers members;
+    private final DashboardHandlers dashboard = new DashboardHandlers();
     private final OpsHandlers ops;
     private final StreamHandlers streams;
     private final AgentHandlers agents;
@@ -127,6 +128,8 @@ public final class HttpApi implements AutoCloseable {
 
     /** Every route of the server, top to bottom (api.md §1, §4–8). */
     private void routes(RoutesConfig r) {
+        r.get("/", dashboard::page);
+        r.get("/assets/{name}", dashboard::asset);
         r.get("/api/health", ops::health);
         r.get("/api/openapi.yaml", ops::openapi);
         r.get("/metrics", ops::metrics);

@@ -90,6 +90,7 @@ class DashboardBrowserTest {
         assertEquals(List.of(id), ids(withKey), "and belongs to the user's team");
 
         WebElement keyRow = until(By.xpath("//tbody[@id='key-rows']/tr[td[1][text()='from the browser']]"));
+        assertTrue(keyRow.getText().contains(key.substring(0, 12) + "…"), "the list shows the key's prefix: " + keyRow.getText());
         keyRow.findElement(By.cssSelector("button[data-action=revoke]")).click();
         browser.switchTo().alert().accept();
         new WebDriverWait(browser, WAIT).until(ExpectedConditions.stalenessOf(keyRow));

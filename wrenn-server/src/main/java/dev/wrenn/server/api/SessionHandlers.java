@@ -51,12 +51,13 @@ final class SessionHandlers {
         long now = Clock.millis();
         Sessions.Opened opened;
         if (apiKey.isPresent()) {
-            limiter.check("key", address, now);
+            String account = "api key from " + address;   // keys are guessed from an address, not per account
+            limiter.check(account, address, now);
             Caller caller;
             try {
                 caller = keys.authenticate(apiKey.get());
             } catch (ApiException e) {
-                limiter.failed("key", address, now);
+                limiter.failed(account, address, now);
                 throw e;
             }
             opened = sessions.openForKey(caller);

@@ -25,6 +25,8 @@ public final class Sessions {
     private static final Logger log = LoggerFactory.getLogger(Sessions.class);
     public static final Duration LIFETIME = Duration.ofDays(7);
     private static final long CACHE_MS = 5_000;
+    /** Past this many cached sessions, those not looked up lately are dropped (they are read again when used). */
+    private static final int MAX_CACHED = 10_000;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Base64.Encoder URL_SAFE = Base64.getUrlEncoder().withoutPadding();
 
@@ -76,6 +78,7 @@ public final class Sessions {
                 throw signedOut();
             }
             e = new Entry(found.get(), now);
+            if (cache.size() >= MAX_CACHED) cache.values().removeIf(old -> now - old.loadedAt() > CACHE_MS);
             cache.put(hash, e);
         }
         SessionRecord s = e.session();

@@ -275,7 +275,7 @@ function keysPage() {
         await api('DELETE', '/api-keys/' + k.id);
         await refresh();
       }));
-      return h('tr', { 'data-id': k.id }, h('td', {}, k.name), h('td', { class: 'mono' }, k.prefix + '…'),
+      return h('tr', { 'data-id': k.id }, h('td', {}, k.name), h('td', { class: 'mono' }, k.key_prefix + '…'),
         h('td', {}, time(k.created_at)), h('td', {}, time(k.last_used_at)), h('td', { class: 'actions' }, revoke));
     }));
   }

@@ -1,6 +1,7 @@
 package dev.wrenn.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wrenn.server.auth.Membership.Role;
@@ -63,6 +64,7 @@ class DashboardBrowserTest {
         browser.get(TestServer.baseUrl() + "/");
         until(By.id("sign-in"));
         shot("sign-in");
+        assertFalse(browser.findElement(By.id("sign-out")).isDisplayed(), "nothing of a signed-in page shows before signing in");
         browser.findElement(By.name("email")).sendKeys(email);
         browser.findElement(By.name("password")).sendKeys(PASSWORD);
         browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();

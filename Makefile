@@ -37,7 +37,7 @@ test-sdk-consumer:
 ## then the SDK as a dependency. The agent's tests and fuzzing take one core for a minute while the Java
 ## modules compile; side by side they save that minute of the suite's time.
 test:
-	@$(MAKE) -s -j2 --output-sync=line test-agent test-java
+	@$(MAKE) -s -j2 test-agent test-java
 	@$(MAKE) -s test-sdk-consumer
 
 ## Benchmarks with real VMs; prints BENCH lines and writes docs/benchmarks.md.

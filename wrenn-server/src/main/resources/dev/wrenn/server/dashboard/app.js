@@ -102,42 +102,33 @@ function signedOut() {
   else location.hash = '#/sign-in';
 }
 
-function signInPage() {
-  const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true });
-  const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
+/** A form that opens a session with what {@code body()} gives and goes to the capsules; a refusal shows under it. */
+function signInForm(id, heading, inputs, submit, body) {
   const error = h('p', { class: 'error', role: 'alert' });
-  const form = h('form', {
-    id: 'sign-in',
+  return h('form', {
+    id,
     onsubmit: async (ev) => {
       ev.preventDefault();
       error.textContent = '';
       try {
-        signedIn(await api('POST', '/sessions', { email: email.value, password: password.value }));
+        signedIn(await api('POST', '/sessions', body()));
         location.hash = '#/capsules';
       } catch (e) {
         error.textContent = e.message;
       }
     },
-  }, h('h1', {}, 'Sign in to Wrenn'), field('Email', email), field('Password', password),
-  h('button', { type: 'submit' }, 'Sign in'), error);
+  }, heading, inputs, submit, error);
+}
 
+function signInPage() {
+  const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true });
+  const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
   const key = h('input', { type: 'password', name: 'api_key', autocomplete: 'off', placeholder: 'wrn_…', required: true });
-  const keyError = h('p', { class: 'error', role: 'alert' });
-  const keyForm = h('form', {
-    id: 'sign-in-key',
-    onsubmit: async (ev) => {
-      ev.preventDefault();
-      keyError.textContent = '';
-      try {
-        signedIn(await api('POST', '/sessions', { api_key: key.value.trim() }));
-        location.hash = '#/capsules';
-      } catch (e) {
-        keyError.textContent = e.message;
-      }
-    },
-  }, h('h2', {}, 'Or with an API key'), field('API key', key), h('button', { type: 'submit', class: 'quiet' }, 'Sign in with the key'),
-  keyError);
-  show(h('section', { class: 'narrow' }, form, keyForm));
+  show(h('section', { class: 'narrow' },
+    signInForm('sign-in', h('h1', {}, 'Sign in to Wrenn'), [field('Email', email), field('Password', password)],
+      h('button', { type: 'submit' }, 'Sign in'), () => ({ email: email.value, password: password.value })),
+    signInForm('sign-in-key', h('h2', {}, 'Or with an API key'), [field('API key', key)],
+      h('button', { type: 'submit', class: 'quiet' }, 'Sign in with the key'), () => ({ api_key: key.value.trim() }))));
   email.focus();
 }
 

@@ -58,16 +58,13 @@ class DashboardBrowserTest {
     void aUserSignsInRunsACapsuleManagesKeysAndSignsOut() throws IOException {
         TestServer.awaitTemplates();
         String team = "browser-" + UUID.randomUUID();
-        String email = "ada-" + UUID.randomUUID() + "@example.com";
-        TestServer.get().accounts().create(email, PASSWORD, team, Role.OWNER);
+        String email = newOwner(team);
 
         browser.get(TestServer.baseUrl() + "/");
         until(By.id("sign-in"));
         shot("sign-in");
         assertFalse(browser.findElement(By.id("sign-out")).isDisplayed(), "nothing of a signed-in page shows before signing in");
-        browser.findElement(By.name("email")).sendKeys(email);
-        browser.findElement(By.name("password")).sendKeys(PASSWORD);
-        browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
+        signIn(email);
         until(By.id("create"));
         assertTrue(browser.findElement(By.id("who")).getText().contains(team), browser.findElement(By.id("who")).getText());
 
@@ -102,27 +99,22 @@ class DashboardBrowserTest {
         until(By.id("sign-in"));
         browser.navigate().refresh();
         until(By.id("sign-in"));
-        new Api(TestServer.baseUrl(), TestServer.get().keys().create(
-                TestServer.get().keys().findTeam(team).orElseThrow().id(), "cleanup").secret()).destroyQuietly(id);
+        keyOf(team).destroyQuietly(id);
     }
 
     @Test
     void hostileMetadataIsShownAsText() throws IOException {
         TestServer.awaitTemplates();
         String team = "browser-" + UUID.randomUUID();
-        String email = "eve-" + UUID.randomUUID() + "@example.com";
-        TestServer.get().accounts().create(email, PASSWORD, team, Role.OWNER);
-        Api api = new Api(TestServer.baseUrl(), TestServer.get().keys().create(
-                TestServer.get().keys().findTeam(team).orElseThrow().id(), "setup").secret());
+        String email = newOwner(team);
+        Api api = keyOf(team);
         String hostile = "<img src=x onerror=\"document.body.dataset.pwned=1\">";
         String id = api.createRunning("{\"metadata\":{\"name\":\"" + hostile.replace("\"", "\\\"") + "\"}}");
         try {
             browser.manage().deleteAllCookies();
             browser.get(TestServer.baseUrl() + "/");
             until(By.id("sign-in"));
-            browser.findElement(By.name("email")).sendKeys(email);
-            browser.findElement(By.name("password")).sendKeys(PASSWORD);
-            browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
+            signIn(email);
             WebElement row = until(By.cssSelector("#capsule-rows tr[data-id='" + id + "']"));
             shot("hostile-metadata");
             assertTrue(row.getText().contains("name=" + hostile), "the metadata is shown as it is: " + row.getText());
@@ -132,6 +124,26 @@ class DashboardBrowserTest {
             api.destroyQuietly(id);
             browser.findElement(By.id("sign-out")).click();
         }
+    }
+
+    /** A new user, the owner of {@code team} (made if it does not exist); answers the email. */
+    private static String newOwner(String team) {
+        String email = "user-" + UUID.randomUUID() + "@example.com";
+        TestServer.get().accounts().create(email, PASSWORD, team, Role.OWNER);
+        return email;
+    }
+
+    /** The API as a new key of {@code team}. */
+    private static Api keyOf(String team) {
+        var keys = TestServer.get().keys();
+        return new Api(TestServer.baseUrl(), keys.create(keys.findTeam(team).orElseThrow().id(), "test key").secret());
+    }
+
+    /** Fills in and sends the sign-in form shown now. */
+    private static void signIn(String email) {
+        browser.findElement(By.name("email")).sendKeys(email);
+        browser.findElement(By.name("password")).sendKeys(PASSWORD);
+        browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
     }
 
     private static List<String> ids(Api api) {

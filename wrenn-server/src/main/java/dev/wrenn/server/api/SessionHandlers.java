@@ -158,9 +158,10 @@ final class SessionHandlers {
             ObjectNode user = o.putObject("user");
             user.put("id", s.userId());
             user.put("email", accounts.user(s.userId()).map(User::email).orElse(null));
-            o.put("role", accounts.memberships(s.userId()).stream().filter(m -> m.team().id().equals(s.teamId()))
+            List<Membership> memberships = accounts.memberships(s.userId());
+            o.put("role", memberships.stream().filter(m -> m.team().id().equals(s.teamId()))
                     .map(m -> m.role().wire()).findFirst().orElse(null));
-            o.putArray("teams").addAll(accounts.memberships(s.userId()).stream().map(m -> {
+            o.putArray("teams").addAll(memberships.stream().map(m -> {
                 ObjectNode t = Json.MAPPER.createObjectNode();
                 t.put("id", m.team().id());
                 t.put("name", m.team().name());

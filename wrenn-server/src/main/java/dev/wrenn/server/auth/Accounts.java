@@ -38,7 +38,7 @@ public final class Accounts {
         if (users.findByEmail(normalized).isPresent()) {
             throw new ApiException(ErrorCode.CONFLICT, "a user with email " + normalized + " exists already");
         }
-        return addMember(teams.team(teamName).id(), normalized, password, role);
+        return insertNew(teams.team(teamName).id(), normalized, password, role);
     }
 
     /** The user whose email and password these are; 401 naming neither which was wrong nor whether the user exists. */
@@ -85,12 +85,7 @@ public final class Accounts {
         if (existing.isEmpty()) {
             if (password == null) throw ApiException.invalid("password is required for a new user (" + normalized + ")");
             PasswordHasher.requireAcceptable(password);
-            User u = new User(Ids.USER.next(), normalized, PasswordHasher.hash(password), Clock.uniqueMillis());
-            if (!users.insert(u, teamId, role)) {
-                throw new ApiException(ErrorCode.CONFLICT, "a user with email " + normalized + " exists already");
-            }
-            log.atInfo().addKeyValue("user", u.id()).addKeyValue("team", teamId).addKeyValue("role", role.wire()).log("user created");
-            return u;
+            return insertNew(teamId, normalized, password, role);
         }
         if (password != null) {
             throw new ApiException(ErrorCode.CONFLICT, "a user with email " + normalized + " exists already; omit password"
@@ -100,6 +95,16 @@ public final class Accounts {
         log.atInfo().addKeyValue("user", existing.get().id()).addKeyValue("team", teamId).addKeyValue("role", role.wire())
                 .log("member added");
         return existing.get();
+    }
+
+    /** A new user of {@code normalized} email, a member of the team; 409 if another request took the email first. */
+    private User insertNew(String teamId, String normalized, String password, Membership.Role role) {
+        User u = new User(Ids.USER.next(), normalized, PasswordHasher.hash(password), Clock.uniqueMillis());
+        if (!users.insert(u, teamId, role)) {
+            throw new ApiException(ErrorCode.CONFLICT, "a user with email " + normalized + " exists already");
+        }
+        log.atInfo().addKeyValue("user", u.id()).addKeyValue("team", teamId).addKeyValue("role", role.wire()).log("user created");
+        return u;
     }
 
     /** Takes a user out of the team; 409 for its last owner, 404 for one not in it. */

@@ -10,11 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -33,6 +36,7 @@ class DashboardBrowserTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path SHOTS = Path.of("target", "screenshots");
+    private static final Path DOWNLOADS = Path.of("target", "browser-downloads").toAbsolutePath();
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final String PASSWORD = "correct horse battery";
     private static ChromeDriver browser;
@@ -42,7 +46,10 @@ class DashboardBrowserTest {
         assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "the browser tests need Debian's chromium and chromium-driver: `make deps` installs them");
         Files.createDirectories(SHOTS);
+        Files.createDirectories(DOWNLOADS);
         ChromeOptions options = new ChromeOptions();
+        options.setExperimentalOption("prefs", Map.of("download.default_directory", DOWNLOADS.toString(),
+                "download.prompt_for_download", false));
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900");
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
@@ -111,10 +118,7 @@ class DashboardBrowserTest {
         String hostile = "<img src=x onerror=\"document.body.dataset.pwned=1\">";
         String id = api.createRunning("{\"metadata\":{\"name\":\"" + hostile.replace("\"", "\\\"") + "\"}}");
         try {
-            browser.manage().deleteAllCookies();
-            browser.get(TestServer.baseUrl() + "/");
-            until(By.id("sign-in"));
-            signIn(email);
+            signInAfresh(email);
             WebElement row = until(By.cssSelector("#capsule-rows tr[data-id='" + id + "']"));
             shot("hostile-metadata");
             assertTrue(row.getText().contains("name=" + hostile), "the metadata is shown as it is: " + row.getText());
@@ -123,6 +127,143 @@ class DashboardBrowserTest {
         } finally {
             api.destroyQuietly(id);
             browser.findElement(By.id("sign-out")).click();
+        }
+    }
+
+    @Test
+    void aCapsulesPageHasItsTerminalFilesPortsAndProcesses() throws Exception {
+        TestServer.awaitTemplates();
+        String team = "browser-" + UUID.randomUUID();
+        String email = newOwner(team);
+        Api api = keyOf(team);
+        String id = api.createRunning("{\"template\":\"base-python\",\"metadata\":{\"purpose\":\"browser\"}}");
+        String hostileName = "<img src=x onerror=\"document.body.dataset.pwned=1\">.txt";
+        try {
+            assertEquals(200, api.exec(id, command("sh", "-c", "printf 'made in the capsule' > /root/from-capsule.txt && touch \"$1\"",
+                    "sh", "/root/" + hostileName)).status());
+            assertEquals(202, api.exec(id, "{\"cmd\":\"python3\",\"args\":[\"-m\",\"http.server\",\"8000\"],"
+                    + "\"cwd\":\"/root\",\"background\":true}").status());
+            signInAfresh(email);
+            browser.get(TestServer.baseUrl() + "/#/capsules/" + id);
+            until(By.id("running-panels"));
+            String fields = browser.findElement(By.id("capsule-fields")).getText();
+            assertTrue(fields.contains("purpose=browser") && fields.contains("base-python"), fields);
+
+            // files: hostile names are text; an upload lands in the capsule; a download is its bytes
+            WebElement hostileRow = until(By.xpath("//tbody[@id='file-rows']/tr[td[1][.='" + hostileName + "']]"));
+            assertEquals(0, hostileRow.findElements(By.tagName("img")).size(), "no element was made from the file's name");
+            Path upload = Files.writeString(DOWNLOADS.resolve("to-the-capsule.txt"), "sent from the browser");
+            browser.findElement(By.name("upload")).sendKeys(upload.toAbsolutePath().toString());
+            browser.findElement(By.id("upload")).click();
+            until(By.cssSelector("#file-rows tr[data-name='to-the-capsule.txt']"));
+            assertEquals("sent from the browser", api.post("/capsules/" + id + "/files/read",
+                    "{\"path\":\"/root/to-the-capsule.txt\"}").text());
+            until(By.cssSelector("#file-rows tr[data-name='from-capsule.txt'] button[data-action=download]")).click();
+            Path downloaded = DOWNLOADS.resolve("from-capsule.txt");
+            new WebDriverWait(browser, WAIT).until(d -> Files.exists(downloaded) && sizeOf(downloaded) > 0);
+            assertEquals("made in the capsule", Files.readString(downloaded));
+            shot("capsule");
+
+            // the terminal: a command's output, a resize the shell sees, and re-attaching after leaving the page
+            browser.findElement(By.id("terminal-open")).click();
+            new WebDriverWait(browser, WAIT).until(ExpectedConditions.textToBePresentInElementLocated(By.id("terminal-status"), "pty-"));
+            type("echo hi");
+            untilTerminalShows("hi");
+            shot("terminal");
+            String before = browser.findElement(By.id("terminal")).getAttribute("data-size");
+            browser.manage().window().setSize(new Dimension(1000, 760));
+            new WebDriverWait(browser, WAIT).until(d -> !before.equals(d.findElement(By.id("terminal")).getAttribute("data-size")));
+            type("stty size");
+            untilTerminalShows(browser.findElement(By.id("terminal")).getAttribute("data-size"));
+            browser.get(TestServer.baseUrl() + "/#/capsules");
+            until(By.id("create"));
+            browser.get(TestServer.baseUrl() + "/#/capsules/" + id);
+            until(By.id("terminal-reattach")).click();
+            untilTerminalShows("hi");
+            until(By.cssSelector("#process-rows tr[data-tag^='pty-']"));
+
+            // ports: the listening server's URL, which serves through the port proxy
+            By portLink = By.cssSelector("#port-urls a[href^='http://8000-" + id + ".']");
+            new WebDriverWait(browser, WAIT).until(d -> {
+                if (!d.findElements(portLink).isEmpty()) return true;
+                portsRefresh().click();
+                return false;
+            });
+            String url = browser.findElement(portLink).getAttribute("href");
+            browser.manage().window().setSize(new Dimension(390, 844));
+            shot("capsule-phone");
+            assertTrue((Boolean) browser.executeScript("return document.documentElement.scrollWidth <= window.innerWidth"),
+                    "the capsule's page fits a phone's width");
+            browser.manage().window().setSize(new Dimension(1280, 900));
+            browser.get(url);
+            new WebDriverWait(browser, WAIT).until(d -> d.getPageSource().contains("from-capsule.txt"));
+            assertEquals(null, browser.findElement(By.tagName("body")).getAttribute("data-pwned"), "no script ran");
+        } finally {
+            api.destroyQuietly(id);
+        }
+    }
+
+    @Test
+    void templatesAndHostsPagesListWhatTheTeamMayUse() throws IOException {
+        TestServer.awaitTemplates();
+        String team = "browser-" + UUID.randomUUID();
+        String email = newOwner(team);
+        Api api = keyOf(team);
+        String id = api.createRunning();
+        String template = "tpl-" + UUID.randomUUID().toString().substring(0, 8);
+        try {
+            assertEquals(201, api.post("/snapshots", "{\"capsule_id\":\"" + id + "\",\"name\":\"" + template + "\"}").status());
+            signInAfresh(email);
+            browser.get(TestServer.baseUrl() + "/#/templates");
+            WebElement builtIn = until(By.cssSelector("#template-rows tr[data-name=minimal]"));
+            assertTrue(builtIn.findElements(By.cssSelector("button[data-action=delete]")).isEmpty(), "a built-in template cannot be deleted");
+            WebElement own = until(By.cssSelector("#template-rows tr[data-name='" + template + "']"));
+            shot("templates");
+            own.findElement(By.cssSelector("button[data-action=delete]")).click();
+            browser.switchTo().alert().accept();
+            new WebDriverWait(browser, WAIT).until(ExpectedConditions.stalenessOf(own));
+            assertFalse(api.get("/snapshots").text().contains(template), "the template is gone from the API too");
+
+            browser.get(TestServer.baseUrl() + "/#/hosts");
+            WebElement host = until(By.cssSelector("#host-rows tr[data-status=ready]"));
+            assertTrue(host.getText().contains("embedded"), host.getText());
+            shot("hosts");
+        } finally {
+            api.destroyQuietly(id);
+            api.delete("/snapshots/" + template);
+        }
+    }
+
+    private static String command(String cmd, String... args) {
+        var o = Json.MAPPER.createObjectNode().put("cmd", cmd);
+        var a = o.putArray("args");
+        for (String arg : args) a.add(arg);
+        return o.toString();
+    }
+
+    private static WebElement portsRefresh() {
+        return browser.findElement(By.xpath("//section[h2[.='Ports']]//button[@data-action='refresh']"));
+    }
+
+    /** Types a line into the terminal, as a user at its keyboard. */
+    private static void type(String line) {
+        browser.findElement(By.cssSelector("#terminal .xterm-helper-textarea")).sendKeys(line + Keys.ENTER);
+    }
+
+    /** Waits for a row of the terminal's screen that reads exactly {@code text}. */
+    private static void untilTerminalShows(String text) {
+        new WebDriverWait(browser, WAIT).withMessage(() -> "the terminal shows a line " + text + ": "
+                        + browser.findElement(By.cssSelector("#terminal .xterm-rows")).getText()
+                        + " (" + browser.findElement(By.id("terminal-status")).getText() + ")")
+                .until(d -> d.findElements(By.cssSelector("#terminal .xterm-rows > div")).stream()
+                        .anyMatch(row -> row.getText().strip().equals(text)));
+    }
+
+    private static long sizeOf(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return 0;
         }
     }
 
@@ -139,11 +280,20 @@ class DashboardBrowserTest {
         return new Api(TestServer.baseUrl(), keys.create(keys.findTeam(team).orElseThrow().id(), "test key").secret());
     }
 
+    /** Signs in as {@code email} from a browser without a session, with the keyboard, and waits for the capsules page. */
+    private static void signInAfresh(String email) {
+        browser.get(TestServer.baseUrl() + "/");
+        browser.manage().deleteAllCookies();
+        browser.get(TestServer.baseUrl() + "/");
+        until(By.id("sign-in"));
+        signIn(email);
+        until(By.id("create"));
+    }
+
     /** Fills in and sends the sign-in form shown now. */
     private static void signIn(String email) {
         browser.findElement(By.name("email")).sendKeys(email);
-        browser.findElement(By.name("password")).sendKeys(PASSWORD);
-        browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
+        browser.findElement(By.name("password")).sendKeys(PASSWORD + Keys.ENTER);
     }
 
     private static List<String> ids(Api api) {

@@ -63,6 +63,7 @@ public final class HttpApi implements AutoCloseable {
     private final KeyHandlers keys;
     private final SessionHandlers sessions;
     private final MemberHandlers members;
+    private final HostHandlers hostList;
     private final DashboardHandlers dashboard = new DashboardHandlers();
     private final OpsHandlers ops;
     private final StreamHandlers streams;
@@ -84,6 +85,7 @@ public final class HttpApi implements AutoCloseable {
         this.keys = new KeyHandlers(access.teams());
         this.sessions = new SessionHandlers(access.accounts(), access.sessions(), access.keys(), access.teams());
         this.members = new MemberHandlers(access.accounts());
+        this.hostList = new HostHandlers(hosts, registry, capacity);
         this.ops = new OpsHandlers(metrics, hosts, capacity);
         this.streams = new StreamHandlers(access.keys(), sessions, rateLimiter, guestService, metrics);
         this.agents = new AgentHandlers(registry, config.heartbeatInterval());
@@ -177,6 +179,8 @@ public final class HttpApi implements AutoCloseable {
         api(r, HandlerType.GET, "/members", members::list);
         api(r, HandlerType.POST, "/members", members::add);
         api(r, HandlerType.DELETE, "/members/{user_id}", members::remove);
+
+        api(r, HandlerType.GET, "/hosts", hostList::list);
     }
 
     /** An authenticated API route, under /api/v1 and /v1. */

@@ -1,90 +1,10 @@
 // The Wrenn dashboard: one page over the public API (api.md), signed in by the session cookie.
-// Everything shown comes from the API and is put in the page as text (never as HTML): capsule
-// metadata, names and errors are other people's input.
+// Views are chosen by the URL's fragment (#/capsules, #/capsules/ID, #/templates, #/keys, #/hosts).
+import { api, state } from './api.js';
+import { act, button, bytes, failed, field, h, leaveView, poll, show, table, time, toast } from './ui.js';
+import { capsuleActions, capsulePage, statusBadge, tags } from './capsule.js';
 
-const POLL_MS = 2000;
 const STATUSES = ['pending', 'starting', 'running', 'paused', 'stopped', 'error'];
-
-const state = { session: null, timer: null };
-
-// ---- the API -------------------------------------------------------------------------------
-
-class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-async function api(method, path, body) {
-  const headers = {};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (method !== 'GET' && state.session) headers['X-CSRF-Token'] = state.session.csrf_token;
-  const r = await fetch('/api/v1' + path, {
-    method, headers, credentials: 'same-origin',
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (r.status === 204) return null;
-  const data = await r.json().catch(() => null);
-  if (!r.ok) {
-    const e = data && data.error ? data.error : { code: 'http_' + r.status, message: 'HTTP ' + r.status };
-    if (r.status === 401 && state.session) signedOut();
-    throw new ApiError(r.status, e.code, e.message);
-  }
-  return data;
-}
-
-// ---- the page ------------------------------------------------------------------------------
-
-/** An element with attributes, listeners (on…) and children; strings become text nodes. */
-function h(tag, props, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(props || {})) {
-    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'class') el.className = v;
-    else if (v === true) el.setAttribute(k, '');
-    else if (v !== false && v != null) el.setAttribute(k, String(v));
-  }
-  for (const c of children.flat()) {
-    if (c != null && c !== false) el.append(c instanceof Node ? c : String(c));
-  }
-  return el;
-}
-
-function show(...content) {
-  const main = document.getElementById('main');
-  main.replaceChildren(...content);
-}
-
-function toast(message, kind) {
-  const t = document.getElementById('toast');
-  t.textContent = message;
-  t.className = kind || '';
-  t.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { t.hidden = true; }, 6000);
-}
-
-/** Runs an action of a button, showing its error; the button waits while it runs. */
-async function act(button, work) {
-  button.disabled = true;
-  try {
-    await work();
-  } catch (e) {
-    toast(e.message, 'error');
-  } finally {
-    button.disabled = false;
-  }
-}
-
-function field(label, input) {
-  return h('label', { class: 'field' }, h('span', {}, label), input);
-}
-
-function time(iso) {
-  return iso ? iso.replace('T', ' ').replace('Z', ' UTC') : '–';
-}
 
 // ---- signing in ----------------------------------------------------------------------------
 
@@ -177,49 +97,26 @@ function capsulesPage() {
     const m = metadata.value.trim();
     if (m.includes('=')) params.set('metadata.' + m.slice(0, m.indexOf('=')).trim(), m.slice(m.indexOf('=') + 1).trim());
     const list = await api('GET', '/capsules' + (params.size ? '?' + params : ''));
-    rows.replaceChildren(...list.map(capsuleRow));
+    rows.replaceChildren(...list.map((c) => capsuleRow(c, refresh)));
     empty.hidden = list.length > 0;
   }
-  status.addEventListener('change', () => refresh().catch((e) => toast(e.message, 'error')));
-  metadata.addEventListener('change', () => refresh().catch((e) => toast(e.message, 'error')));
+  status.addEventListener('change', () => refresh().catch(failed));
+  metadata.addEventListener('change', () => refresh().catch(failed));
 
   show(h('h1', {}, 'Capsules'), createForm(refresh),
     h('div', { class: 'filters' }, field('Status', status), field('Metadata', metadata)), table, empty);
   poll(refresh);
 }
 
-function capsuleRow(c) {
-  const actions = [];
-  const button = (label, work) => {
-    const b = h('button', { type: 'button', class: 'quiet', 'data-action': label.toLowerCase() }, label);
-    b.addEventListener('click', () => act(b, work));
-    return b;
-  };
-  if (c.status === 'running') actions.push(button('Pause', () => api('POST', '/capsules/' + c.id + '/pause')));
-  if (c.status === 'paused') actions.push(button('Resume', () => api('POST', '/capsules/' + c.id + '/resume')));
-  if (c.status === 'running' || c.status === 'paused') {
-    actions.push(button('Snapshot', async () => {
-      const name = prompt('Name of the snapshot template (letters, digits, . _ -):');
-      if (name) {
-        await api('POST', '/snapshots', { capsule_id: c.id, name });
-        toast('Snapshot template ' + name + ' saved');
-      }
-    }));
-  }
-  if (c.status !== 'stopped') {
-    actions.push(button('Destroy', async () => {
-      if (confirm('Destroy capsule ' + c.id + '? Its files are lost.')) await api('DELETE', '/capsules/' + c.id);
-    }));
-  }
-  const meta = Object.entries(c.metadata || {}).map(([k, v]) => h('span', { class: 'tag' }, k + '=' + v));
+function capsuleRow(c, refresh) {
   return h('tr', { 'data-id': c.id, 'data-status': c.status },
-    h('td', { class: 'mono' }, c.id),
-    h('td', {}, h('span', { class: 'status ' + c.status }, c.status), c.status_reason ? h('div', { class: 'reason' }, c.status_reason) : null),
+    h('td', { class: 'mono' }, h('a', { href: '#/capsules/' + encodeURIComponent(c.id) }, c.id)),
+    h('td', {}, statusBadge(c)),
     h('td', {}, c.template),
     h('td', {}, c.vcpus + ' vCPU · ' + c.memory_mb + ' MiB'),
     h('td', {}, time(c.created_at)),
-    h('td', {}, meta),
-    h('td', { class: 'actions' }, actions));
+    h('td', {}, tags(c.metadata)),
+    h('td', { class: 'actions' }, capsuleActions(c, refresh)));
 }
 
 function createForm(refresh) {
@@ -260,12 +157,11 @@ function keysPage() {
   async function refresh() {
     const keys = await api('GET', '/api-keys');
     rows.replaceChildren(...keys.map((k) => {
-      const revoke = h('button', { type: 'button', class: 'quiet', 'data-action': 'revoke' }, 'Revoke');
-      revoke.addEventListener('click', () => act(revoke, async () => {
+      const revoke = button('Revoke', async () => {
         if (!confirm('Revoke key ' + k.name + '? Programs using it get 401 from now on.')) return;
         await api('DELETE', '/api-keys/' + k.id);
         await refresh();
-      }));
+      });
       return h('tr', { 'data-id': k.id }, h('td', {}, k.name), h('td', { class: 'mono' }, k.key_prefix + '…'),
         h('td', {}, time(k.created_at)), h('td', {}, time(k.last_used_at)), h('td', { class: 'actions' }, revoke));
     }));
@@ -291,24 +187,75 @@ function keysPage() {
   }, field('Name', name), submit);
 
   show(h('h1', {}, 'API keys'), form, shown,
-    h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Key', 'Created', 'Last used', ''].map((t) => h('th', {}, t)))), rows));
-  refresh().catch((e) => toast(e.message, 'error'));
+    table('keys', ['Name', 'Key', 'Created', 'Last used', ''], rows));
+  refresh().catch(failed);
+}
+
+// ---- templates -----------------------------------------------------------------------------
+
+function templatesPage() {
+  const rows = h('tbody', { id: 'template-rows' });
+  const empty = h('p', { class: 'muted', id: 'no-templates', hidden: true }, 'No templates.');
+
+  async function refresh() {
+    const list = await api('GET', '/snapshots');
+    rows.replaceChildren(...list.map((t) => {
+      const actions = [button('Create capsule', async () => {
+        const c = await api('POST', '/capsules', { template: t.name });
+        toast('Capsule ' + c.id + ' is ' + c.status + ' from ' + t.name);
+      })];
+      if (!t.built_in) {
+        actions.push(button('Delete', async () => {
+          if (!confirm('Delete template ' + t.name + '? Capsules made from it keep working.')) return;
+          await api('DELETE', '/snapshots/' + encodeURIComponent(t.name));
+          await refresh();
+        }));
+      }
+      const source = t.source_capsule_id
+        ? h('a', { href: '#/capsules/' + encodeURIComponent(t.source_capsule_id), class: 'mono' }, t.source_capsule_id) : '–';
+      return h('tr', { 'data-name': t.name }, h('td', { class: 'mono' }, t.name), h('td', {}, t.built_in ? 'built in' : 'snapshot'),
+        h('td', {}, t.vcpus + ' vCPU · ' + t.memory_mb + ' MiB'), h('td', {}, bytes(t.size_bytes)), h('td', {}, time(t.created_at)),
+        h('td', {}, source), h('td', { class: 'actions' }, actions));
+    }));
+    empty.hidden = list.length > 0;
+  }
+
+  show(h('h1', {}, 'Templates'),
+    h('p', { class: 'muted' }, 'Built-in templates and the snapshots your team saved (Snapshot on a capsule makes one).'),
+    table('templates', ['Name', 'Kind', 'Size', 'On disk', 'Created', 'Saved from', ''], rows), empty);
+  refresh().catch(failed);
+}
+
+// ---- hosts ---------------------------------------------------------------------------------
+
+function hostsPage() {
+  const rows = h('tbody', { id: 'host-rows' });
+  const mb = (n) => (n / 1024).toFixed(1) + ' GiB';
+  async function refresh() {
+    const hosts = await api('GET', '/hosts');
+    rows.replaceChildren(...hosts.map((x) => {
+      const c = x.capacity;
+      return h('tr', { 'data-id': x.id, 'data-status': x.status },
+        h('td', {}, x.name, h('div', { class: 'reason mono' }, x.id)), h('td', {}, h('span', { class: 'status ' + x.status }, x.status)),
+        h('td', {}, c ? String(c.cpus) : '–'), h('td', {}, c ? mb(c.memory_free_mb) + ' of ' + mb(c.memory_total_mb) : '–'),
+        h('td', {}, c ? mb(c.disk_free_mb) : '–'), h('td', {}, c ? String(c.vms) : '–'), h('td', {}, c ? String(c.room) : '–'),
+        h('td', {}, x.embedded ? 'now' : time(x.last_seen_at)));
+    }));
+    if (!hosts.length) rows.replaceChildren(h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No host is registered: capsules cannot be created.')));
+  }
+  show(h('h1', {}, 'Hosts'),
+    h('p', { class: 'muted' }, 'Where capsules run. Room is how many more capsules of the average size fit now.'),
+    table('hosts', ['Host', 'Status', 'CPUs', 'Free memory', 'Free disk', 'VMs', 'Room', 'Last heard'], rows));
+  poll(refresh, 5000);
 }
 
 // ---- routing -------------------------------------------------------------------------------
 
-/** Refreshes the view now and every POLL_MS while it is shown and the tab is visible. */
-function poll(refresh) {
-  const run = () => { if (!document.hidden) refresh().catch((e) => toast(e.message, 'error')); };
-  run();
-  state.timer = setInterval(run, POLL_MS);
-}
-
-const PAGES = { capsules: capsulesPage, keys: keysPage };
+const PAGES = { capsules: capsulesPage, templates: templatesPage, keys: keysPage, hosts: hostsPage };
 
 async function route() {
-  clearInterval(state.timer);
-  const page = location.hash.replace(/^#\//, '') || 'capsules';
+  leaveView();
+  const [page, id] = location.hash.replace(/^#\//, '').split('/').map(decodeURIComponent);
   if (!state.session) {
     try {
       signedIn(await api('GET', '/session'));
@@ -319,10 +266,12 @@ async function route() {
     }
   }
   if (page === 'sign-in') location.hash = '#/capsules';
+  const known = PAGES[page] ? page : 'capsules';
   for (const a of document.querySelectorAll('[data-nav]')) {
-    a.toggleAttribute('aria-current', a.dataset.nav === page);
+    a.toggleAttribute('aria-current', a.dataset.nav === known);
   }
-  (PAGES[page] || capsulesPage)();
+  if (known === 'capsules' && id) capsulePage(id);
+  else PAGES[known]();
   document.getElementById('main').focus();
 }
 
@@ -333,5 +282,6 @@ document.getElementById('sign-out').addEventListener('click', async () => {
     signedOut();
   }
 });
+window.addEventListener('wrenn:signed-out', signedOut);
 window.addEventListener('hashchange', route);
 route();

@@ -81,7 +81,8 @@ public final class HostAgent implements Host {
         CloneRestorer restorer = new CloneRestorer(config, vmm, disks, store, network);
         this.meter = new CapacityMeter(HostMemory::read, () -> FileOps.usableMb(config.dataDir()));
         this.pool = new WarmPool(config.dataDir().resolve("pool"), config.warmPool(), restorer, vmm, this::capacity);
-        this.templates = new HostTemplates(store, builder, new GuestImages(config.imageCache(), config.repoDir()), pool);
+        this.templates = new HostTemplates(store, builder, new GuestImages(config.imageCache(), config.repoDir()), pool,
+                config.templateCache() == null ? null : new TemplateCache(config.templateCache(), store));
 
         this.runtime = new CapsuleRuntime(restorer, disks, templates, builder, pool, capsules, capsulesDir);
         this.blobs = new Blobs(config.dataDir());

@@ -9,13 +9,15 @@ import java.util.Objects;
 /**
  * Settings of one host agent.
  *
- * @param dataDir    capsules and templates of this installation
- * @param imageCache built guest images, shared by installations, checkouts and tests
- * @param repoDir    the source checkout whose {@code guest/images/build.sh} builds missing images; null = never build
- * @param warmPool   clones of each built-in template kept restored ahead of creates (0 = none)
- * @param network    how capsules are put on the network
+ * @param dataDir       capsules and templates of this installation
+ * @param imageCache    built guest images, shared by installations, checkouts and tests
+ * @param templateCache built-in templates as built, shared the same way: a fresh data dir links one in instead of
+ *                      booting its image ({@link TemplateCache}); null = every data dir boots its own
+ * @param repoDir       the source checkout whose {@code guest/images/build.sh} builds missing images; null = never build
+ * @param warmPool      clones of each built-in template kept restored ahead of creates (0 = none)
+ * @param network       how capsules are put on the network
  */
-public record HostConfig(Path dataDir, Path imageCache, Path repoDir, String qemuBinary, String qemuImg,
+public record HostConfig(Path dataDir, Path imageCache, Path templateCache, Path repoDir, String qemuBinary, String qemuImg,
                          Accelerator accelerator, Duration bootTimeout, Duration guestTimeout, int warmPool,
                          NetworkConfig network) {
 
@@ -37,31 +39,41 @@ public record HostConfig(Path dataDir, Path imageCache, Path repoDir, String qem
     }
 
     /**
-     * Defaults: images in {@code $WRENN_IMAGE_CACHE} or {@code ~/.cache/wrenn/images}, accelerator
-     * probed, networking as the environment says ({@link NetworkConfig#fromEnvironment()}).
+     * Defaults: images in {@code $WRENN_IMAGE_CACHE} or {@code ~/.cache/wrenn/images}, built-in
+     * templates in {@code $WRENN_TEMPLATE_CACHE} ({@code off}: none) or {@code templates} inside the
+     * image cache, accelerator probed, networking as the environment says ({@link NetworkConfig#fromEnvironment()}).
      */
     public static HostConfig defaults(Path dataDir, Path repoDir) {
         String cache = System.getenv("WRENN_IMAGE_CACHE");
         Path imageCache = cache != null && !cache.isBlank() ? Path.of(cache)
                 : Path.of(System.getProperty("user.home"), ".cache", "wrenn", "images");
+        String templates = System.getenv("WRENN_TEMPLATE_CACHE");
+        Path templateCache = templates == null || templates.isBlank() ? imageCache.resolve("templates")
+                : templates.strip().equalsIgnoreCase("off") ? null : Path.of(templates.strip());
         String pool = System.getenv("WRENN_WARM_POOL");
-        return new HostConfig(dataDir, imageCache, repoDir, "qemu-system-x86_64", "qemu-img",
+        return new HostConfig(dataDir, imageCache, templateCache, repoDir, "qemu-system-x86_64", "qemu-img",
                 Accelerator.choose(System.getenv("WRENN_ACCEL")), Duration.ofSeconds(60), Duration.ofSeconds(10),
                 pool == null || pool.isBlank() ? 1 : Integer.parseInt(pool.trim()), NetworkConfig.fromEnvironment());
     }
 
     public HostConfig withDataDir(Path dir) {
-        return new HostConfig(dir, imageCache, repoDir, qemuBinary, qemuImg, accelerator, bootTimeout, guestTimeout, warmPool,
-                network);
+        return new HostConfig(dir, imageCache, templateCache, repoDir, qemuBinary, qemuImg, accelerator, bootTimeout,
+                guestTimeout, warmPool, network);
     }
 
     public HostConfig withWarmPool(int size) {
-        return new HostConfig(dataDir, imageCache, repoDir, qemuBinary, qemuImg, accelerator, bootTimeout, guestTimeout, size,
-                network);
+        return new HostConfig(dataDir, imageCache, templateCache, repoDir, qemuBinary, qemuImg, accelerator, bootTimeout,
+                guestTimeout, size, network);
     }
 
     public HostConfig withNetwork(NetworkConfig n) {
-        return new HostConfig(dataDir, imageCache, repoDir, qemuBinary, qemuImg, accelerator, bootTimeout, guestTimeout,
-                warmPool, n);
+        return new HostConfig(dataDir, imageCache, templateCache, repoDir, qemuBinary, qemuImg, accelerator, bootTimeout,
+                guestTimeout, warmPool, n);
+    }
+
+    /** These settings with built-in templates cached in {@code dir} (null: none, each data dir builds its own). */
+    public HostConfig withTemplateCache(Path dir) {
+        return new HostConfig(dataDir, imageCache, dir, repoDir, qemuBinary, qemuImg, accelerator, bootTimeout, guestTimeout,
+                warmPool, network);
     }
 }

@@ -3,6 +3,7 @@ package dev.wrenn.host;
 import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.api.TemplateInfo;
+import dev.wrenn.host.image.GuestImage;
 import dev.wrenn.host.image.GuestImages;
 import dev.wrenn.host.storage.Names;
 import dev.wrenn.host.storage.TemplateMeta;
@@ -27,18 +28,21 @@ final class HostTemplates {
     private final TemplateBuilder builder;
     private final GuestImages images;
     private final WarmPool pool;
+    /** Null: every built-in template of this data dir is booted here. */
+    private final TemplateCache cache;
     private final Map<String, Object> buildLocks = new ConcurrentHashMap<>();
 
-    HostTemplates(TemplateStore store, TemplateBuilder builder, GuestImages images, WarmPool pool) {
+    HostTemplates(TemplateStore store, TemplateBuilder builder, GuestImages images, WarmPool pool, TemplateCache cache) {
         this.store = store;
         this.builder = builder;
         this.images = images;
         this.pool = pool;
+        this.cache = cache;
     }
 
     /**
      * Makes sure a built-in template exists and matches its current image and device layout, saved
-     * unfrozen; boots and saves it if not.
+     * unfrozen; takes the same build from the cache, or boots and saves it, if not.
      */
     TemplateMeta ensureBuiltIn(BuiltInTemplate t, int vcpus, int memoryMb) {
         String name = t.variantName(vcpus, memoryMb);
@@ -52,13 +56,22 @@ final class HostTemplates {
             }
             try {
                 pool.drain(name);
-                TemplateMeta built = builder.fromImage(image, name, vcpus, memoryMb, t.warmUp());
+                TemplateMeta made = cachedOrBuilt(image, builder.inputs(image, name, vcpus, memoryMb, t.warmUp()));
                 pool.refill(name);
-                return built;
+                return made;
             } catch (IOException e) {
                 throw HostErrors.io("could not build template " + name, e);
             }
         }
+    }
+
+    private TemplateMeta cachedOrBuilt(GuestImage image, BuildInputs inputs) throws IOException {
+        if (cache == null) return builder.fromImage(image, inputs);
+        Optional<TemplateMeta> cached = cache.restore(inputs);
+        if (cached.isPresent()) return cached.get();
+        TemplateMeta built = builder.fromImage(image, inputs);
+        cache.publish(inputs, built);
+        return built;
     }
 
     /** Boots a guest image from scratch to a first command and throws it away; the time it took. */

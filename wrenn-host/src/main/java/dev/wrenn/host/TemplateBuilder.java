@@ -103,8 +103,19 @@ final class TemplateBuilder {
         return vmm.currentLayout();
     }
 
+    /**
+     * What a build of {@code image} as template {@code name} depends on; {@link #fromImage} builds
+     * from exactly these.
+     */
+    BuildInputs inputs(GuestImage image, String name, int vcpus, int memoryMb, List<String> warmUp) throws IOException {
+        return new BuildInputs(name, image.name(), image.hash(), vcpus, memoryMb, warmUp, vmm.currentLayout().id(),
+                vmm.accelerator(), detachedNic().netdevArgs(), vmm.version());
+    }
+
     /** Cold-boots an image once and saves it as a built-in template. */
-    TemplateMeta fromImage(GuestImage image, String name, int vcpus, int memoryMb, List<String> warmUp) throws IOException {
+    TemplateMeta fromImage(GuestImage image, BuildInputs build) throws IOException {
+        String name = build.template();
+        List<String> warmUp = build.warmUp();
         long t0 = System.nanoTime();
         Path dir = store.newStagingDir();
         try {
@@ -116,8 +127,8 @@ final class TemplateBuilder {
             String top = DiskLayers.newLayerName();
             disks.createOverlay(dir, base, top);
             log.atInfo().addKeyValue("template", name).log("cold boot of image {}", image.name());
-            Vm vm = launch(new VmSpec("tpl-" + name, dir, vmm.currentLayout(), vcpus, memoryMb,
-                    new MemoryBacking.SharedFile(TemplateMeta.MEMORY), top, detachedNic(), false));
+            Vm vm = launch(new VmSpec("tpl-" + name, dir, DeviceLayout.parse(build.layout()), build.vcpus(),
+                    build.memoryMb(), new MemoryBacking.SharedFile(TemplateMeta.MEMORY), top, detachedNic(), false));
             try (GuestChannel guest = GuestChannel.connect("tpl-" + name, vm.guestSocket(), config.bootTimeout(),
                     config.guestTimeout())) {
                 log.atInfo().addKeyValue("template", name).log("guest agent ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
@@ -134,8 +145,8 @@ final class TemplateBuilder {
             }
             List<String> layers = List.of(base, top);
             seal(dir, layers);
-            TemplateMeta meta = store.commit(dir, new TemplateMeta(name, "base", true, vcpus, memoryMb, layers,
-                    Instant.now(), null, image.hash(), 0, vmm.currentLayout().id(), false));
+            TemplateMeta meta = store.commit(dir, new TemplateMeta(name, "base", true, build.vcpus(), build.memoryMb(), layers,
+                    Instant.now(), null, image.hash(), 0, build.layout(), false));
             log.atInfo().addKeyValue("template", name).log("built in {} ms", (System.nanoTime() - t0) / 1_000_000);
             return meta;
         } catch (IOException | RuntimeException e) {

@@ -1,7 +1,6 @@
 package dev.wrenn.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,11 +97,10 @@ class DeviceLayoutTest {
         HostAgent host = TestHost.agent();
         Path record = TestHost.templateRecord(host, "minimal");
         String current = TestHost.JSON.readTree(record.toFile()).path("layout").asText();
-        String before = TestHost.JSON.readTree(record.toFile()).path("createdAt").asText();
         TestHost.setField(record, "layout", "qemu-microvm-0");
         host.ensureBuiltIn(BuiltInTemplate.MINIMAL);
-        assertEquals(current, TestHost.JSON.readTree(record.toFile()).path("layout").asText());
-        assertNotEquals(before, TestHost.JSON.readTree(record.toFile()).path("createdAt").asText(), "the template was not rebuilt");
+        // replaced by a build of the current layout: booted here, or the same build from the template cache
+        assertEquals(current, TestHost.JSON.readTree(record.toFile()).path("layout").asText(), "the template was not rebuilt");
         String id = TestHost.create("minimal");
         try {
             assertEquals("ok", TestHost.out(id, "echo ok"));

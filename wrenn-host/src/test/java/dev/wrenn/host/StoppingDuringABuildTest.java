@@ -24,7 +24,8 @@ class StoppingDuringABuildTest {
     void closingTheHostAgentKillsTheVmOfATemplateBuildInProgress() throws Exception {
         Path dataDir = Files.createTempDirectory(Path.of("/tmp"), "wrenn-stop-");
         try {
-            HostAgent host = HostAgent.start(TestHost.config(dataDir).withWarmPool(0));
+            // no template cache: the template must be booted here, not taken from an earlier build
+            HostAgent host = HostAgent.start(TestHost.config(dataDir).withWarmPool(0).withTemplateCache(null));
             CompletableFuture<Void> build = CompletableFuture.runAsync(() -> host.ensureBuiltIn(BuiltInTemplate.MINIMAL));
             ProcessHandle vm = awaitBuilderVm(dataDir).orElseThrow(() -> new AssertionError("no builder VM started"));
             host.close();

@@ -87,7 +87,8 @@ class RemoteHostBenchmark {
         Path dirA = Files.createTempDirectory(Path.of("/tmp"), "wrenn-copy-bench-a-");
         Path dirB = Files.createTempDirectory(Path.of("/tmp"), "wrenn-copy-bench-b-");
         HostAgent a = HostAgent.start(HostConfig.defaults(dirA, repo).withWarmPool(0));
-        HostAgent b = HostAgent.start(HostConfig.defaults(dirB, repo).withWarmPool(0));
+        // b stands for another machine, which boots its own minimal: a's build (its memory and top layer) is not there
+        HostAgent b = HostAgent.start(HostConfig.defaults(dirB, repo).withWarmPool(0).withTemplateCache(null));
         String key = HostCredential.callKey(HostCredential.newToken());
         AgentCertificate tls = AgentCertificate.generate();
         try (HostAgentServer server = HostAgentServer.start(b, new InetSocketAddress("127.0.0.1", 0), tls, key);

@@ -99,7 +99,7 @@ public final class FileOps {
 
     /**
      * Links {@code source} as {@code target} (a second name for the same frozen file, so deleting
-     * one directory never breaks another); copies when they are on different file systems.
+     * one directory never breaks another); copies, sparse, when they are on different file systems.
      */
     public static void linkOrCopy(Path source, Path target) throws IOException {
         try {
@@ -107,7 +107,7 @@ public final class FileOps {
         } catch (FileAlreadyExistsException e) {
             throw e;
         } catch (IOException | UnsupportedOperationException e) {
-            Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
+            copySparse(source, target);
         }
     }
 

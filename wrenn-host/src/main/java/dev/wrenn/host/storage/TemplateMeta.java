@@ -1,6 +1,8 @@
 package dev.wrenn.host.storage;
 
+import dev.wrenn.host.vmm.VmSpec;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -28,5 +30,12 @@ public record TemplateMeta(String name, String type, boolean builtIn, int vcpus,
 
     public String topLayer() {
         return layers.get(layers.size() - 1);
+    }
+
+    /** The files capsules are restored from: its disk chain, memory, device state, kernel and initrd. */
+    public List<String> files() {
+        List<String> files = new ArrayList<>(layers);
+        files.addAll(List.of(MEMORY, STATE, VmSpec.KERNEL, VmSpec.INITRD));
+        return files;
     }
 }

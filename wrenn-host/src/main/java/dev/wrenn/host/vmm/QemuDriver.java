@@ -1,6 +1,7 @@
 package dev.wrenn.host.vmm;
 
 import dev.wrenn.host.cgroup.VmCgroups;
+import dev.wrenn.host.storage.Commands;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +38,11 @@ public record QemuDriver(String qemuBinary, Accelerator accel, Duration startTim
     @Override
     public String accelerator() {
         return accel.label();
+    }
+
+    @Override
+    public String version() throws IOException {
+        return Commands.run(null, qemuBinary, "--version").lines().findFirst().orElse("").strip();
     }
 
     @Override

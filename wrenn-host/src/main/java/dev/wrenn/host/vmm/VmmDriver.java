@@ -20,6 +20,12 @@ public interface VmmDriver {
     /** {@code kvm} or {@code tcg}: how guest code runs. */
     String accelerator();
 
+    /**
+     * The VMM's build as it names itself (QEMU's {@code --version} line). A layout says which devices
+     * a state needs; only the same build is sure to read the state those devices wrote.
+     */
+    String version() throws IOException;
+
     /** Starts a VM (stopped and waiting for a state when {@code spec.incoming()}). */
     Vm launch(VmSpec spec) throws IOException;
 

@@ -35,6 +35,30 @@ class OpsApiTest {
         assertTrue(Set.of("kvm", "tcg").contains(h.get("accelerator").asText()), h::toString);
     }
 
+    /** The dashboard's hosts page: every host with its state and room, without what only operators need. */
+    @Test
+    void hostsAreListedWithTheirStateAndCapacityToAnyCaller() {
+        assertEquals(401, anonymous.get("/api/v1/hosts").status());
+        String name = "far-" + System.nanoTime();
+        TestServer.get().hosts().add(name);
+        try {
+            JsonNode hosts = TestServer.newTeam().get("/api/v1/hosts").json();
+            JsonNode embedded = hosts.get(0);
+            assertEquals("ready", embedded.get("status").asText(), hosts::toString);
+            assertTrue(embedded.get("embedded").asBoolean());
+            assertEquals(Runtime.getRuntime().availableProcessors(), embedded.get("capacity").get("cpus").asInt());
+            assertTrue(embedded.get("capacity").get("room").asLong() > 0, hosts::toString);
+            JsonNode added = null;
+            for (JsonNode h : hosts) if (h.get("name").asText().equals(name)) added = h;
+            assertTrue(added != null, "the registered host is listed: " + hosts);
+            assertEquals("new", added.get("status").asText(), "never registered by its agent");
+            assertTrue(added.get("capacity").isNull(), "no capacity before its agent reports one");
+            assertTrue(!hosts.toString().contains("address") && !hosts.toString().contains("certificate"), hosts::toString);
+        } finally {
+            TestServer.get().hosts().remove(name);
+        }
+    }
+
     /** The figures admission goes by, read from this machine: they must match what the kernel says. */
     @Test
     void healthShowsTheHostsCapacityAsTheKernelCountsIt() throws Exception {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.server.auth.Membership.Role;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -110,7 +111,7 @@ class DashboardBrowserTest {
     }
 
     @Test
-    void hostileMetadataIsShownAsText() throws IOException {
+    void hostileMetadataIsShownAsTextAndOnlyToItsTeam() throws IOException {
         TestServer.awaitTemplates();
         String team = "browser-" + UUID.randomUUID();
         String email = newOwner(team);
@@ -124,6 +125,11 @@ class DashboardBrowserTest {
             assertTrue(row.getText().contains("name=" + hostile), "the metadata is shown as it is: " + row.getText());
             assertEquals(0, row.findElements(By.tagName("img")).size(), "no element was made from it");
             assertEquals(null, browser.findElement(By.tagName("body")).getAttribute("data-pwned"), "no script ran");
+
+            signInAfresh(newOwner("browser-" + UUID.randomUUID()));
+            until(By.id("no-capsules"));
+            browser.get(TestServer.baseUrl() + "/#/capsules/" + id);
+            assertTrue(until(By.id("no-capsule")).getText().contains(id), "nor shown by their id");
         } finally {
             api.destroyQuietly(id);
             browser.findElement(By.id("sign-out")).click();
@@ -231,6 +237,38 @@ class DashboardBrowserTest {
         } finally {
             api.destroyQuietly(id);
             api.delete("/snapshots/" + template);
+        }
+    }
+
+    /** A fresh installation (a server of its own, with an in-memory host): its first page makes the first user. */
+    @Test
+    void aFreshInstallationsFirstPageMakesItsFirstUser() throws IOException {
+        Path dataDir = Files.createTempDirectory(Path.of("/tmp"), "wrenn-first-run-");
+        try (WrennServer fresh = WrennServer.start(ServerConfig.builder(dataDir).bindHost("127.0.0.1").port(0)
+                .prepareTemplates(false).hostMemoryMb(8192).hostVcpus(2).build(), new InMemoryHost())) {
+            String base = "http://127.0.0.1:" + fresh.port();
+            browser.get(base + "/");
+            browser.manage().deleteAllCookies();
+            browser.get(base + "/");
+            until(By.id("first-run"));
+            shot("first-run");
+            browser.findElement(By.name("api_key")).sendKeys("wrn_not-the-key");
+            browser.findElement(By.name("email")).sendKeys("Owner@Example.com");
+            browser.findElement(By.name("password")).sendKeys(PASSWORD + Keys.ENTER);
+            new WebDriverWait(browser, WAIT).until(d -> !d.findElement(By.cssSelector("#first-run .error")).getText().isBlank());
+            assertTrue(new Api(base, null).get("/api/v1/setup").text().contains("true"), "a wrong key made no user");
+
+            WebElement key = browser.findElement(By.name("api_key"));
+            key.clear();
+            key.sendKeys(fresh.firstKey().orElseThrow());
+            browser.findElement(By.cssSelector("#first-run button[type=submit]")).click();
+            until(By.id("create"));
+            assertTrue(browser.findElement(By.id("who")).getText().startsWith("owner@example.com"), browser.findElement(By.id("who")).getText());
+            assertTrue(new Api(base, null).get("/api/v1/setup").text().contains("false"), "the installation has its first user");
+            browser.findElement(By.id("sign-out")).click();
+            until(By.id("sign-in"));
+        } finally {
+            FileOps.deleteTree(dataDir);
         }
     }
 

@@ -165,6 +165,7 @@ function keysPage() {
       return h('tr', { 'data-id': k.id }, h('td', {}, k.name), h('td', { class: 'mono' }, k.key_prefix + '…'),
         h('td', {}, time(k.created_at)), h('td', {}, time(k.last_used_at)), h('td', { class: 'actions' }, revoke));
     }));
+    if (!keys.length) rows.replaceChildren(h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'The team has no API key. Programs need one: create it above.')));
   }
 
   const form = h('form', {

@@ -1,7 +1,7 @@
 // One capsule: its fields, what may be done to it now, and (while it runs) its processes, the
 // ports it listens on, a terminal and its files.
 import { api, capsulePath } from './api.js';
-import { button, failed, h, poll, show, table, time, toast } from './ui.js';
+import { button, failed, h, leaveView, poll, show, table, time, toast } from './ui.js';
 import { terminalPanel } from './terminal.js';
 import { filesPanel } from './files.js';
 
@@ -148,7 +148,15 @@ export function capsulePage(id) {
   let loaded = false;
 
   async function refresh() {
-    const c = await api('GET', capsulePath(id));
+    let c;
+    try {
+      c = await api('GET', capsulePath(id));
+    } catch (e) {
+      if (e.status !== 404 && e.status !== 400) throw e;
+      leaveView();
+      show(h('p', {}, h('a', { href: '#/capsules' }, '← Capsules')), h('p', { class: 'error', id: 'no-capsule' }, e.message));
+      return;
+    }
     current = c;
     actions.replaceChildren(...capsuleActions(c, refresh));
     about.replaceChildren(fields(c));

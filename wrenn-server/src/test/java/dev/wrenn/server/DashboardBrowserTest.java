@@ -112,10 +112,9 @@ class DashboardBrowserTest {
 
     @Test
     void hostileMetadataIsShownAsTextAndOnlyToItsTeam() throws IOException {
-        TestServer.awaitTemplates();
-        String team = "browser-" + UUID.randomUUID();
-        String email = newOwner(team);
-        Api api = keyOf(team);
+        Owner owner = Owner.ofNewTeam();
+        String email = owner.email();
+        Api api = owner.api();
         String hostile = "<img src=x onerror=\"document.body.dataset.pwned=1\">";
         String id = api.createRunning("{\"metadata\":{\"name\":\"" + hostile.replace("\"", "\\\"") + "\"}}");
         try {
@@ -138,10 +137,9 @@ class DashboardBrowserTest {
 
     @Test
     void aCapsulesPageHasItsTerminalFilesPortsAndProcesses() throws Exception {
-        TestServer.awaitTemplates();
-        String team = "browser-" + UUID.randomUUID();
-        String email = newOwner(team);
-        Api api = keyOf(team);
+        Owner owner = Owner.ofNewTeam();
+        String email = owner.email();
+        Api api = owner.api();
         String id = api.createRunning("{\"template\":\"base-python\",\"metadata\":{\"purpose\":\"browser\"}}");
         String hostileName = "<img src=x onerror=\"document.body.dataset.pwned=1\">.txt";
         try {
@@ -211,10 +209,9 @@ class DashboardBrowserTest {
 
     @Test
     void templatesAndHostsPagesListWhatTheTeamMayUse() throws IOException {
-        TestServer.awaitTemplates();
-        String team = "browser-" + UUID.randomUUID();
-        String email = newOwner(team);
-        Api api = keyOf(team);
+        Owner owner = Owner.ofNewTeam();
+        String email = owner.email();
+        Api api = owner.api();
         String id = api.createRunning();
         String template = "tpl-" + UUID.randomUUID().toString().substring(0, 8);
         try {
@@ -302,6 +299,15 @@ class DashboardBrowserTest {
             return Files.size(p);
         } catch (IOException e) {
             return 0;
+        }
+    }
+
+    /** The owner of a new team and an API key of that team, once the built-in templates are there. */
+    private record Owner(String email, Api api) {
+        static Owner ofNewTeam() {
+            TestServer.awaitTemplates();
+            String team = "browser-" + UUID.randomUUID();
+            return new Owner(newOwner(team), keyOf(team));
         }
     }
 

@@ -48,13 +48,7 @@ final class HostHandlers {
             o.putNull("capacity");
             return o;
         }
-        ObjectNode cap = o.putObject("capacity");
-        cap.put("cpus", c.cpus());
-        cap.put("memory_total_mb", c.memoryTotalMb());
-        cap.put("memory_free_mb", c.memoryFreeMb());
-        cap.put("vms", c.vms());
-        cap.put("disk_free_mb", c.diskFreeMb());
-        cap.put("room", capacity.room(id, c));
+        Views.capacity(o.putObject("capacity"), c, capacity.room(id, c));
         return o;
     }
 }

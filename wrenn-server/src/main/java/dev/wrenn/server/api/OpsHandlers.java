@@ -46,17 +46,11 @@ final class OpsHandlers {
         o.put("vmm", info.vmm());
         o.put("accelerator", info.accelerator());
         HostCapacity h = host.capacity();
-        ObjectNode c = o.putObject("capacity");
-        c.put("cpus", h.cpus());
-        c.put("memory_total_mb", h.memoryTotalMb());
-        c.put("memory_free_mb", h.memoryFreeMb());
+        ObjectNode c = Views.capacity(o.putObject("capacity"), h, capacity.room(hostId, h));
         c.put("memory_reserve_mb", capacity.reserveMb());
         c.put("vm_memory_mb", h.vmMemoryMb());
-        c.put("vms", h.vms());
         c.put("warm_clones", h.warmClones());
-        c.put("disk_free_mb", h.diskFreeMb());
         c.put("disk_reserve_mb", Capacity.DISK_RESERVE_MB);
-        c.put("room", capacity.room(hostId, h));
         Render.json(ctx, 200, o);
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wrenn.host.api.ExecResult;
 import dev.wrenn.host.api.FileEntry;
+import dev.wrenn.host.api.HostCapacity;
 import dev.wrenn.host.api.ProcessInfo;
 import dev.wrenn.server.Json;
 import dev.wrenn.server.PolicyJson;
@@ -123,6 +124,17 @@ final class Views {
         ArrayNode a = Json.MAPPER.createArrayNode();
         items.forEach(i -> a.add(view.apply(i)));
         return a;
+    }
+
+    /** What a host has and how many more capsules of the average size it admits now, into {@code o}. */
+    static ObjectNode capacity(ObjectNode o, HostCapacity h, long room) {
+        o.put("cpus", h.cpus());
+        o.put("memory_total_mb", h.memoryTotalMb());
+        o.put("memory_free_mb", h.memoryFreeMb());
+        o.put("vms", h.vms());
+        o.put("disk_free_mb", h.diskFreeMb());
+        o.put("room", room);
+        return o;
     }
 
     /** Second precision, UTC (api.md §1); null stays null. */

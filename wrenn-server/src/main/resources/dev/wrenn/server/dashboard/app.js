@@ -11,7 +11,9 @@ const STATUSES = ['pending', 'starting', 'running', 'paused', 'stopped', 'error'
 function signedIn(session) {
   state.session = session;
   const who = session.user ? session.user.email : 'API key ' + session.key_id;
-  document.getElementById('who').textContent = who + ' · team ' + (session.team.name || session.team.id);
+  const whoLine = document.getElementById('who');
+  whoLine.textContent = who + ' · team ' + (session.team.name || session.team.id);
+  whoLine.title = whoLine.textContent;   // the line is cut short on narrow screens
   document.getElementById('top').hidden = false;
 }
 

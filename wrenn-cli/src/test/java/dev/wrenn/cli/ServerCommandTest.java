@@ -63,10 +63,13 @@ class ServerCommandTest {
         try {
             for (String moment : List.of("cold boot of image", "built-in template ready", "wrenn server listening")) {
                 String java = ProcessHandle.current().info().command().orElse("java");
-                Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Dwrenn.repo=" + System.getProperty("wrenn.repo"),
-                        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "server", "--port", "0",
-                        "--host", "127.0.0.1", "--data-dir", dir.resolve("data").toString())
-                        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                ProcessBuilder server = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
+                        "-Dwrenn.repo=" + System.getProperty("wrenn.repo"), "-cp", System.getProperty("java.class.path"),
+                        Main.class.getName(), "server", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir.resolve("data").toString())
+                        .redirectErrorStream(true).redirectOutput(log.toFile());
+                // the moments of a real build: with the template cache a fresh data dir would link its templates in
+                server.environment().put("WRENN_TEMPLATE_CACHE", "off");
+                Process p = server.start();
                 awaitLine(log, moment, p);
                 p.destroy();
                 assertTrue(p.waitFor(60, TimeUnit.SECONDS), "SIGTERM stops the server");

@@ -18,7 +18,7 @@ import dev.wrenn.host.api.HostError;
 import dev.wrenn.host.image.GuestImages;
 import dev.wrenn.host.net.NetworkSlot;
 import dev.wrenn.host.net.NetworkSlots;
-import dev.wrenn.host.net.SocketPortStream;
+import dev.wrenn.host.net.OpenPorts;
 import dev.wrenn.host.storage.DiskLayers;
 import dev.wrenn.host.storage.FileOps;
 import dev.wrenn.host.storage.TemplateStore;
@@ -67,6 +67,7 @@ public final class HostAgent implements Host {
     private final NetworkSlots network;
     private final CpuGovernor governor;
     private final VmCgroups cgroups;
+    private final OpenPorts openPorts = new OpenPorts();
 
     private HostAgent(HostConfig config, DeviceLayout layout) throws IOException {
         this.config = config;
@@ -85,6 +86,7 @@ public final class HostAgent implements Host {
                 config.templateCache() == null ? null : new TemplateCache(config.templateCache(), store));
 
         this.runtime = new CapsuleRuntime(restorer, disks, templates, builder, pool, capsules, capsulesDir);
+        runtime.onVmExit(state -> openPorts.closeAll(state.id()));
         this.blobs = new Blobs(config.dataDir());
         this.fileSets = new FileSets(store, capsules, capsulesDir, blobs, vmm);
         this.recovery = new HostRecovery(capsules, runtime, restorer, vmm, capsulesDir);
@@ -214,7 +216,7 @@ public final class HostAgent implements Host {
 
     @Override
     public PortStream openPort(String id, int port, Duration connectTimeout) {
-        return SocketPortStream.connect(portAddress(id, port), connectTimeout);
+        return openPorts.connect(id, portAddress(id, port), connectTimeout);
     }
 
     @Override
@@ -230,6 +232,7 @@ public final class HostAgent implements Host {
     @Override
     public void destroy(String id) {
         HostErrors.translate(() -> runtime.destroy(id));
+        openPorts.closeAll(id);
         blobs.prune();   // files of a deleted template copy that only this capsule still used
     }
 

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wrenn.host.api.ExecRequest;
+import dev.wrenn.host.api.HostError;
+import dev.wrenn.host.api.HostException;
 import dev.wrenn.host.api.NetworkPolicy;
+import dev.wrenn.host.api.PortStream;
 import dev.wrenn.host.net.NetworkSlot;
 import dev.wrenn.host.vmm.VmSpec;
 import java.io.IOException;
@@ -23,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -226,6 +230,49 @@ class NetworkTest {
             assertEquals("200", status(id, TestPeer.url("/hello")), "the network must work after a resume");
         } finally {
             host.destroy(id);
+        }
+    }
+
+    /**
+     * A capsule's address answers nothing once it is destroyed, so a stream into it (a port proxy
+     * request waiting for its answer) would wait out its read timeout: the host ends it at once.
+     */
+    @Test
+    void aStreamIntoACapsuleEndsWhenTheCapsuleIsDestroyed() throws Exception {
+        String id = TestHost.create("base-python");
+        try {
+            TestHost.sh(id, "nohup python3 -c 'import socket, time; s = socket.socket(); s.bind((\"0.0.0.0\", 8000));"
+                    + " s.listen(); c = s.accept(); time.sleep(600)' >/dev/null 2>&1 &");
+            PortStream silent = connectWhenListening(id, 8000);
+            silent.readTimeout(Duration.ofSeconds(60));
+            CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return "read " + silent.in().read();
+                } catch (IOException e) {
+                    return e.getClass().getSimpleName();
+                }
+            });
+            Thread.sleep(300);
+            assertFalse(read.isDone(), "the service answers nothing");
+            long t0 = System.nanoTime();
+            host.destroy(id);
+            String end = read.get(10, TimeUnit.SECONDS);
+            assertTrue(!end.equals("SocketTimeoutException"), "the read ended by the destroy, not its timeout: " + end);
+            System.out.printf("stream into a destroyed capsule ended in %d ms: %s%n", (System.nanoTime() - t0) / 1_000_000, end);
+        } finally {
+            host.destroy(id);
+        }
+    }
+
+    private static PortStream connectWhenListening(String id, int port) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                return host.openPort(id, port, Duration.ofSeconds(5));
+            } catch (HostException e) {
+                if (e.error() != HostError.CONNECTION_REFUSED || System.nanoTime() > deadline) throw e;
+                Thread.sleep(100);
+            }
         }
     }
 

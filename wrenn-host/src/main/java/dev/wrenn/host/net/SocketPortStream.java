@@ -13,15 +13,18 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /** A port of a capsule on this machine: a TCP socket to its address in the capsule's namespace. */
 public final class SocketPortStream implements PortStream {
     private final SocketChannel channel;
     private final InputStream in;
     private final OutputStream out;
+    private final Consumer<PortStream> onClose;
 
-    private SocketPortStream(SocketChannel channel) throws IOException {
+    private SocketPortStream(SocketChannel channel, Consumer<PortStream> onClose) throws IOException {
         this.channel = channel;
+        this.onClose = onClose;
         // the socket adaptor's streams honour SO_TIMEOUT, the channel's own would block without limit
         this.in = channel.socket().getInputStream();
         this.out = channel.socket().getOutputStream();
@@ -29,12 +32,17 @@ public final class SocketPortStream implements PortStream {
 
     /** @throws HostException CONNECTION_REFUSED when nothing listens, TIMEOUT when nothing answers in time */
     public static SocketPortStream connect(InetSocketAddress address, Duration timeout) {
+        return connect(address, timeout, s -> { });
+    }
+
+    /** As {@link #connect(InetSocketAddress, Duration)}, telling {@code onClose} when the stream is closed. */
+    public static SocketPortStream connect(InetSocketAddress address, Duration timeout, Consumer<PortStream> onClose) {
         SocketChannel ch = null;
         try {
             ch = SocketChannel.open();
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             ch.socket().connect(address, (int) timeout.toMillis());
-            return new SocketPortStream(ch);
+            return new SocketPortStream(ch, onClose);
         } catch (ConnectException e) {
             close(ch);
             throw new HostException(HostError.CONNECTION_REFUSED, "nothing listens on port " + address.getPort(), e);
@@ -86,6 +94,7 @@ public final class SocketPortStream implements PortStream {
     @Override
     public void close() {
         close(channel);
+        onClose.accept(this);
     }
 
     private static void close(SocketChannel ch) {

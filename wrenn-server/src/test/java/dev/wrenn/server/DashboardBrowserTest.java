@@ -103,6 +103,20 @@ class DashboardBrowserTest {
         new WebDriverWait(browser, WAIT).until(ExpectedConditions.stalenessOf(keyRow));
         assertEquals(401, withKey.get("/capsules").status(), "a revoked key is refused");
 
+        browser.get(TestServer.baseUrl() + "/#/members");
+        until(By.id("add-member"));
+        String member = "member-" + UUID.randomUUID() + "@example.com";
+        browser.findElement(By.name("member_email")).sendKeys(member);
+        browser.findElement(By.name("member_password")).sendKeys(PASSWORD + Keys.ENTER);
+        WebElement memberRow = until(By.cssSelector("#member-rows tr[data-email='" + member + "']"));
+        assertTrue(memberRow.getText().contains("member"), memberRow.getText());
+        shot("members");
+        assertTrue(keyOf(team).get("/members").text().contains(member), "the member was added through the API");
+        memberRow.findElement(By.cssSelector("button[data-action=remove]")).click();
+        browser.switchTo().alert().accept();
+        new WebDriverWait(browser, WAIT).until(ExpectedConditions.stalenessOf(memberRow));
+        assertFalse(keyOf(team).get("/members").text().contains(member), "and taken out");
+
         browser.findElement(By.id("sign-out")).click();
         until(By.id("sign-in"));
         browser.navigate().refresh();

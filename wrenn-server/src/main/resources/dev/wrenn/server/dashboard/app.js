@@ -229,6 +229,56 @@ function templatesPage() {
   refresh().catch(failed);
 }
 
+// ---- members -------------------------------------------------------------------------------
+
+function membersPage() {
+  const rows = h('tbody', { id: 'member-rows' });
+  // owners and API keys change members; a member sees the list only (the API says so too)
+  const mayChange = state.session.role !== 'member';
+  const me = state.session.user ? state.session.user.id : null;
+
+  async function refresh() {
+    const members = await api('GET', '/members');
+    rows.replaceChildren(...members.map((m) => h('tr', { 'data-email': m.email },
+      h('td', {}, m.email), h('td', {}, m.role), h('td', {}, time(m.joined_at)),
+      h('td', { class: 'actions' }, mayChange && m.user_id !== me ? button('Remove', async () => {
+        if (!confirm('Take ' + m.email + ' out of the team?')) return;
+        await api('DELETE', '/members/' + encodeURIComponent(m.user_id));
+        await refresh();
+      }) : null))));
+    if (!members.length) rows.replaceChildren(h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'Nobody signs in to this team yet.')));
+  }
+
+  const email = h('input', { type: 'email', name: 'member_email', required: true, autocomplete: 'off' });
+  const password = h('input', { type: 'password', name: 'member_password', minlength: 10, autocomplete: 'new-password',
+    placeholder: 'for a new user' });
+  const role = h('select', { name: 'member_role' }, h('option', { value: 'member' }, 'member'), h('option', { value: 'owner' }, 'owner'));
+  const submit = h('button', { type: 'submit' }, 'Add member');
+  const form = h('form', {
+    id: 'add-member',
+    class: 'inline',
+    hidden: !mayChange,
+    onsubmit: (ev) => {
+      ev.preventDefault();
+      act(submit, async () => {
+        const body = { email: email.value.trim(), role: role.value };
+        if (password.value) body.password = password.value;
+        const m = await api('POST', '/members', body);
+        toast(m.email + ' is now a ' + m.role + ' of the team');
+        email.value = '';
+        password.value = '';
+        await refresh();
+      });
+    },
+  }, field('Email', email), field('Password (10 characters or more)', password), field('Role', role), submit);
+
+  show(h('h1', {}, 'Members'),
+    h('p', { class: 'muted' }, mayChange ? 'People who sign in to this team. A new user needs a password; an existing one keeps theirs.'
+      : 'People who sign in to this team. Only an owner adds or removes members.'),
+    form, table('members', ['Email', 'Role', 'Joined', ''], rows));
+  refresh().catch(failed);
+}
+
 // ---- hosts ---------------------------------------------------------------------------------
 
 function hostsPage() {
@@ -254,7 +304,7 @@ function hostsPage() {
 
 // ---- routing -------------------------------------------------------------------------------
 
-const PAGES = { capsules: capsulesPage, templates: templatesPage, keys: keysPage, hosts: hostsPage };
+const PAGES = { capsules: capsulesPage, templates: templatesPage, keys: keysPage, members: membersPage, hosts: hostsPage };
 
 async function route() {
   leaveView();

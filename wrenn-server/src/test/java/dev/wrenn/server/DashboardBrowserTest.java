@@ -138,6 +138,13 @@ class DashboardBrowserTest {
             assertTrue(row.getText().contains("name=" + hostile), "the metadata is shown as it is: " + row.getText());
             assertEquals(0, row.findElements(By.tagName("img")).size(), "no element was made from it");
             assertEquals(null, browser.findElement(By.tagName("body")).getAttribute("data-pwned"), "no script ran");
+            browser.manage().window().setSize(new Dimension(390, 844));
+            try {
+                shot("capsules-phone");
+                assertTrue(fitsTheWidth(), "the capsules page fits a phone's width, long metadata included");
+            } finally {
+                browser.manage().window().setSize(new Dimension(1280, 900));
+            }
 
             signInAfresh(newOwner("browser-" + UUID.randomUUID()));
             until(By.id("no-capsules"));
@@ -210,8 +217,7 @@ class DashboardBrowserTest {
             String url = browser.findElement(portLink).getAttribute("href");
             browser.manage().window().setSize(new Dimension(390, 844));
             shot("capsule-phone");
-            assertTrue((Boolean) browser.executeScript("return document.documentElement.scrollWidth <= window.innerWidth"),
-                    "the capsule's page fits a phone's width");
+            assertTrue(fitsTheWidth(), "the capsule's page fits a phone's width");
             browser.manage().window().setSize(new Dimension(1280, 900));
             browser.get(url);
             new WebDriverWait(browser, WAIT).until(d -> d.getPageSource().contains("from-capsule.txt"));
@@ -306,6 +312,11 @@ class DashboardBrowserTest {
                         + " (" + browser.findElement(By.id("terminal-status")).getText() + ")")
                 .until(d -> d.findElements(By.cssSelector("#terminal .xterm-rows > div")).stream()
                         .anyMatch(row -> row.getText().strip().equals(text)));
+    }
+
+    /** Whether the page needs no sideways scrolling at the window's width. */
+    private static boolean fitsTheWidth() {
+        return (Boolean) browser.executeScript("return document.documentElement.scrollWidth <= window.innerWidth");
     }
 
     private static long sizeOf(Path p) {

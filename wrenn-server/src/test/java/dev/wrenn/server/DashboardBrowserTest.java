@@ -25,6 +25,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -153,6 +154,29 @@ class DashboardBrowserTest {
         } finally {
             api.destroyQuietly(id);
             browser.findElement(By.id("sign-out")).click();
+        }
+    }
+
+    @Test
+    void aUserOfTwoTeamsPicksTheTeamTheDashboardActsFor() throws IOException {
+        Owner owner = Owner.ofNewTeam();
+        String other = "browser-" + UUID.randomUUID();
+        newOwner(other);
+        Api otherTeam = keyOf(other);
+        var accounts = TestServer.get().accounts();
+        accounts.addMember(TestServer.get().keys().findTeam(other).orElseThrow().id(), owner.email(), null, Role.MEMBER);
+        String theirs = otherTeam.createRunning();
+        try {
+            signInAfresh(owner.email());
+            until(By.id("no-capsules"));
+            new Select(until(By.id("team-switch"))).selectByVisibleText(other + " (member)");
+            until(By.cssSelector("#capsule-rows tr[data-id='" + theirs + "']"));
+            assertTrue(browser.findElement(By.id("who")).getText().endsWith("team " + other), browser.findElement(By.id("who")).getText());
+            shot("team-switch");
+            browser.findElement(By.id("sign-out")).click();
+            until(By.id("sign-in"));
+        } finally {
+            otherTeam.destroyQuietly(theirs);
         }
     }
 

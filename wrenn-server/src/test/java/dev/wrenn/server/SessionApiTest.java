@@ -67,7 +67,12 @@ class SessionApiTest {
     }
 
     private Browser browser(Response signedIn) {
-        assertEquals(201, signedIn.status(), signedIn::toString);
+        return browser(signedIn, 201);
+    }
+
+    /** The browser an answer with a new session cookie leaves, after checking the answer's status. */
+    private Browser browser(Response signedIn, int status) {
+        assertEquals(status, signedIn.status(), signedIn::toString);
         String setCookie = signedIn.headers().firstValue("Set-Cookie").orElseThrow();
         return new Browser(api.withKey(null), setCookie.substring(0, setCookie.indexOf(';')),
                 signedIn.json().get("csrf_token").asText());
@@ -108,6 +113,31 @@ class SessionApiTest {
         assertEquals(404, b.get("/capsules/" + ours).status());
         assertEquals(404, b.send("DELETE", "/capsules/" + ours, null, true).status());
         assertEquals("running", api.capsule(ours).get("status").asText());
+    }
+
+    @Test
+    void aUserOfTwoTeamsSwitchesTheSessionToTheOther() {
+        String red = api.createRunning();
+        var accounts = server.accounts();
+        accounts.create("cy@example.com", PASSWORD, "blue", Role.MEMBER);
+        accounts.addMember(server.keys().findTeam("default").orElseThrow().id(), "cy@example.com", null, Role.OWNER);
+        Browser blue = browser(signIn("{\"email\":\"cy@example.com\",\"password\":\"" + PASSWORD + "\",\"team\":\"blue\"}"));
+        assertEquals(2, blue.get("/session").json().get("teams").size());
+
+        assertEquals(403, blue.send("PUT", "/session", "{\"team\":\"default\"}", false).status(), "another site cannot switch it");
+        Response elsewhere = blue.send("PUT", "/session", "{\"team\":\"green\"}", true);
+        assertEquals(403, elsewhere.status(), elsewhere::toString);
+        assertTrue(elsewhere.message().contains("green"), elsewhere.message());
+
+        Response switched = blue.send("PUT", "/session", "{\"team\":\"default\"}", true);
+        Browser def = browser(switched, 200);
+        assertEquals("default", switched.json().get("team").get("name").asText());
+        assertEquals("owner", switched.json().get("role").asText());
+        assertEquals(red, def.get("/capsules").json().get(0).get("id").asText(), "the session now sees the default team's capsules");
+        assertEquals(401, blue.get("/capsules").status(), "the session of before is closed");
+
+        Browser withKey = browser(signIn("{\"api_key\":\"" + api.key() + "\"}"));
+        assertEquals(400, withKey.send("PUT", "/session", "{\"team\":\"blue\"}", true).status(), "a key's session keeps its key's team");
     }
 
     @Test

@@ -140,6 +140,7 @@ public final class HttpApi implements AutoCloseable {
         for (String prefix : List.of("/api/v1", "/v1")) {   // they authenticate themselves (or need nothing)
             r.post(prefix + "/sessions", sessions::signIn);
             r.get(prefix + "/session", sessions::current);
+            r.put(prefix + "/session", sessions::switchTeam);
             r.delete(prefix + "/session", sessions::signOut);
             r.get(prefix + "/setup", sessions::setup);
         }

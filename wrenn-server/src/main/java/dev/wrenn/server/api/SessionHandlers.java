@@ -86,6 +86,27 @@ final class SessionHandlers {
         Render.json(ctx, 200, view(sessions.authenticate(ctx.cookie(COOKIE))));
     }
 
+    /**
+     * PUT /api/v1/session {@code {"team"}}: the signed-in user acts for another of their teams. A new
+     * session (and cookie, and CSRF token) replaces this one, so nothing cached for the old team
+     * outlives the switch. A key's session stays with its key's team.
+     */
+    void switchTeam(Context ctx) {
+        String secret = ctx.cookie(COOKIE);
+        SessionRecord s = sessions.authenticate(secret);
+        requireCsrf(ctx, s);
+        if (s.userId() == null) {
+            throw ApiException.invalid("this session was opened with an API key, which belongs to one team; sign in as a user to switch");
+        }
+        User user = accounts.user(s.userId())
+                .orElseThrow(() -> new ApiException(ErrorCode.UNAUTHORIZED, "the session's user no longer exists"));
+        Sessions.Opened opened = sessions.openForUser(user, membershipFor(user, Optional.of(Body.of(ctx).requiredString("team"))));
+        sessions.close(secret);
+        ctx.header("Set-Cookie", cookie(opened.secret(), Sessions.LIFETIME.toSeconds()));
+        ctx.header("Cache-Control", "no-store");
+        Render.json(ctx, 200, view(opened.record()));
+    }
+
     /** DELETE /api/v1/session: signs out (with the CSRF token, so another site cannot). */
     void signOut(Context ctx) {
         String secret = ctx.cookie(COOKIE);

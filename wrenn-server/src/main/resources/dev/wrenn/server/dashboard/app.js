@@ -14,7 +14,24 @@ function signedIn(session) {
   const whoLine = document.getElementById('who');
   whoLine.textContent = who + ' · team ' + (session.team.name || session.team.id);
   whoLine.title = whoLine.textContent;   // the line is cut short on narrow screens
+  const teams = session.teams || [];
+  const picker = document.getElementById('team-switch');
+  picker.replaceChildren(...teams.map((t) => h('option', { value: t.id, selected: t.id === session.team.id }, t.name + ' (' + t.role + ')')));
+  picker.hidden = teams.length < 2;
   document.getElementById('top').hidden = false;
+}
+
+/** Acts for another of the user's teams: the server opens a session for it in place of this one. */
+async function switchTeam(teamId) {
+  try {
+    signedIn(await api('PUT', '/session', { team: teamId }));
+    toast('Now acting for team ' + state.session.team.name);
+    if (location.hash.startsWith('#/capsules/')) location.hash = '#/capsules';   // a capsule of the team left behind
+    else route();
+  } catch (e) {
+    failed(e);
+    if (state.session) signedIn(state.session);   // the picker shows the team still in use
+  }
 }
 
 function signedOut() {
@@ -335,6 +352,7 @@ document.getElementById('sign-out').addEventListener('click', async () => {
     signedOut();
   }
 });
+document.getElementById('team-switch').addEventListener('change', (ev) => switchTeam(ev.target.value));
 window.addEventListener('wrenn:signed-out', signedOut);
 window.addEventListener('hashchange', route);
 route();

@@ -75,9 +75,7 @@ final class SessionHandlers {
             limiter.succeeded(user.email());
             opened = sessions.openForUser(user, membershipFor(user, body.string("team")));
         }
-        ctx.header("Set-Cookie", cookie(opened.secret(), Sessions.LIFETIME.toSeconds()));
-        ctx.header("Cache-Control", "no-store");
-        Render.json(ctx, 201, view(opened.record()));
+        answer(ctx, 201, opened);
     }
 
     /** GET /api/v1/session: who is signed in, for which team, and the CSRF token. */
@@ -102,9 +100,14 @@ final class SessionHandlers {
                 .orElseThrow(() -> new ApiException(ErrorCode.UNAUTHORIZED, "the session's user no longer exists"));
         Sessions.Opened opened = sessions.openForUser(user, membershipFor(user, Optional.of(Body.of(ctx).requiredString("team"))));
         sessions.close(secret);
+        answer(ctx, 200, opened);
+    }
+
+    /** A session just opened: its cookie set, and what it is (with its CSRF token) in the body. */
+    private void answer(Context ctx, int status, Sessions.Opened opened) {
         ctx.header("Set-Cookie", cookie(opened.secret(), Sessions.LIFETIME.toSeconds()));
         ctx.header("Cache-Control", "no-store");
-        Render.json(ctx, 200, view(opened.record()));
+        Render.json(ctx, status, view(opened.record()));
     }
 
     /** DELETE /api/v1/session: signs out (with the CSRF token, so another site cannot). */

@@ -24,10 +24,15 @@ export async function request(method, path, body, headers = {}) {
   return r;
 }
 
+/** The answer to a request whose body (if any) is sent as JSON. */
+export function requestJson(method, path, body) {
+  if (body === undefined) return request(method, path);
+  return request(method, path, JSON.stringify(body), { 'Content-Type': 'application/json' });
+}
+
 /** A JSON call: the body is sent as JSON, the answer read as JSON (null for 204). */
 export async function api(method, path, body) {
-  const json = body === undefined ? undefined : JSON.stringify(body);
-  const r = await request(method, path, json, json === undefined ? {} : { 'Content-Type': 'application/json' });
+  const r = await requestJson(method, path, body);
   return r.status === 204 ? null : r.json();
 }
 

@@ -1,6 +1,6 @@
 // A capsule's files: browse directories, upload into the one shown, download and remove entries.
-import { api, capsulePath, request } from './api.js';
-import { act, button, bytes, failed, field, h, table, toast } from './ui.js';
+import { api, capsulePath, request, requestJson } from './api.js';
+import { act, button, bytes, failed, field, h, table, time, toast } from './ui.js';
 
 const HOME = '/root';
 
@@ -15,8 +15,7 @@ function join(dir, name) {
 
 /** Saves what {@code path} holds in the capsule as a download named {@code name}. */
 async function download(capsuleId, path, name) {
-  const r = await request('POST', capsulePath(capsuleId, '/files/stream/read'), JSON.stringify({ path }),
-    { 'Content-Type': 'application/json' });
+  const r = await requestJson('POST', capsulePath(capsuleId, '/files/stream/read'), { path });
   const url = URL.createObjectURL(await r.blob());
   const a = h('a', { href: url, download: name, hidden: true });
   document.body.append(a);
@@ -55,7 +54,7 @@ export function filesPanel(capsuleId) {
     return h('tr', { 'data-name': e.name, 'data-type': e.type },
       h('td', { class: 'mono' }, name, e.symlink_target ? h('span', { class: 'muted' }, ' → ' + e.symlink_target) : null),
       h('td', {}, e.type === 'file' ? bytes(e.size) : ''), h('td', { class: 'mono' }, e.permissions),
-      h('td', {}, new Date(e.modified_at * 1000).toISOString().replace('T', ' ').replace(/\..*/, ' UTC')),
+      h('td', {}, time(new Date(e.modified_at * 1000).toISOString().replace(/\.\d+Z$/, 'Z'))),
       h('td', { class: 'actions' }, actions));
   }
 

@@ -105,12 +105,13 @@ final class UsersCommand {
             try (Database db = store.open()) {
                 Accounts accounts = accounts(db);
                 PrintWriter out = spec.commandLine().getOut();
-                out.printf("%-30s  %-32s  %-20s  %s%n", "ID", "EMAIL", "CREATED", "TEAMS");
-                for (User u : accounts.list()) {
-                    String teams = accounts.memberships(u.id()).stream()
-                            .map(m -> m.team().name() + " (" + m.role().wire() + ")").collect(Collectors.joining(", "));
-                    out.printf("%-30s  %-32s  %-20s  %s%n", u.id(), u.email(), Instant.ofEpochSecond(u.createdAt() / 1000), teams);
-                }
+                new Table<User>()
+                        .column("ID", User::id)
+                        .column("EMAIL", User::email)
+                        .column("CREATED", u -> Instant.ofEpochSecond(u.createdAt() / 1000))
+                        .column("TEAMS", u -> accounts.memberships(u.id()).stream()
+                                .map(m -> m.team().name() + " (" + m.role().wire() + ")").collect(Collectors.joining(", ")))
+                        .print(accounts.list(), out);
                 out.flush();
             }
         }
